@@ -1,0 +1,82 @@
+#include "engine/backend.h"
+
+#include <array>
+
+#include "engine/error.h"
+
+namespace sg {
+
+const char* op_name(Op op) {
+  switch (op) {
+    case Op::Fill: return "fill";
+    case Op::Copy: return "copy";
+    case Op::Axpy: return "axpy";
+    case Op::Add: return "add";
+    case Op::Sub: return "sub";
+    case Op::Mul: return "mul";
+    case Op::MulAcc: return "mul_acc";
+    case Op::Scale: return "scale";
+    case Op::Sum: return "sum";
+    case Op::Relu: return "relu";
+    case Op::Atan2: return "atan2";
+    case Op::WrapAngle: return "wrap_angle";
+    case Op::Mse: return "mse";
+    case Op::Gemm: return "gemm";
+    case Op::BiasAdd: return "bias_add";
+    case Op::BiasAddChannels: return "bias_add_channels";
+    case Op::Conv2d: return "conv2d";
+    case Op::MaxPool2d: return "maxpool2d";
+    case Op::DropoutMask: return "dropout_mask";
+    case Op::Upsample2x: return "upsample2x";
+    case Op::ConcatChannels: return "concat_channels";
+    case Op::Adam: return "adam";
+    case Op::Sgd: return "sgd";
+  }
+  return "?";
+}
+
+std::string device_name(Device d) {
+  switch (d) {
+    case Device::CPU: return "cpu";
+    case Device::CUDA: return "cuda";
+    case Device::CudaOnCpu: return "cuda-cpu";
+  }
+  return "?";
+}
+
+Device parse_device(const std::string& name) {
+  if (name == "cpu") return Device::CPU;
+  if (name == "cuda") return Device::CUDA;
+  if (name == "cuda-cpu") return Device::CudaOnCpu;
+  fail("unknown device '", name, "' (expected cpu, cuda or cuda-cpu)");
+}
+
+namespace {
+std::array<std::unique_ptr<Backend>, 3>& registry() {
+  static std::array<std::unique_ptr<Backend>, 3> r;
+  return r;
+}
+// Registered on first use rather than by static initialisers, which a static library
+// would drop at link time.
+void ensure_builtin() {
+  static bool done = (register_builtin_backends(), true);
+  (void)done;
+}
+}  // namespace
+
+void register_backend(Device d, std::unique_ptr<Backend> b) {
+  registry()[size_t(d)] = std::move(b);
+}
+
+bool has_backend(Device d) {
+  ensure_builtin();
+  return registry()[size_t(d)] != nullptr; }
+
+Backend& backend_for(Device d) {
+  ensure_builtin();
+  Backend* b = registry()[size_t(d)].get();
+  SG_CHECK(b, "no backend for device '", device_name(d), "' in this build");
+  return *b;
+}
+
+}  // namespace sg

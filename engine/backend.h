@@ -1,0 +1,134 @@
+// The one interface every backend implements (ggml's idea: a table of functions plus
+// "does this backend support this op?"). Everything works on raw device pointers and
+// sizes; the autograd ops in engine/ops/ call these and never branch on the device.
+//
+// Conventions: every *_backward accumulates (+=) into its gradient outputs, so a tensor
+// used twice gets the sum of both contributions. A null gradient pointer means "not
+// needed" and is skipped.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "engine/device.h"
+#include "engine/geometry.h"
+
+namespace sg {
+
+enum class Op {
+  Fill, Copy, Axpy, Add, Sub, Mul, MulAcc, Scale, Sum, Relu, Atan2, WrapAngle, Mse,
+  Gemm, BiasAdd, BiasAddChannels, Conv2d, MaxPool2d, DropoutMask, Upsample2x,
+  ConcatChannels, Adam, Sgd,
+};
+const char* op_name(Op op);
+
+struct AdamParams {
+  float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-7f;  // Keras defaults
+  int64_t step = 1;                                              // t, from 1
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Device device() const = 0;
+  virtual std::string name() const = 0;
+  virtual bool supports(Op op) const = 0;
+
+  // Memory. alloc returns uninitialised storage for n floats.
+  virtual float* alloc(int64_t n) = 0;
+  virtual void release(float* p) = 0;
+  virtual void to_host(float* host_dst, const float* src, int64_t n) = 0;
+  virtual void from_host(float* dst, const float* host_src, int64_t n) = 0;
+
+  // Element-wise.            y = v | y = x | y += a*x | y = a+b | y = a-b | y = a*b
+  virtual void fill(int64_t n, float v, float* y) = 0;
+  virtual void copy(int64_t n, const float* x, float* y) = 0;
+  virtual void axpy(int64_t n, float a, const float* x, float* y) = 0;
+  virtual void add(int64_t n, const float* a, const float* b, float* y) = 0;
+  virtual void sub(int64_t n, const float* a, const float* b, float* y) = 0;
+  virtual void mul(int64_t n, const float* a, const float* b, float* y) = 0;
+  // y += a*b (the backward of mul).       y = s*x + t
+  virtual void mul_acc(int64_t n, const float* a, const float* b, float* y) = 0;
+  virtual void scale(int64_t n, float s, float t, const float* x, float* y) = 0;
+  // out[0] = sum x, in a fixed order (same bits for any thread count).
+  virtual void sum(int64_t n, const float* x, float* out) = 0;
+
+  // y = max(x, 0);  dx += dy * [x > 0]
+  virtual void relu_forward(int64_t n, const float* x, float* y) = 0;
+  virtual void relu_backward(int64_t n, const float* x, const float* dy, float* dx) = 0;
+  // The angle head: sc holds n (S, C) pairs, sc[2i] = S, sc[2i+1] = C.
+  //   y[i] = atan2(S, C);  dS += dy·C/(S²+C²),  dC += -dy·S/(S²+C²)
+  virtual void atan2_forward(int64_t n, const float* sc, float* y) = 0;
+  virtual void atan2_backward(int64_t n, const float* sc, const float* dy, float* dsc) = 0;
+  // The report's wrap of an angle difference into one period P:
+  //   y = x + P·[x < 0] (one-sided), or y = x - P·round(x/P) (symmetric). dx = dy.
+  virtual void wrap_angle(int64_t n, float period, bool symmetric, const float* x,
+                          float* y) = 0;
+  // out[0] = mean (a-b)²;  da += g·2(a-b)/n,  db -= g·2(a-b)/n, g = dout[0]
+  virtual void mse_forward(int64_t n, const float* a, const float* b, float* out) = 0;
+  virtual void mse_backward(int64_t n, const float* a, const float* b, const float* dout,
+                            float* da, float* db) = 0;
+
+  // Row-major C[M,N] = alpha·op(A)·op(B) + beta·C, op(A) is [M,K], op(B) is [K,N].
+  virtual void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                    const float* A, const float* B, float beta, float* C) = 0;
+  // y[r,c] += b[c] (Dense);  db[c] += sum_r dy[r,c]
+  virtual void bias_add(int64_t rows, int64_t cols, const float* b, float* y) = 0;
+  virtual void bias_backward(int64_t rows, int64_t cols, const float* dy, float* db) = 0;
+  // y[n,c,s] += b[c] for NC(S) tensors;  db[c] += sum_{n,s} dy[n,c,s]
+  virtual void bias_add_channels(int64_t N, int64_t C, int64_t S, const float* b,
+                                 float* y) = 0;
+  virtual void bias_backward_channels(int64_t N, int64_t C, int64_t S, const float* dy,
+                                      float* db) = 0;
+
+  // Convolution (geometry.h). b may be null.  dx += conv_transpose(dy, w);
+  // dw += sum_n dy ⋆ x, db += sum dy (db may be null).
+  virtual void conv2d_forward(const ConvGeom& g, const float* x, const float* w,
+                              const float* b, float* y) = 0;
+  virtual void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w,
+                                    float* dx) = 0;
+  virtual void conv2d_backward_filter(const ConvGeom& g, const float* x, const float* dy,
+                                      float* dw, float* db) = 0;
+
+  // Max pooling; backward routes dy to the first maximum of each window (found again
+  // from x and y, so no index tensor is stored).
+  virtual void maxpool2d_forward(const PoolGeom& g, const float* x, float* y) = 0;
+  virtual void maxpool2d_backward(const PoolGeom& g, const float* x, const float* y,
+                                  const float* dy, float* dx) = 0;
+
+  // Inverted dropout mask: mask[i] = 0 with probability p, else 1/(1-p); element i draws
+  // random_uniform(seed, stream, i) (engine/random.h), whatever the launch shape.
+  virtual void dropout_mask(int64_t n, float p, uint64_t seed, uint64_t stream,
+                            float* mask) = 0;
+
+  // Nearest-neighbour ×2 over planes of H×W: y[p, 2i+a, 2j+b] = x[p,i,j];
+  // dx[p,i,j] += sum_{a,b} dy[p,2i+a,2j+b].
+  virtual void upsample2x_forward(int64_t planes, int64_t H, int64_t W, const float* x,
+                                  float* y) = 0;
+  virtual void upsample2x_backward(int64_t planes, int64_t H, int64_t W, const float* dy,
+                                   float* dx) = 0;
+
+  // y[n] = [a[n] (Ca·S values), b[n] (Cb·S values)];  backward splits dy back.
+  virtual void concat_channels_forward(int64_t N, int64_t Ca, int64_t Cb, int64_t S,
+                                       const float* a, const float* b, float* y) = 0;
+  virtual void concat_channels_backward(int64_t N, int64_t Ca, int64_t Cb, int64_t S,
+                                        const float* dy, float* da, float* db) = 0;
+
+  // Optimisers over one parameter buffer.
+  //   Adam (Keras form): m = β1 m + (1-β1) g;  v = β2 v + (1-β2) g²;
+  //   p -= lr·sqrt(1-β2^t)/(1-β1^t) · m / (sqrt(v) + ε)
+  virtual void adam_update(int64_t n, const AdamParams& a, const float* g, float* p,
+                           float* m, float* v) = 0;
+  //   SGD with momentum μ: vel = μ vel - lr g;  p += vel   (vel may be null when μ = 0)
+  virtual void sgd_update(int64_t n, float lr, float momentum, const float* g, float* p,
+                          float* vel) = 0;
+};
+
+// The registry: one backend per device, registered by the backend's own source file.
+Backend& backend_for(Device d);
+bool has_backend(Device d);
+void register_backend(Device d, std::unique_ptr<Backend> b);
+// Defined in kernels/registry.cpp: registers every backend this build has.
+void register_builtin_backends();
+
+}  // namespace sg

@@ -1,0 +1,39 @@
+// Geometry in one place: the shapes of a convolution and of a pooling, shared by the
+// reference, every backend and the layers. All tensors are NCHW; a 1-D op (NCL) is the
+// 2-D op with H = 1 and a 1-high window, so one kernel serves both.
+#pragma once
+#include <cstdint>
+
+namespace sg {
+
+// y[n,k,oy,ox] = b[k] + sum_{c,r,s} x[n,c,oy+r-pad_h,ox+s-pad_w] * w[k,c,r,s]   (stride 1)
+struct ConvGeom {
+  int64_t N = 0, C = 0, H = 0, W = 0;  // input
+  int64_t K = 0, R = 0, S = 0;         // output channels, kernel height and width
+  int64_t pad_h = 0, pad_w = 0;        // zero padding on each side
+  int64_t OH() const { return H + 2 * pad_h - R + 1; }
+  int64_t OW() const { return W + 2 * pad_w - S + 1; }
+  int64_t x_size() const { return N * C * H * W; }
+  int64_t w_size() const { return K * C * R * S; }
+  int64_t y_size() const { return N * K * OH() * OW(); }
+  // Multiply-adds of the forward pass, times two.
+  double flops() const { return 2.0 * double(N) * K * OH() * OW() * C * R * S; }
+};
+
+// Max pooling with window = stride = (ph, pw), floor mode (Keras 'valid').
+struct PoolGeom {
+  int64_t N = 0, C = 0, H = 0, W = 0;
+  int64_t ph = 2, pw = 2;
+  int64_t OH() const { return H / ph; }
+  int64_t OW() const { return W / pw; }
+  int64_t x_size() const { return N * C * H * W; }
+  int64_t y_size() const { return N * C * OH() * OW(); }
+};
+
+// Flat NCHW index.
+inline int64_t nchw(int64_t n, int64_t c, int64_t h, int64_t w, int64_t C, int64_t H,
+                    int64_t W) {
+  return ((n * C + c) * H + h) * W + w;
+}
+
+}  // namespace sg

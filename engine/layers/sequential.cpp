@@ -1,0 +1,104 @@
+#include "engine/layers/sequential.h"
+
+#include <algorithm>
+#include <cctype>
+#include <iomanip>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "engine/error.h"
+
+namespace sg {
+
+namespace {
+// Keras's to_snake_case: Conv2D → conv2d, MaxPooling2D → max_pooling2d,
+// Conv2DTranspose → conv2d_transpose.
+std::string snake(const std::string& type) {
+  std::string s = std::regex_replace(type, std::regex("(.)([A-Z][a-z]+)"), "$1_$2");
+  s = std::regex_replace(s, std::regex("([a-z])([A-Z])"), "$1_$2");
+  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string with_thousands(int64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(size_t(i), ",");
+  return s;
+}
+}  // namespace
+
+Sequential& Sequential::add(std::unique_ptr<Layer> layer) {
+  std::map<std::string, int> seen;
+  for (auto& l : layers_) seen[l->type()]++;
+  int k = seen[layer->type()];
+  layer->name = snake(layer->type()) + (k ? "_" + std::to_string(k) : "");
+  layers_.push_back(std::move(layer));
+  return *this;
+}
+
+void Sequential::build(const Shape& input_shape, Rng& rng, Device device) {
+  input_shape_ = input_shape;
+  Shape s = input_shape;
+  for (auto& l : layers_) {
+    l->build(s, rng, device);
+    s = l->output_shape();
+  }
+}
+
+Tensor Sequential::forward(const Tensor& x, Context& ctx) {
+  Tensor y = x;
+  for (auto& l : layers_) y = (*l)(y, ctx);
+  return y;
+}
+
+const Shape& Sequential::output_shape() const {
+  SG_CHECK(!layers_.empty() && layers_.back()->built(), "model used before it was built");
+  return layers_.back()->output_shape();
+}
+
+std::vector<NamedTensor> Sequential::parameters(const std::string& prefix) {
+  std::vector<NamedTensor> out;
+  for (auto& l : layers_)
+    for (NamedTensor& p : l->parameters()) out.push_back({prefix + l->name + "." + p.name, p.tensor});
+  return out;
+}
+
+int64_t Sequential::parameter_count() const {
+  int64_t n = 0;
+  for (auto& l : layers_) n += l->parameter_count();
+  return n;
+}
+
+// Shapes print channels-last like Keras (None, 62, 62, 16), so they read as the report's
+// figures; the tensors themselves are NCHW.
+void Sequential::summary(std::ostream& os, const std::string& title) const {
+  auto keras_shape = [](const Shape& s) {
+    std::ostringstream o;
+    o << "(None";
+    for (size_t i = 1; i < s.size(); ++i) o << ", " << s[i];
+    if (!s.empty()) o << ", " << s[0];
+    o << ")";
+    return o.str();
+  };
+  const std::string rule(65, '_'), heavy(65, '=');
+  if (!title.empty()) os << "Model: \"" << title << "\"\n";
+  os << rule << "\n"
+     << std::left << std::setw(30) << " Layer (type)" << std::setw(22) << "Output Shape"
+     << "Param #\n"
+     << heavy << "\n";
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& l = *layers_[i];
+    os << std::left << std::setw(30) << (" " + l.name + " (" + l.type() + ")")
+       << std::setw(22) << keras_shape(l.output_shape()) << with_thousands(l.parameter_count())
+       << "\n"
+       << (i + 1 < layers_.size() ? "\n" : "");
+  }
+  os << heavy << "\n"
+     << "Total params: " << with_thousands(parameter_count()) << "\n"
+     << "Trainable params: " << with_thousands(parameter_count()) << "\n"
+     << "Non-trainable params: 0\n"
+     << rule << "\n";
+}
+
+}  // namespace sg

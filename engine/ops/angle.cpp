@@ -1,0 +1,49 @@
+// The angle head: φ = atan2(S, C) per row, and the wrap of a difference into a period.
+//   atan2: dS += g·C/(S²+C²), dC += -g·S/(S²+C²);   wrap: dx += g (piecewise shift)
+#include "engine/ops.h"
+#include "engine/ops/common.h"
+
+namespace sg {
+using namespace detail;
+
+Tensor atan2_pairs(const Tensor& x) {
+  check_rank(x, 2, "atan2", "input");
+  SG_CHECK(x.dim(1) == 2, "atan2: input must be [N, 2] (S, C) pairs, got ",
+           shape_str(x.shape()));
+  const int64_t n = x.dim(0);
+  Tensor y = Tensor::empty({n}, x.device());
+  x.backend().atan2_forward(n, x.data(), y.data());
+  if (needs_grad({&x}))
+    attach_grad(y, "atan2", {x}, [x, n](const Tensor& g) {
+      x.backend().atan2_backward(n, x.data(), g.data(), grad_or_null(x));
+    });
+  return y;
+}
+
+Tensor wrap_angle(const Tensor& x, float period, bool symmetric) {
+  check_defined(x, "wrap_angle", "input");
+  SG_CHECK(period > 0.0f, "wrap_angle: period must be positive, got ", period);
+  Tensor y = Tensor::empty(x.shape(), x.device());
+  x.backend().wrap_angle(x.numel(), period, symmetric, x.data(), y.data());
+  if (needs_grad({&x}))
+    attach_grad(y, "wrap_angle", {x}, [x](const Tensor& g) {
+      x.backend().axpy(x.numel(), 1.0f, g.data(), grad_or_null(x));
+    });
+  return y;
+}
+
+// mean (p - t)²:  dp += g·2(p-t)/n,  dt -= g·2(p-t)/n
+Tensor mse(const Tensor& prediction, const Tensor& target) {
+  check_same_shape(prediction, target, "mse");
+  Tensor y = Tensor::empty({}, prediction.device());
+  const int64_t n = prediction.numel();
+  prediction.backend().mse_forward(n, prediction.data(), target.data(), y.data());
+  if (needs_grad({&prediction, &target}))
+    attach_grad(y, "mse", {prediction, target}, [prediction, target, n](const Tensor& g) {
+      prediction.backend().mse_backward(n, prediction.data(), target.data(), g.data(),
+                                        grad_or_null(prediction), grad_or_null(target));
+    });
+  return y;
+}
+
+}  // namespace sg

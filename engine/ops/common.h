@@ -1,0 +1,39 @@
+// Small helpers the op files share.
+#pragma once
+#include "engine/autograd.h"
+#include "engine/error.h"
+#include "engine/tensor.h"
+
+namespace sg::detail {
+
+inline void check_defined(const Tensor& t, const char* op, const char* what) {
+  SG_CHECK(t.defined(), op, ": ", what, " is undefined");
+}
+
+inline void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
+  SG_CHECK(a.device() == b.device(), op, ": tensors on different devices (",
+           device_name(a.device()), " and ", device_name(b.device()), ")");
+}
+
+inline void check_same_shape(const Tensor& a, const Tensor& b, const char* op) {
+  check_defined(a, op, "first operand");
+  check_defined(b, op, "second operand");
+  SG_CHECK(a.shape() == b.shape(), op, ": shapes differ: ", shape_str(a.shape()), " and ",
+           shape_str(b.shape()));
+  check_same_device(a, b, op);
+}
+
+inline void check_rank(const Tensor& t, int rank, const char* op, const char* what) {
+  check_defined(t, op, what);
+  SG_CHECK(t.rank() == rank, op, ": ", what, " must be ", rank, "-D, got shape ",
+           shape_str(t.shape()));
+}
+
+// The gradient buffer of t when it wants one, else null (backends skip null outputs).
+inline float* grad_or_null(const Tensor& t) {
+  if (!t.defined() || !t.requires_grad()) return nullptr;
+  Tensor copy = t;
+  return copy.grad_data();
+}
+
+}  // namespace sg::detail

@@ -1,0 +1,66 @@
+#include "engine/optim/optimizer.h"
+
+#include "engine/error.h"
+
+namespace sg {
+
+void Optimizer::zero_grad() {
+  for (NamedTensor& p : params_) p.tensor.zero_grad();
+}
+
+Adam::Adam(std::vector<NamedTensor> params, AdamParams hp)
+    : Optimizer(std::move(params)), hp_(hp) {
+  for (NamedTensor& p : params_) {
+    m_.push_back(Tensor::zeros(p.tensor.shape(), p.tensor.device()));
+    v_.push_back(Tensor::zeros(p.tensor.shape(), p.tensor.device()));
+  }
+}
+
+void Adam::step() {
+  hp_.step = ++step_;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Tensor& p = params_[i].tensor;
+    if (!p.has_grad()) continue;
+    p.backend().adam_update(p.numel(), hp_, p.grad_data(), p.data(), m_[i].data(), v_[i].data());
+  }
+}
+
+std::vector<NamedTensor> Adam::state() {
+  std::vector<NamedTensor> s;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    s.push_back({"adam.m." + params_[i].name, m_[i]});
+    s.push_back({"adam.v." + params_[i].name, v_[i]});
+  }
+  return s;
+}
+
+void Adam::set_counters(const std::map<std::string, int64_t>& c) {
+  auto it = c.find("step");
+  SG_CHECK(it != c.end() && it->second >= 0, "adam: checkpoint lacks a valid step count");
+  step_ = it->second;
+}
+
+Sgd::Sgd(std::vector<NamedTensor> params, float lr, float momentum)
+    : Optimizer(std::move(params)), lr_(lr), momentum_(momentum) {
+  SG_CHECK(lr > 0.0f && momentum >= 0.0f && momentum < 1.0f,
+           "sgd: need lr > 0 and momentum in [0, 1), got ", lr, " and ", momentum);
+  if (momentum_ > 0.0f)
+    for (NamedTensor& p : params_) vel_.push_back(Tensor::zeros(p.tensor.shape(), p.tensor.device()));
+}
+
+void Sgd::step() {
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Tensor& p = params_[i].tensor;
+    if (!p.has_grad()) continue;
+    p.backend().sgd_update(p.numel(), lr_, momentum_, p.grad_data(), p.data(),
+                           vel_.empty() ? nullptr : vel_[i].data());
+  }
+}
+
+std::vector<NamedTensor> Sgd::state() {
+  std::vector<NamedTensor> s;
+  for (size_t i = 0; i < vel_.size(); ++i) s.push_back({"sgd.velocity." + params_[i].name, vel_[i]});
+  return s;
+}
+
+}  // namespace sg

@@ -1,0 +1,65 @@
+// Optimisers update a fixed list of named parameters from their accumulated gradients.
+// Their state (moments, step count) is exposed by name so checkpoints can save it and a
+// resumed run continues bit-identically.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/backend.h"
+#include "engine/layers/layer.h"
+
+namespace sg {
+
+class Optimizer {
+ public:
+  explicit Optimizer(std::vector<NamedTensor> params) : params_(std::move(params)) {}
+  virtual ~Optimizer() = default;
+  virtual std::string type() const = 0;
+  // One update from the current gradients (a parameter with no gradient is left alone).
+  virtual void step() = 0;
+  void zero_grad();
+
+  // State tensors under "<optimiser>.<slot>.<parameter name>", and scalar counters.
+  virtual std::vector<NamedTensor> state() = 0;
+  virtual std::map<std::string, int64_t> counters() const = 0;
+  virtual void set_counters(const std::map<std::string, int64_t>& c) = 0;
+
+ protected:
+  std::vector<NamedTensor> params_;
+};
+
+// Adam with Keras's defaults and update rule (backend.h gives the formula).
+class Adam : public Optimizer {
+ public:
+  Adam(std::vector<NamedTensor> params, AdamParams hp = {});
+  std::string type() const override { return "adam"; }
+  void step() override;
+  std::vector<NamedTensor> state() override;
+  std::map<std::string, int64_t> counters() const override { return {{"step", step_}}; }
+  void set_counters(const std::map<std::string, int64_t>& c) override;
+  AdamParams& hyper() { return hp_; }
+
+ private:
+  AdamParams hp_;
+  std::vector<Tensor> m_, v_;
+  int64_t step_ = 0;
+};
+
+// Plain SGD, with optional momentum (Keras's form: vel = μ vel - lr g; p += vel).
+class Sgd : public Optimizer {
+ public:
+  Sgd(std::vector<NamedTensor> params, float lr = 0.01f, float momentum = 0.0f);
+  std::string type() const override { return "sgd"; }
+  void step() override;
+  std::vector<NamedTensor> state() override;
+  std::map<std::string, int64_t> counters() const override { return {}; }
+  void set_counters(const std::map<std::string, int64_t>&) override {}
+
+ private:
+  float lr_, momentum_;
+  std::vector<Tensor> vel_;
+};
+
+}  // namespace sg

@@ -1,0 +1,55 @@
+// Counter-based random numbers: the value at (seed, stream, index) is a pure function,
+// so results never depend on the thread count or on the order work is scheduled in.
+// The mixer is SplitMix64's finaliser (Steele, Lea, Flood 2014), applied twice.
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+namespace sg {
+
+inline uint64_t mix64(uint64_t z) {
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// 64 random bits for element `index` of stream `stream` under `seed`.
+inline uint64_t random_bits(uint64_t seed, uint64_t stream, uint64_t index) {
+  return mix64(mix64(seed ^ mix64(stream)) + index);
+}
+
+// Uniform float in [0, 1) with 24 random bits (exactly representable).
+inline float random_uniform(uint64_t seed, uint64_t stream, uint64_t index) {
+  return float(random_bits(seed, stream, index) >> 40) * (1.0f / 16777216.0f);
+}
+
+// A sequential generator over the same function, for code that draws one value after
+// another (initialisers, data generation). Its whole state is (seed, stream, counter),
+// which is what a checkpoint stores to resume bit-identically.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed = 0, uint64_t stream = 0) : seed_(seed), stream_(stream) {}
+  uint64_t next_u64() { return random_bits(seed_, stream_, counter_++); }
+  // Uniform double in [0, 1) with 53 random bits.
+  double uniform() { return double(next_u64() >> 11) * (1.0 / 9007199254740992.0); }
+  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+  // Standard normal by Box-Muller (two draws per value; keeps the state simple).
+  double normal() {
+    double u1 = uniform(), u2 = uniform();
+    if (u1 < 1e-300) u1 = 1e-300;
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+  // Integer in [0, n).
+  uint64_t below(uint64_t n) { return n ? next_u64() % n : 0; }
+
+  uint64_t seed() const { return seed_; }
+  uint64_t stream() const { return stream_; }
+  uint64_t counter() const { return counter_; }
+  void set_counter(uint64_t c) { counter_ = c; }
+
+ private:
+  uint64_t seed_, stream_, counter_ = 0;
+};
+
+}  // namespace sg

@@ -1,0 +1,17 @@
+// Inverted-dropout mask: element i keeps its value scaled by 1/(1-p) unless its own
+// counter-based draw falls below p (engine/random.h), so the mask is independent of how
+// the work is split.
+#include "engine/random.h"
+#include "kernels/cpu/backend.h"
+
+namespace sg {
+
+void CpuBackend::dropout_mask(int64_t n, float p, uint64_t seed, uint64_t stream,
+                              float* mask) {
+  const float keep = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+#pragma omp parallel for schedule(static) if (n >= (1 << 15))
+  for (int64_t i = 0; i < n; ++i)
+    mask[i] = random_uniform(seed, stream, uint64_t(i)) < p ? 0.0f : keep;
+}
+
+}  // namespace sg

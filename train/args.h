@@ -1,0 +1,46 @@
+// The command-line parser every `stereograd` command uses: declared options with help
+// text and defaults, "--name value" or "--name=value", flags, and a clear error for an
+// unknown option, a missing value or a malformed number.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace sg {
+
+class ArgParser {
+ public:
+  ArgParser(std::string command, std::string summary);
+
+  // --name VALUE, with a default ("" and required = true means it must be given).
+  ArgParser& option(const std::string& name, const std::string& value_name,
+                    const std::string& help, const std::string& default_value = "",
+                    bool required = false);
+  // --name, a boolean switch.
+  ArgParser& flag(const std::string& name, const std::string& help);
+
+  // Parses args (without the command name). Returns false when --help was asked for (the
+  // help is then written to `out`); throws sg::Error on bad input.
+  bool parse(const std::vector<std::string>& args, std::ostream& out);
+
+  std::string get(const std::string& name) const;
+  int64_t get_int(const std::string& name) const;
+  double get_double(const std::string& name) const;
+  bool get_flag(const std::string& name) const;
+  bool given(const std::string& name) const;  // set on the command line
+  std::string help() const;
+
+ private:
+  struct Spec {
+    std::string value_name, help, default_value;
+    bool is_flag = false, required = false;
+  };
+  std::string command_, summary_;
+  std::vector<std::string> order_;
+  std::map<std::string, Spec> specs_;
+  std::map<std::string, std::string> values_;
+};
+
+}  // namespace sg
