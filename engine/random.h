@@ -5,9 +5,16 @@
 #include <cmath>
 #include <cstdint>
 
+// Marks the counter-based functions callable from CUDA kernels too (nvcc only).
+#if defined(__CUDACC__)
+#define SG_HOST_DEVICE __host__ __device__
+#else
+#define SG_HOST_DEVICE
+#endif
+
 namespace sg {
 
-inline uint64_t mix64(uint64_t z) {
+SG_HOST_DEVICE inline uint64_t mix64(uint64_t z) {
   z += 0x9E3779B97F4A7C15ull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
@@ -15,12 +22,12 @@ inline uint64_t mix64(uint64_t z) {
 }
 
 // 64 random bits for element `index` of stream `stream` under `seed`.
-inline uint64_t random_bits(uint64_t seed, uint64_t stream, uint64_t index) {
+SG_HOST_DEVICE inline uint64_t random_bits(uint64_t seed, uint64_t stream, uint64_t index) {
   return mix64(mix64(seed ^ mix64(stream)) + index);
 }
 
 // Uniform float in [0, 1) with 24 random bits (exactly representable).
-inline float random_uniform(uint64_t seed, uint64_t stream, uint64_t index) {
+SG_HOST_DEVICE inline float random_uniform(uint64_t seed, uint64_t stream, uint64_t index) {
   return float(random_bits(seed, stream, index) >> 40) * (1.0f / 16777216.0f);
 }
 

@@ -1,5 +1,6 @@
 #include "engine/io/npy.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -149,7 +150,8 @@ void save_npy(const std::string& path, const std::vector<int64_t>& shape, const 
     SG_CHECK(d >= 0, "save_npy '", path, "': negative dimension in shape ", shape_repr(shape));
     n *= d;
   }
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape_repr(shape) + ", }";
+  std::string dict =
+      "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape_repr(shape) + ", }";
   // Pad with spaces so that magic + version + length + dict + '\n' is a multiple of 64.
   const size_t unpadded = sizeof(kMagic) + 2 + 2 + dict.size() + 1;
   dict.append((64 - unpadded % 64) % 64, ' ');
@@ -169,8 +171,7 @@ void save_npy(const std::string& path, const std::vector<int64_t>& shape, const 
 
 NpyArray load_npy(const std::string& path) {
   std::error_code ec;
-  SG_CHECK(std::filesystem::is_regular_file(path, ec), "cannot read '", path,
-           "': no such file");
+  SG_CHECK(std::filesystem::is_regular_file(path, ec), "cannot read '", path, "': no such file");
   const uint64_t file_size = std::filesystem::file_size(path, ec);
   SG_CHECK(!ec, "cannot read '", path, "': ", ec.message());
   std::ifstream in(path, std::ios::binary);
@@ -210,18 +211,20 @@ NpyArray load_npy(const std::string& path) {
   // Check the data size against the file before allocating anything.
   const uint64_t remaining = file_size - preamble - header_len;
   uint64_t n = 1;
+  bool too_big = false;  // the element count exceeds what the file could hold
   for (int64_t d : a.shape) {
-    SG_CHECK(d == 0 || n <= (remaining / 4) / uint64_t(d), "'", path, "': shape ",
-             shape_repr(a.shape), " needs more data than the ", remaining,
-             " bytes after the header");
-    n *= uint64_t(d);
+    if (d != 0 && n > (remaining / 4) / uint64_t(d)) too_big = true;
+    n = too_big ? n : n * uint64_t(d);
   }
+  if (std::find(a.shape.begin(), a.shape.end(), 0) != a.shape.end()) n = 0, too_big = false;
+  SG_CHECK(!too_big, "'", path, "': shape ", shape_repr(a.shape), " needs more than the ",
+           remaining, " bytes of data after the header (truncated)");
   SG_CHECK(n * 4 == remaining, "'", path, "': shape ", shape_repr(a.shape), " needs ", n * 4,
            " bytes of float32 data but the file has ", remaining, " after the header",
            n * 4 > remaining ? " (truncated)" : " (trailing bytes)");
   a.data.resize(n);
-  SG_CHECK(n == 0 || in.read(reinterpret_cast<char*>(a.data.data()), std::streamsize(n * 4)),
-           "'", path, "': short read in the .npy data");
+  SG_CHECK(n == 0 || in.read(reinterpret_cast<char*>(a.data.data()), std::streamsize(n * 4)), "'",
+           path, "': short read in the .npy data");
   return a;
 }
 

@@ -1,0 +1,30 @@
+// A single-channel float32 image, row-major: px[i * w + j] is row i (y), column j (x).
+// Pixel (i, j) covers the unit square [j, j+1) x [i, i+1) with its centre at
+// (j + 0.5, i + 0.5): the continuous coordinates every shape is defined in.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace sg {
+
+struct Image {
+  int64_t h = 0, w = 0;
+  std::vector<float> px;
+
+  Image() = default;
+  Image(int64_t h_, int64_t w_) : h(h_), w(w_), px(size_t(h_ * w_), 0.0f) {}
+  float& at(int64_t i, int64_t j) { return px[size_t(i * w + j)]; }
+  float at(int64_t i, int64_t j) const { return px[size_t(i * w + j)]; }
+};
+
+// Rows become columns (a sinogram stored one projection per row is drawn with the
+// angle running along x).
+inline Image transposed(const Image& a) {
+  Image t(a.w, a.h);
+  for (int64_t i = 0; i < a.h; ++i)
+    for (int64_t j = 0; j < a.w; ++j) t.at(j, i) = a.at(i, j);
+  return t;
+}
+
+}  // namespace sg

@@ -1,0 +1,156 @@
+#include "data/pairs.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "data/noise.h"
+#include "data/preprocess.h"
+#include "data/projection.h"
+#include "data/shapes.h"
+#include "engine/error.h"
+#include "engine/random.h"
+
+namespace sg {
+
+void GenParams::validate() const {
+  (void)ParticleShape::make(shape, sides);  // throws for an unknown shape or bad sides
+  SG_CHECK(shape == "polygon" || sides == 0, "sides applies only to shape 'polygon' (shape is '",
+           shape, "')");
+  SG_CHECK(count > 0, "count must be positive, got ", count);
+  SG_CHECK(size >= 16 && size <= 4096, "size must be in [16, 4096] pixels, got ", size);
+  SG_CHECK(stereo_angle_deg > 0 && stereo_angle_deg < 180,
+           "stereo angle must be in (0, 180) degrees, got ", stereo_angle_deg);
+  SG_CHECK(angle_min_deg >= 0 && angle_max_deg <= 360 && angle_min_deg < angle_max_deg,
+           "angle range must satisfy 0 <= min < max <= 360 degrees, got [", angle_min_deg, ", ",
+           angle_max_deg, ")");
+  SG_CHECK(radius_min > 0 && radius_min <= radius_max && radius_max <= 0.35,
+           "radius range must satisfy 0 < min <= max <= 0.35 (fractions of size), got [",
+           radius_min, ", ", radius_max, "]");
+  SG_CHECK(std::isfinite(noise) && noise >= 0, "noise amplitude must be >= 0, got ", noise);
+  SG_CHECK(std::isfinite(dose) && dose >= 0, "dose must be >= 0 (0 = no shot noise), got ", dose);
+  SG_CHECK(std::isfinite(threshold), "threshold must be a number, got ", threshold);
+  SG_CHECK(supersample >= 1 && supersample <= 32, "supersample must be in [1, 32], got ",
+           supersample);
+}
+
+nlohmann::json to_json(const GenParams& p) {
+  const ParticleShape s = ParticleShape::make(p.shape, p.sides);
+  return nlohmann::json{
+      {"format", "stereograd-pairs"},
+      {"version", 1},
+      {"shape", p.shape},
+      {"sides", p.sides},
+      {"order", s.order()},
+      {"mirror_symmetric", s.mirror_symmetric()},
+      {"count", p.count},
+      {"size", p.size},
+      {"layout", p.projection ? "images [N, 2, L]" : "images [N, 2, H, W]"},
+      {"angles", "angles [N]: theta of the first image, degrees in [0, 360)"},
+      {"stereo_angle_deg", p.stereo_angle_deg},
+      {"angle_min_deg", p.angle_min_deg},
+      {"angle_max_deg", p.angle_max_deg},
+      {"radius_min", p.radius_min},
+      {"radius_max", p.radius_max},
+      {"seed", p.seed},
+      {"first_index", p.first_index},
+      {"rng", "sample i: sg::Rng(seed, first_index + i)"},
+      {"noise", p.noise},
+      {"dose", p.dose},
+      {"threshold", p.effective_threshold()},
+      {"supersample", p.supersample},
+      {"preprocess", p.preprocess},
+      {"projection", p.projection},
+  };
+}
+
+GenParams params_from_json(const nlohmann::json& j) {
+  GenParams p;
+  try {
+    SG_CHECK(j.is_object() && j.value("format", "") == "stereograd-pairs",
+             "not a stereograd-pairs parameter file");
+    SG_CHECK(j.at("version").get<int>() == 1, "unsupported version ", j.at("version").dump());
+    p.shape = j.at("shape").get<std::string>();
+    p.sides = j.at("sides").get<int>();
+    p.count = j.at("count").get<int64_t>();
+    p.size = j.at("size").get<int64_t>();
+    p.stereo_angle_deg = j.at("stereo_angle_deg").get<double>();
+    p.angle_min_deg = j.at("angle_min_deg").get<double>();
+    p.angle_max_deg = j.at("angle_max_deg").get<double>();
+    p.radius_min = j.at("radius_min").get<double>();
+    p.radius_max = j.at("radius_max").get<double>();
+    p.seed = j.at("seed").get<uint64_t>();
+    p.first_index = j.at("first_index").get<uint64_t>();
+    p.noise = j.at("noise").get<double>();
+    p.dose = j.at("dose").get<double>();
+    p.threshold = j.at("threshold").get<double>();
+    p.supersample = j.at("supersample").get<int>();
+    p.preprocess = j.at("preprocess").get<bool>();
+    p.projection = j.at("projection").get<bool>();
+  } catch (const nlohmann::json::exception& e) {
+    fail("bad generation parameters: ", e.what());
+  }
+  p.validate();
+  return p;
+}
+
+int Dataset::order() const { return ParticleShape::make(params.shape, params.sides).order(); }
+
+std::vector<int64_t> Dataset::image_shape() const {
+  if (params.projection) return {count(), 2, params.size};
+  return {count(), 2, params.size, params.size};
+}
+
+int64_t Dataset::sample_floats() const {
+  return params.projection ? 2 * params.size : 2 * params.size * params.size;
+}
+
+namespace {
+
+// One stereo pair into out (2 images or 2 projections); `scratch` holds one image.
+float generate_pair(const GenParams& p, const ParticleShape& shape, uint64_t index, float* out,
+                    float* scratch) {
+  Rng rng(p.seed, index);
+  double theta = p.angle_min_deg + (p.angle_max_deg - p.angle_min_deg) * rng.uniform();
+  // The label is stored as float32; render exactly the angle that is stored.
+  float label = float(std::fmod(theta, 360.0));
+  if (label >= 360.0f) label = 0.0f;
+  theta = double(label);
+  const double size = double(p.size);
+  const double radius = size * rng.uniform(p.radius_min, p.radius_max);
+  const double cx = rng.uniform(radius + 1.0, size - radius - 1.0);
+  const double cy = rng.uniform(radius + 1.0, size - radius - 1.0);
+  const int64_t n = p.size * p.size;
+  for (int k = 0; k < 2; ++k) {
+    float* img = p.projection ? scratch : out + k * n;
+    const Pose pose{cx, cy, radius, theta + k * p.stereo_angle_deg};
+    render(shape, pose, p.supersample, p.size, p.size, img);
+    if (p.dose > 0) add_shot_noise(img, size_t(n), p.dose, rng);
+    if (p.noise > 0) add_uniform_noise(img, size_t(n), p.noise, rng);
+    if (p.preprocess) preprocess(img, p.size, p.size, float(p.effective_threshold()));
+    if (p.projection) project_y(img, p.size, p.size, out + k * p.size);
+  }
+  return label;
+}
+
+}  // namespace
+
+Dataset generate(const GenParams& params) {
+  params.validate();
+  const ParticleShape shape = ParticleShape::make(params.shape, params.sides);
+  Dataset ds;
+  ds.params = params;
+  ds.angles.resize(size_t(params.count));
+  const int64_t per_pair = params.projection ? 2 * params.size : 2 * params.size * params.size;
+  ds.images.resize(size_t(params.count * per_pair));
+#pragma omp parallel
+  {
+    std::vector<float> scratch(size_t(params.size * params.size));
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < params.count; ++i)
+      ds.angles[size_t(i)] = generate_pair(params, shape, params.first_index + uint64_t(i),
+                                           ds.images.data() + i * per_pair, scratch.data());
+  }
+  return ds;
+}
+
+}  // namespace sg
