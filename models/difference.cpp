@@ -1,7 +1,12 @@
 #include "models/difference.h"
 
+#include <cmath>
+
+#include "engine/autograd.h"
+#include "engine/error.h"
 #include "engine/layers/basic.h"
 #include "engine/layers/conv.h"
+#include "engine/ops.h"
 
 namespace sg {
 
@@ -26,6 +31,52 @@ std::unique_ptr<Sequential> make_difference_cnn(Dims dims) {
 
 Shape difference_input_shape(Dims dims, int64_t size) {
   return dims == Dims::Two ? Shape{1, size, size} : Shape{1, size};
+}
+
+DifferenceModel::DifferenceModel(Dims dims, int64_t size, int order, bool symmetric_wrap,
+                                 Rng& rng, Device device)
+    : dims_(dims), size_(size), order_(order), symmetric_wrap_(symmetric_wrap),
+      cnn_(make_difference_cnn(dims)) {
+  SG_CHECK(order >= 1, "difference model: rotational order must be >= 1, got ", order);
+  cnn_->build(difference_input_shape(dims, size), rng, device);
+}
+
+Tensor DifferenceModel::features(const Tensor& images, Context& ctx) {
+  return cnn_->forward(images, ctx);
+}
+
+Tensor DifferenceModel::predicted_difference(const Tensor& first, const Tensor& second,
+                                             Context& ctx) {
+  Tensor phi1 = atan2_pairs(features(first, ctx));
+  Tensor phi2 = atan2_pairs(features(second, ctx));
+  return wrap_angle(sub(phi2, phi1), float(2 * M_PI), symmetric_wrap_);
+}
+
+Tensor DifferenceModel::stereo_loss(const Tensor& first, const Tensor& second, float delta_rad,
+                                    Context& ctx) {
+  Tensor d = predicted_difference(first, second, ctx);
+  Tensor target = Tensor::full(d.shape(), float(order_) * delta_rad, d.device());
+  return mse(d, target);
+}
+
+Tensor DifferenceModel::supervised_loss(const Tensor& images, const Tensor& targets,
+                                        Context& ctx) {
+  return mse(features(images, ctx), targets);
+}
+
+std::vector<float> DifferenceModel::predict_deg(const Tensor& images) {
+  NoGradGuard no_grad;
+  Context ctx;  // inference: dropout off
+  std::vector<float> phi = atan2_pairs(features(images, ctx)).to_vector();
+  const double period = 360.0 / order_;
+  for (float& a : phi) {
+    double deg = double(a) * 180.0 / M_PI / order_;
+    deg = std::fmod(deg, period);
+    if (deg < 0) deg += period;
+    if (deg >= period) deg -= period;  // fmod can round a tiny negative up to period
+    a = float(deg);
+  }
+  return phi;
 }
 
 }  // namespace sg

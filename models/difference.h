@@ -1,9 +1,18 @@
-// The Difference Model's CNN (report figures 2.1 and 2.9): three blocks of
-// Conv (3-wide, ReLU) → MaxPooling (2) → Dropout (0.1), Flatten, Dense 16 (ReLU),
-// Dense 2 (linear) giving (S, C) ≈ (sin nθ, cos nθ). 2-D convs are 'valid'
-// (64 → 62 → … → 6×6×16 = 576); the 1-D convs are 'same' (64 → … → 8×16 = 128).
+// The Difference Model (report §2.2, §2.4, figures 2.1, 2.2, 2.9, 2.10).
+//
+// One CNN, shared by both images of a stereo pair: three blocks of Conv (3-wide, ReLU)
+// → MaxPooling (2) → Dropout (0.1), Flatten, Dense 16 (ReLU), Dense 2 (linear) giving
+// (S, C) ≈ (sin nθ, cos nθ). 2-D convs are 'valid' (64 → 62 → … → 6×6×16 = 576); 1-D
+// convs are 'same' (64 → … → 8×16 = 128). φ = atan2(S, C) stands for nθ.
+//
+// Stereo (self-supervised) loss, for a pair (x₁, x₂) δ apart:
+//   d = wrap(φ₂ − φ₁),  loss = mean (d − nδ)²
+// with the report's wrap (add 2π when d < 0: the second angle crossed into the next of
+// the n equivalent zones) or, as an option, the symmetric wrap into [−π, π).
+// Supervised ("cheat") loss: mean ((S, C) − (sin nθ, cos nθ))².
 #pragma once
 #include <memory>
+#include <vector>
 
 #include "engine/layers/sequential.h"
 
@@ -11,9 +20,41 @@ namespace sg {
 
 enum class Dims { One, Two };
 
-// An unbuilt CNN for inputs of `size` pixels (size×size in 2-D, size in 1-D).
+// An unbuilt CNN of figure 2.1 (Two) or 2.9 (One).
 std::unique_ptr<Sequential> make_difference_cnn(Dims dims);
 // The per-sample input shape: [1, size, size] or [1, size].
 Shape difference_input_shape(Dims dims, int64_t size);
+
+class DifferenceModel {
+ public:
+  // `order` is the shape's rotational order n; weights drawn from `rng` on `device`.
+  DifferenceModel(Dims dims, int64_t size, int order, bool symmetric_wrap, Rng& rng,
+                  Device device);
+
+  Dims dims() const { return dims_; }
+  int64_t size() const { return size_; }
+  int order() const { return order_; }
+  Sequential& cnn() { return *cnn_; }
+  // Every trainable tensor, named "cnn.<layer>.<weight|bias>".
+  std::vector<NamedTensor> parameters() { return cnn_->parameters("cnn."); }
+
+  // (S, C) rows [N, 2] for images [N, 1, H, W] (2-D) or [N, 1, L] (1-D).
+  Tensor features(const Tensor& images, Context& ctx);
+  // The pair's predicted stereo angle in zone space (radians, times n), [N].
+  Tensor predicted_difference(const Tensor& first, const Tensor& second, Context& ctx);
+  // mean (wrap(φ₂ − φ₁) − nδ)², δ in radians.
+  Tensor stereo_loss(const Tensor& first, const Tensor& second, float delta_rad, Context& ctx);
+  // mean ((S, C) − targets)², targets [N, 2] = (sin nθ, cos nθ).
+  Tensor supervised_loss(const Tensor& images, const Tensor& targets, Context& ctx);
+  // Orientation in degrees in [0, 360/n): φ/n, no graph recorded, dropout off.
+  std::vector<float> predict_deg(const Tensor& images);
+
+ private:
+  Dims dims_;
+  int64_t size_;
+  int order_;
+  bool symmetric_wrap_;
+  std::unique_ptr<Sequential> cnn_;
+};
 
 }  // namespace sg

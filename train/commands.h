@@ -12,5 +12,9 @@ int cmd_summary(const Args& args);   // train/cmd_summary.cpp
 int cmd_demo(const Args& args);      // train/cmd_demo.cpp
 int cmd_gen(const Args& args);       // train/cmd_gen.cpp
 int cmd_sinogram(const Args& args);  // train/cmd_sinogram.cpp
+int cmd_train(const Args& args);     // train/cmd_train.cpp
+int cmd_eval(const Args& args);      // train/cmd_eval.cpp
+int cmd_predict(const Args& args);   // train/cmd_predict.cpp
+int cmd_sweep(const Args& args);     // train/cmd_sweep.cpp
 
 }  // namespace sg

@@ -1,0 +1,41 @@
+// `stereograd eval --checkpoint FILE`: the report's accuracy table for a trained model,
+// on unseen pairs generated from the config stored in the checkpoint.
+#include <iostream>
+
+#include "engine/error.h"
+#include "train/args.h"
+#include "train/checkpoint.h"
+#include "train/commands.h"
+#include "train/report.h"
+#include "train/trainer.h"
+
+namespace sg {
+
+int cmd_eval(const Args& args) {
+  ArgParser p("eval", "Accuracy of a checkpoint on unseen stereo pairs (% within 0.5°, 1°, 2°, 3°,\n"
+                      "mean and standard deviation of θp − θt), with plots.");
+  p.option("checkpoint", "FILE", "a checkpoint written by stereograd train", "", true)
+      .option("pairs", "N", "unseen pairs to evaluate on (default: the config's eval_pairs)")
+      .option("out", "DIR", "where eval.json and the plots go", "")
+      .option("device", "DEV", "cpu (or cuda where built)", "cpu");
+  if (!p.parse(args, std::cout)) return 0;
+  Checkpoint c = read_checkpoint(p.get("checkpoint"));
+  if (p.given("pairs")) c.config.eval_pairs = p.get_int("pairs");
+  SG_CHECK(c.config.eval_pairs >= 1, "eval: --pairs must be positive");
+  auto model = model_from_checkpoint(c, parse_device(p.get("device")));
+  std::string out = p.get("out");
+  if (out.empty()) {
+    const std::string ck = p.get("checkpoint");
+    auto slash = ck.find_last_of('/');
+    out = slash == std::string::npos ? "." : ck.substr(0, slash);
+  }
+  Accuracy acc = evaluate_run(*model, c.config, out, c.history, nullptr, nullptr);
+  std::cout << "accuracy of '" << c.config.name << "' after " << c.epochs_done << " epochs, on "
+            << acc.count << " unseen pairs (offset " << acc.offset_deg << "° removed"
+            << (acc.mirrored ? ", mirrored" : "") << "):\n"
+            << table_header()
+            << table_row(std::to_string(int(c.config.data.stereo_angle_deg)) + "°", acc);
+  return 0;
+}
+
+}  // namespace sg

@@ -1,0 +1,76 @@
+// `stereograd train --config FILE`: the report's training, then its accuracy table on
+// unseen pairs. Ctrl-C stops cleanly at the last checkpoint.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "engine/error.h"
+#include "engine/io/atomic_file.h"
+#include "train/args.h"
+#include "train/batch.h"
+#include "train/commands.h"
+#include "train/evaluate.h"
+#include "train/report.h"
+#include "train/trainer.h"
+
+namespace sg {
+
+namespace {
+Trainer* g_trainer = nullptr;
+extern "C" void on_interrupt(int) {
+  if (g_trainer) g_trainer->request_stop();
+}
+}  // namespace
+
+int cmd_train(const Args& args) {
+  ArgParser p("train", "Train a model from a JSON config (configs/ has one per experiment of the\n"
+                       "report), checkpointing every epoch, then print the accuracy table.");
+  p.option("config", "FILE", "the run's configuration", "", true)
+      .option("out", "DIR", "output folder (checkpoint, metrics, plots)", "runs/default")
+      .option("device", "DEV", "cpu (or cuda where built)", "cpu")
+      .option("seed", "S", "override the config's seed")
+      .option("stereo-angle", "DEG", "override data.stereo_angle_deg")
+      .flag("resume", "continue the run in --out from its last checkpoint");
+  if (!p.parse(args, std::cout)) return 0;
+  TrainConfig cfg = load_config(p.get("config"));
+  if (p.given("seed")) cfg.seed = uint64_t(p.get_int("seed"));
+  if (p.given("stereo-angle")) cfg.data.stereo_angle_deg = p.get_double("stereo-angle");
+  cfg.data.validate();
+  Trainer trainer(cfg, p.get("out"), parse_device(p.get("device")));
+  g_trainer = &trainer;
+  auto old_int = std::signal(SIGINT, on_interrupt);
+  auto old_term = std::signal(SIGTERM, on_interrupt);
+  std::printf("training '%s': %s, %s mode, curriculum %s, %lld pairs, δ = %g°, %lld epochs\n",
+              cfg.name.c_str(), cfg.model.c_str(), cfg.mode.c_str(), cfg.curriculum.c_str(),
+              (long long)cfg.data.count, cfg.data.stereo_angle_deg, (long long)cfg.total_epochs());
+  std::fflush(stdout);
+  try {
+    trainer.run(p.get_flag("resume"), stdout);
+  } catch (...) {
+    std::signal(SIGINT, old_int);
+    std::signal(SIGTERM, old_term);
+    g_trainer = nullptr;
+    throw;
+  }
+  std::signal(SIGINT, old_int);
+  std::signal(SIGTERM, old_term);
+  g_trainer = nullptr;
+  if (trainer.stopped_early()) {
+    std::fprintf(stderr,
+                 "stereograd train: interrupted; checkpoint after epoch %lld is %s\n"
+                 "continue with: stereograd train --config %s --out %s --resume\n",
+                 (long long)trainer.epochs_done(), trainer.checkpoint_path().c_str(),
+                 p.get("config").c_str(), p.get("out").c_str());
+    return 130;
+  }
+  Accuracy acc = evaluate_run(trainer.model(), cfg, p.get("out"), trainer.history(),
+                              &trainer.train_data(), &trainer.ranking());
+  std::cout << "\naccuracy on " << acc.count << " unseen pairs (offset " << acc.offset_deg
+            << "° removed" << (acc.mirrored ? ", mirrored" : "") << "):\n"
+            << table_header()
+            << table_row(std::to_string(int(cfg.data.stereo_angle_deg)) + "°", acc);
+  std::cout << "outputs in " << p.get("out") << "/ (checkpoint.safetensors, metrics.jsonl, eval.json, *.svg)\n";
+  return 0;
+}
+
+}  // namespace sg

@@ -1,0 +1,164 @@
+#include "train/config.h"
+
+#include <cmath>
+#include <fstream>
+#include <set>
+
+#include "engine/error.h"
+#include "engine/io/atomic_file.h"
+
+namespace sg {
+
+namespace {
+
+// Reads the keys of one JSON object into typed fields; every key must be read once,
+// so a misspelt key is reported instead of silently ignored.
+class Reader {
+ public:
+  Reader(const nlohmann::json& j, std::string where) : j_(j), where_(std::move(where)) {
+    SG_CHECK(j.is_object(), where_, ": expected a JSON object, got ", j.type_name());
+  }
+  template <typename T>
+  void get(const char* key, T& out) {
+    seen_.insert(key);
+    if (!j_.contains(key)) return;
+    const nlohmann::json& v = j_.at(key);
+    bool ok = false;
+    if constexpr (std::is_same_v<T, std::string>) ok = v.is_string();
+    else if constexpr (std::is_same_v<T, bool>) ok = v.is_boolean();
+    else if constexpr (std::is_integral_v<T>) ok = v.is_number_integer() && (std::is_signed_v<T> || v.get<int64_t>() >= 0);
+    else if constexpr (std::is_floating_point_v<T>) ok = v.is_number();
+    else if constexpr (std::is_same_v<T, std::vector<double>>) {
+      ok = v.is_array();
+      for (const auto& e : v) ok = ok && e.is_number();
+    }
+    SG_CHECK(ok, where_, ": key '", key, "' has the wrong type (", v.dump(), ")");
+    out = v.get<T>();
+  }
+  void skip(const char* key) { seen_.insert(key); }  // read elsewhere
+  void finish() const {
+    for (auto it = j_.begin(); it != j_.end(); ++it)
+      SG_CHECK(seen_.count(it.key()), where_, ": unknown key '", it.key(), "'");
+  }
+
+ private:
+  const nlohmann::json& j_;
+  std::string where_;
+  std::set<std::string> seen_;
+};
+
+GenParams data_from_json(const nlohmann::json& j, const std::string& where) {
+  GenParams p;
+  p.count = 4096;
+  Reader r(j, where);
+  r.get("shape", p.shape);
+  r.get("sides", p.sides);
+  r.get("count", p.count);
+  r.get("size", p.size);
+  r.get("stereo_angle_deg", p.stereo_angle_deg);
+  r.get("angle_min_deg", p.angle_min_deg);
+  r.get("angle_max_deg", p.angle_max_deg);
+  r.get("radius_min", p.radius_min);
+  r.get("radius_max", p.radius_max);
+  r.get("seed", p.seed);
+  r.get("noise", p.noise);
+  r.get("dose", p.dose);
+  r.get("threshold", p.threshold);
+  r.get("supersample", p.supersample);
+  r.get("preprocess", p.preprocess);
+  r.get("projection", p.projection);
+  r.finish();
+  try {
+    p.validate();
+  } catch (const Error& e) {
+    fail(where, ": ", e.what());
+  }
+  return p;
+}
+
+}  // namespace
+
+double TrainConfig::fraction_at(int64_t epoch) const {
+  int64_t s = stage_at(epoch);
+  return s < int64_t(stages.size()) ? stages[size_t(s)] : 1.0;
+}
+
+int64_t TrainConfig::stage_at(int64_t epoch) const {
+  return std::min<int64_t>(epoch / epochs_per_stage, int64_t(stages.size()));
+}
+
+void TrainConfig::validate() const {
+  SG_CHECK(model == "difference2d" || model == "difference1d",
+           "config: model must be difference2d or difference1d, got '", model, "'");
+  SG_CHECK(mode == "stereo" || mode == "supervised",
+           "config: mode must be stereo or supervised, got '", mode, "'");
+  SG_CHECK(curriculum == "similarity" || curriculum == "angle_range" || curriculum == "none",
+           "config: curriculum must be similarity, angle_range or none, got '", curriculum, "'");
+  SG_CHECK(wrap == "report" || wrap == "symmetric", "config: wrap must be report or symmetric, got '",
+           wrap, "'");
+  SG_CHECK(!stages.empty(), "config: stages must list at least one fraction");
+  for (double f : stages)
+    SG_CHECK(f > 0 && f <= 1, "config: every stage fraction must be in (0, 1], got ", f);
+  SG_CHECK(epochs_per_stage >= 1 && final_epochs >= 0, "config: epochs_per_stage must be >= 1 "
+                                                       "and final_epochs >= 0");
+  SG_CHECK(batch >= 1 && batch <= 65536, "config: batch must be in [1, 65536], got ", batch);
+  SG_CHECK(epoch_pairs >= 0, "config: epoch_pairs must be >= 0, got ", epoch_pairs);
+  SG_CHECK(std::isfinite(lr) && lr > 0 && lr < 1, "config: lr must be in (0, 1), got ", lr);
+  SG_CHECK(eval_pairs >= 1, "config: eval_pairs must be positive, got ", eval_pairs);
+  SG_CHECK((model == "difference1d") == data.projection, "config: model ", model,
+           (data.projection ? " cannot take 1-D projections (data.projection is true)"
+                            : " needs 1-D projections (set data.projection to true)"));
+}
+
+TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {
+  TrainConfig c;
+  Reader r(j, what);
+  r.get("name", c.name);
+  r.get("model", c.model);
+  r.get("mode", c.mode);
+  r.get("curriculum", c.curriculum);
+  r.get("stages", c.stages);
+  r.get("epochs_per_stage", c.epochs_per_stage);
+  r.get("final_epochs", c.final_epochs);
+  r.get("batch", c.batch);
+  r.get("epoch_pairs", c.epoch_pairs);
+  r.get("lr", c.lr);
+  r.get("wrap", c.wrap);
+  r.get("seed", c.seed);
+  r.get("eval_pairs", c.eval_pairs);
+  c.data.count = 4096;
+  if (j.contains("data")) c.data = data_from_json(j.at("data"), what + " 'data'");
+  r.skip("data");
+  r.finish();
+  try {
+    c.validate();
+  } catch (const Error& e) {
+    fail(what, ": ", e.what());
+  }
+  return c;
+}
+
+TrainConfig load_config(const std::string& path) {
+  std::vector<char> bytes = read_file_bytes(path);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(bytes.begin(), bytes.end());
+  } catch (const nlohmann::json::exception& e) {
+    fail("config '", path, "' is not valid JSON: ", e.what());
+  }
+  return config_from_json(j, "config '" + path + "'");
+}
+
+nlohmann::json to_json(const TrainConfig& c) {
+  // The data section is params.json's description minus what is derived or fixed.
+  nlohmann::json data = to_json(c.data);
+  for (const char* k : {"format", "version", "order", "mirror_symmetric", "layout", "angles", "rng",
+                        "first_index"})
+    data.erase(k);
+  return {{"name", c.name}, {"model", c.model}, {"mode", c.mode}, {"curriculum", c.curriculum},
+          {"stages", c.stages}, {"epochs_per_stage", c.epochs_per_stage},
+          {"final_epochs", c.final_epochs}, {"batch", c.batch}, {"epoch_pairs", c.epoch_pairs}, {"lr", c.lr}, {"wrap", c.wrap},
+          {"seed", c.seed}, {"eval_pairs", c.eval_pairs}, {"data", data}};
+}
+
+}  // namespace sg

@@ -1,0 +1,44 @@
+// A training run's every number, read from a JSON file (configs/ ships one per experiment
+// of the report). Unknown keys, wrong types and out-of-range values are errors that name
+// the key; keys left out take the defaults below (the report's §3.1 settings).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "data/pairs.h"
+
+namespace sg {
+
+struct TrainConfig {
+  std::string name = "difference-squares-10deg";
+  std::string model = "difference2d";     // difference2d | difference1d
+  std::string mode = "stereo";            // stereo (self-supervised) | supervised (cheat)
+  std::string curriculum = "similarity";  // similarity | angle_range (ground truth) | none
+  std::vector<double> stages{0.02, 0.10, 0.25, 0.33, 1.0};  // fractions of the ranking
+  int64_t epochs_per_stage = 5;
+  int64_t final_epochs = 5;               // then this many more on everything
+  int64_t batch = 64;
+  // Pairs per epoch: 0 = the stage's subset once (the report's literal schedule, only
+  // two steps per epoch in the 2 % stage); N = N pairs cycled from the subset.
+  int64_t epoch_pairs = 0;
+  double lr = 1e-3;                       // Adam, Keras defaults otherwise
+  std::string wrap = "report";            // report (add 2π when negative) | symmetric
+  uint64_t seed = 1;                      // weights, reference image, shuffles, dropout
+  int64_t eval_pairs = 1000;              // unseen pairs for the accuracy table
+  GenParams data;                         // the training pairs (data.count of them)
+
+  int64_t total_epochs() const { return epochs_per_stage * int64_t(stages.size()) + final_epochs; }
+  // The fraction of the ranked pairs epoch e (from 0) trains on, and its stage number.
+  double fraction_at(int64_t epoch) const;
+  int64_t stage_at(int64_t epoch) const;
+  void validate() const;
+};
+
+TrainConfig config_from_json(const nlohmann::json& j, const std::string& what);
+TrainConfig load_config(const std::string& path);
+nlohmann::json to_json(const TrainConfig& c);
+
+}  // namespace sg

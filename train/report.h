@@ -1,0 +1,24 @@
+// What a finished run leaves behind: the accuracy on unseen pairs (eval.json) and the
+// report's figures as SVG: θp against θt (figure 3.4), θp − θt against θt (figure 4.2),
+// the loss per epoch, and the curriculum's reference-difference curve (figure 3.3).
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "models/difference.h"
+#include "train/config.h"
+#include "train/curriculum.h"
+#include "train/evaluate.h"
+
+namespace sg {
+
+// Evaluates `model` on config.eval_pairs unseen pairs and writes eval.json and the plots
+// into out_dir. `train` and `ranking` (may be null) add the curriculum's figure.
+Accuracy evaluate_run(DifferenceModel& model, const TrainConfig& config, const std::string& out_dir,
+                      const nlohmann::json& history, const Dataset* train, const Ranking* ranking);
+
+// Predicted orientations (degrees in [0, 360/n)) of the first images of every pair.
+std::vector<float> predict_first_images(DifferenceModel& model, const Dataset& ds, Device device);
+
+}  // namespace sg

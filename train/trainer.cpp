@@ -1,0 +1,140 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+
+#include "engine/error.h"
+#include "engine/io/atomic_file.h"
+#include "train/batch.h"
+#include "train/checkpoint.h"
+#include "train/progress.h"
+
+namespace sg {
+
+namespace {
+constexpr uint64_t kEvalFirstIndex = uint64_t(1) << 40;  // far past any training pair
+
+void make_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) fail("cannot create output folder '", dir, "': ", ec.message());
+}
+}  // namespace
+
+Dataset evaluation_data(const TrainConfig& config, int64_t pairs) {
+  GenParams p = config.data;
+  p.count = pairs;
+  p.first_index = kEvalFirstIndex;
+  return generate(p);
+}
+
+Trainer::Trainer(TrainConfig config, std::string out_dir, Device device)
+    : config_(std::move(config)), out_dir_(std::move(out_dir)), device_(device) {
+  config_.validate();
+  train_ = generate(config_.data);
+  Rng pick(config_.seed, 2);
+  ranking_ = make_ranking(config_.curriculum, train_, int64_t(pick.below(uint64_t(train_.count()))));
+  model_ = build_model(config_, device_);
+  AdamParams hp;
+  hp.lr = float(config_.lr);
+  opt_ = std::make_unique<Adam>(model_->parameters(), hp);
+}
+
+void Trainer::run(bool resume, std::FILE* log) {
+  make_dir(out_dir_);
+  if (resume) {
+    Checkpoint c = read_checkpoint(checkpoint_path());
+    SG_CHECK(to_json(c.config) == to_json(config_), "resume: the checkpoint in '", out_dir_,
+             "' was written with a different config");
+    std::vector<NamedTensor> params = model_->parameters();
+    copy_into(c.file, params, "checkpoint", true);
+    restore_optimizer(c, *opt_);
+    epochs_done_ = c.epochs_done;
+    history_ = c.history;
+    std::fprintf(log, "resuming '%s' after epoch %lld of %lld\n", config_.name.c_str(),
+                 (long long)epochs_done_, (long long)config_.total_epochs());
+  }
+  const int64_t total = config_.total_epochs();
+  int64_t steps_total = 0, steps_done = 0;
+  for (int64_t e = 0; e < total; ++e) {
+    int64_t n = int64_t(epoch_indices(e).size());
+    int64_t s = (n + config_.batch - 1) / config_.batch;
+    steps_total += s;
+    if (e < epochs_done_) steps_done += s;
+  }
+  Progress progress(log, steps_total, steps_done);
+  const int64_t last = epoch_limit_ >= 0 ? std::min(total, epoch_limit_) : total;
+  for (int64_t epoch = epochs_done_; epoch < last && !stop_requested_; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const int64_t pairs = int64_t(epoch_indices(epoch).size());
+    const double loss = train_epoch(epoch, progress, steps_done);
+    if (stop_requested_) break;  // a partial epoch is never checkpointed
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    nlohmann::json rec{{"epoch", epoch + 1},          {"stage", config_.stage_at(epoch) + 1},
+                       {"fraction", config_.fraction_at(epoch)}, {"pairs", pairs},
+                       {"loss", loss},                {"seconds", secs},
+                       {"pairs_per_s", double(pairs) / secs}};
+    history_.push_back(rec);
+    epochs_done_ = epoch + 1;
+    save_checkpoint(checkpoint_path(), config_, epochs_done_, history_, *model_, *opt_);
+    write_file_atomic(out_dir_ + "/metrics.jsonl", [&](std::ostream& os) {
+      for (const auto& r : history_) os << r.dump() << "\n";
+    });
+    char line[200];
+    std::snprintf(line, sizeof line, "stage %lld/%zu  epoch %3lld/%lld  pairs %5lld  loss %.6f  %6.0f pairs/s",
+                  (long long)(config_.stage_at(epoch) + 1), config_.stages.size() + 1,
+                  (long long)(epoch + 1), (long long)total, (long long)pairs, loss,
+                  double(pairs) / secs);
+    progress.line(line);
+  }
+  stopped_early_ = epochs_done_ < total;
+}
+
+std::vector<int64_t> Trainer::epoch_indices(int64_t epoch) const {
+  const std::vector<int64_t> subset = closest(ranking_, config_.fraction_at(epoch));
+  const size_t want = config_.epoch_pairs > 0 ? size_t(config_.epoch_pairs) : subset.size();
+  Rng shuffle(config_.seed, 1000 + uint64_t(epoch));
+  std::vector<int64_t> out;
+  while (out.size() < want) {
+    std::vector<int64_t> cycle = subset;
+    for (size_t i = cycle.size(); i > 1; --i) std::swap(cycle[i - 1], cycle[shuffle.below(i)]);
+    out.insert(out.end(), cycle.begin(), cycle.begin() + std::ptrdiff_t(std::min(cycle.size(), want - out.size())));
+  }
+  return out;
+}
+
+double Trainer::train_epoch(int64_t epoch, Progress& progress, int64_t& steps_done) {
+  const std::vector<int64_t> subset = epoch_indices(epoch);
+  const float delta = float(config_.data.stereo_angle_deg * M_PI / 180.0);
+  const bool supervised = config_.mode == "supervised";
+  double total = 0;
+  int64_t step = 0;
+  for (size_t b = 0; b < subset.size(); b += size_t(config_.batch), ++step) {
+    const size_t end = std::min(subset.size(), b + size_t(config_.batch));
+    PairBatch batch = make_batch(train_, subset, b, end, device_);
+    Context ctx{true, config_.seed, (uint64_t(epoch) << 32) | (uint64_t(step) << 8)};
+    opt_->zero_grad();
+    Tensor loss = supervised
+                      ? model_->supervised_loss(
+                            batch.first, supervised_targets(batch.theta_deg, model_->order(), device_), ctx)
+                      : model_->stereo_loss(batch.first, batch.second, delta, ctx);
+    const float l = loss.item();
+    SG_CHECK(std::isfinite(l), "training stopped: the loss became ", l, " at epoch ", epoch + 1,
+             ", step ", step + 1, "; the last good checkpoint (after epoch ", epochs_done_, ") is ",
+             checkpoint_path());
+    loss.backward();
+    opt_->step();
+    total += double(l) * double(end - b);
+    char status[160];
+    std::snprintf(status, sizeof status, "stage %lld epoch %lld/%lld loss %.5f",
+                  (long long)(config_.stage_at(epoch) + 1), (long long)(epoch + 1),
+                  (long long)config_.total_epochs(), l);
+    progress.step(++steps_done, status);
+    if (stop_requested_) break;
+  }
+  return total / double(subset.size());
+}
+
+}  // namespace sg
