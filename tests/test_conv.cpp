@@ -49,7 +49,7 @@ TEST_CASE("conv1d is conv2d over one row: 'same' keeps the length") {
 
 // Transposed convolution written out directly (not through conv2d's backward):
 //   y[n,k,iy+r-p,ix+s-p] += x[n,c,iy,ix] · w[c,k,r,s]   for outputs inside the frame.
-TEST_CASE("conv_transpose2d: 'same' keeps H×W, 'valid' adds 2; against a direct loop") {
+TEST_CASE("conv_transpose2d: 'same' keeps H×W, 'valid' adds 2, against a direct loop") {
   for (Device d : backends()) {
     CAPTURE(device_name(d));
     for (int64_t p : {0, 1}) {

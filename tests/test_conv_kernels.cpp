@@ -202,7 +202,7 @@ TEST_CASE("cpu conv2d is bit-identical for 1 and 2 OpenMP threads") {
   CHECK(omp_get_max_threads() == saved);
 }
 
-TEST_CASE("conv2d backward skips null gradients; db alone matches the reference") {
+TEST_CASE("conv2d backward skips null gradients, and db alone matches the reference") {
   const ConvGeom g = geom(3, 2, 6, 5, 4, 3, 3, 1, 1);
   const Vec x = random_values(g.x_size(), 41), w = random_values(g.w_size(), 42),
             dy = random_values(g.y_size(), 43);

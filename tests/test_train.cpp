@@ -32,7 +32,7 @@ TrainConfig tiny_config() {
 }
 }  // namespace
 
-TEST_CASE("config: defaults are the report's; unknown keys and bad values are named") {
+TEST_CASE("config: defaults are the report's, and unknown keys and bad values are named") {
   TrainConfig c = config_from_json(nlohmann::json::object(), "empty");
   CHECK(c.batch == 64);
   CHECK(c.data.count == 4096);
