@@ -67,16 +67,19 @@ Tensor DifferenceModel::supervised_loss(const Tensor& images, const Tensor& targ
 std::vector<float> DifferenceModel::predict_deg(const Tensor& images) {
   NoGradGuard no_grad;
   Context ctx;  // inference: dropout off
-  std::vector<float> phi = atan2_pairs(features(images, ctx)).to_vector();
-  const double period = 360.0 / order_;
-  for (float& a : phi) {
-    double deg = double(a) * 180.0 / M_PI / order_;
-    deg = std::fmod(deg, period);
+  return angles_to_degrees(atan2_pairs(features(images, ctx)), order_);
+}
+
+std::vector<float> angles_to_degrees(const Tensor& phi, int order) {
+  std::vector<float> out = phi.to_vector();
+  const double period = 360.0 / order;
+  for (float& a : out) {
+    double deg = std::fmod(double(a) * 180.0 / M_PI / order, period);
     if (deg < 0) deg += period;
     if (deg >= period) deg -= period;  // fmod can round a tiny negative up to period
     a = float(deg);
   }
-  return phi;
+  return out;
 }
 
 }  // namespace sg

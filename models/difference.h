@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/layers/sequential.h"
+#include "models/pair_model.h"
 
 namespace sg {
 
@@ -25,7 +26,7 @@ std::unique_ptr<Sequential> make_difference_cnn(Dims dims);
 // The per-sample input shape: [1, size, size] or [1, size].
 Shape difference_input_shape(Dims dims, int64_t size);
 
-class DifferenceModel {
+class DifferenceModel : public PairModel {
  public:
   // `order` is the shape's rotational order n; weights drawn from `rng` on `device`.
   DifferenceModel(Dims dims, int64_t size, int order, bool symmetric_wrap, Rng& rng,
@@ -33,21 +34,22 @@ class DifferenceModel {
 
   Dims dims() const { return dims_; }
   int64_t size() const { return size_; }
-  int order() const { return order_; }
+  int order() const override { return order_; }
   Sequential& cnn() { return *cnn_; }
   // Every trainable tensor, named "cnn.<layer>.<weight|bias>".
-  std::vector<NamedTensor> parameters() { return cnn_->parameters("cnn."); }
+  std::vector<NamedTensor> parameters() override { return cnn_->parameters("cnn."); }
 
   // (S, C) rows [N, 2] for images [N, 1, H, W] (2-D) or [N, 1, L] (1-D).
   Tensor features(const Tensor& images, Context& ctx);
   // The pair's predicted stereo angle in zone space (radians, times n), [N].
   Tensor predicted_difference(const Tensor& first, const Tensor& second, Context& ctx);
   // mean (wrap(φ₂ − φ₁) − nδ)², δ in radians.
-  Tensor stereo_loss(const Tensor& first, const Tensor& second, float delta_rad, Context& ctx);
+  Tensor stereo_loss(const Tensor& first, const Tensor& second, float delta_rad,
+                     Context& ctx) override;
   // mean ((S, C) − targets)², targets [N, 2] = (sin nθ, cos nθ).
-  Tensor supervised_loss(const Tensor& images, const Tensor& targets, Context& ctx);
+  Tensor supervised_loss(const Tensor& images, const Tensor& targets, Context& ctx) override;
   // Orientation in degrees in [0, 360/n): φ/n, no graph recorded, dropout off.
-  std::vector<float> predict_deg(const Tensor& images);
+  std::vector<float> predict_deg(const Tensor& images) override;
 
  private:
   Dims dims_;

@@ -136,3 +136,14 @@ TEST_CASE("resume without a checkpoint names the missing file") {
   CHECK_THROWS_WITH_AS(t.run(true, stderr), doctest::Contains("checkpoint.safetensors"), Error);
   std::filesystem::remove_all(d);
 }
+
+TEST_CASE("every shipped config in configs/ loads and validates") {
+  int n = 0;
+  for (const auto& f : std::filesystem::directory_iterator(std::string(STEREOGRAD_SOURCE_DIR) + "/configs")) {
+    if (f.path().extension() != ".json") continue;
+    CAPTURE(f.path().string());
+    CHECK_NOTHROW(load_config(f.path().string()));
+    ++n;
+  }
+  CHECK(n >= 6);
+}

@@ -9,7 +9,7 @@ namespace {
 const char* kFormat = "stereograd-checkpoint";
 }  // namespace
 
-std::unique_ptr<DifferenceModel> build_model(const TrainConfig& c, Device device) {
+std::unique_ptr<PairModel> build_model(const TrainConfig& c, Device device) {
   Rng rng(c.seed, 1);
   const Dims dims = c.model == "difference1d" ? Dims::One : Dims::Two;
   const int order = ParticleShape::make(c.data.shape, c.data.sides).order();
@@ -18,7 +18,7 @@ std::unique_ptr<DifferenceModel> build_model(const TrainConfig& c, Device device
 }
 
 void save_checkpoint(const std::string& path, const TrainConfig& config, int64_t epochs_done,
-                     const nlohmann::json& history, DifferenceModel& model, Optimizer& opt) {
+                     const nlohmann::json& history, PairModel& model, Optimizer& opt) {
   std::vector<NamedTensor> tensors = model.parameters();
   for (NamedTensor& t : opt.state()) tensors.push_back(t);
   std::map<std::string, std::string> meta{{"format", kFormat},
@@ -55,7 +55,7 @@ Checkpoint read_checkpoint(const std::string& path) {
   return c;
 }
 
-std::unique_ptr<DifferenceModel> model_from_checkpoint(const Checkpoint& c, Device device) {
+std::unique_ptr<PairModel> model_from_checkpoint(const Checkpoint& c, Device device) {
   auto model = build_model(c.config, device);
   std::vector<NamedTensor> params = model->parameters();
   copy_into(c.file, params, "checkpoint", /*allow_extra=*/true);

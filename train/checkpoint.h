@@ -25,14 +25,14 @@ struct Checkpoint {
 };
 
 // The config's model, freshly initialised from its seed.
-std::unique_ptr<DifferenceModel> build_model(const TrainConfig& c, Device device);
+std::unique_ptr<PairModel> build_model(const TrainConfig& c, Device device);
 
 void save_checkpoint(const std::string& path, const TrainConfig& config, int64_t epochs_done,
-                     const nlohmann::json& history, DifferenceModel& model, Optimizer& opt);
+                     const nlohmann::json& history, PairModel& model, Optimizer& opt);
 // Reads and validates the file and its metadata (errors name the file and the problem).
 Checkpoint read_checkpoint(const std::string& path);
 // The config's model with the checkpoint's weights, on `device`.
-std::unique_ptr<DifferenceModel> model_from_checkpoint(const Checkpoint& c, Device device);
+std::unique_ptr<PairModel> model_from_checkpoint(const Checkpoint& c, Device device);
 // Copies the optimiser's state and counters back from the checkpoint.
 void restore_optimizer(const Checkpoint& c, Optimizer& opt);
 

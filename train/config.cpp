@@ -102,6 +102,8 @@ void TrainConfig::validate() const {
   SG_CHECK(epochs_per_stage >= 1 && final_epochs >= 0, "config: epochs_per_stage must be >= 1 "
                                                        "and final_epochs >= 0");
   SG_CHECK(batch >= 1 && batch <= 65536, "config: batch must be in [1, 65536], got ", batch);
+  SG_CHECK(std::isfinite(final_lr) && final_lr >= 0 && final_lr < 1,
+           "config: final_lr must be in [0, 1) (0 = lr), got ", final_lr);
   SG_CHECK(epoch_pairs >= 0, "config: epoch_pairs must be >= 0, got ", epoch_pairs);
   SG_CHECK(std::isfinite(lr) && lr > 0 && lr < 1, "config: lr must be in (0, 1), got ", lr);
   SG_CHECK(eval_pairs >= 1, "config: eval_pairs must be positive, got ", eval_pairs);
@@ -123,6 +125,7 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {
   r.get("batch", c.batch);
   r.get("epoch_pairs", c.epoch_pairs);
   r.get("lr", c.lr);
+  r.get("final_lr", c.final_lr);
   r.get("wrap", c.wrap);
   r.get("seed", c.seed);
   r.get("eval_pairs", c.eval_pairs);
@@ -157,7 +160,7 @@ nlohmann::json to_json(const TrainConfig& c) {
     data.erase(k);
   return {{"name", c.name}, {"model", c.model}, {"mode", c.mode}, {"curriculum", c.curriculum},
           {"stages", c.stages}, {"epochs_per_stage", c.epochs_per_stage},
-          {"final_epochs", c.final_epochs}, {"batch", c.batch}, {"epoch_pairs", c.epoch_pairs}, {"lr", c.lr}, {"wrap", c.wrap},
+          {"final_epochs", c.final_epochs}, {"batch", c.batch}, {"epoch_pairs", c.epoch_pairs}, {"lr", c.lr}, {"final_lr", c.final_lr}, {"wrap", c.wrap},
           {"seed", c.seed}, {"eval_pairs", c.eval_pairs}, {"data", data}};
 }
 

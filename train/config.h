@@ -25,6 +25,10 @@ struct TrainConfig {
   // two steps per epoch in the 2 % stage); N = N pairs cycled from the subset.
   int64_t epoch_pairs = 0;
   double lr = 1e-3;                       // Adam, Keras defaults otherwise
+  double final_lr = 0;                    // lr of the final epochs; 0 = lr
+  double lr_at(int64_t epoch) const {
+    return final_lr > 0 && stage_at(epoch) >= int64_t(stages.size()) ? final_lr : lr;
+  }
   std::string wrap = "report";            // report (add 2π when negative) | symmetric
   uint64_t seed = 1;                      // weights, reference image, shuffles, dropout
   int64_t eval_pairs = 1000;              // unseen pairs for the accuracy table

@@ -9,7 +9,7 @@
 
 namespace sg {
 
-std::vector<float> predict_first_images(DifferenceModel& model, const Dataset& ds, Device device) {
+std::vector<float> predict_first_images(PairModel& model, const Dataset& ds, Device device) {
   std::vector<int64_t> idx(static_cast<size_t>(ds.count()));
   std::iota(idx.begin(), idx.end(), 0);
   std::vector<float> out;
@@ -21,7 +21,7 @@ std::vector<float> predict_first_images(DifferenceModel& model, const Dataset& d
   return out;
 }
 
-Accuracy evaluate_run(DifferenceModel& model, const TrainConfig& config, const std::string& out_dir,
+Accuracy evaluate_run(PairModel& model, const TrainConfig& config, const std::string& out_dir,
                       const nlohmann::json& history, const Dataset* train, const Ranking* ranking) {
   const Device device = model.parameters().front().tensor.device();
   Dataset test = evaluation_data(config, config.eval_pairs);

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/difference.h"
+#include "models/pair_model.h"
 #include "train/config.h"
 #include "train/curriculum.h"
 #include "train/evaluate.h"
@@ -15,10 +15,10 @@ namespace sg {
 
 // Evaluates `model` on config.eval_pairs unseen pairs and writes eval.json and the plots
 // into out_dir. `train` and `ranking` (may be null) add the curriculum's figure.
-Accuracy evaluate_run(DifferenceModel& model, const TrainConfig& config, const std::string& out_dir,
+Accuracy evaluate_run(PairModel& model, const TrainConfig& config, const std::string& out_dir,
                       const nlohmann::json& history, const Dataset* train, const Ranking* ranking);
 
 // Predicted orientations (degrees in [0, 360/n)) of the first images of every pair.
-std::vector<float> predict_first_images(DifferenceModel& model, const Dataset& ds, Device device);
+std::vector<float> predict_first_images(PairModel& model, const Dataset& ds, Device device);
 
 }  // namespace sg

@@ -107,6 +107,7 @@ std::vector<int64_t> Trainer::epoch_indices(int64_t epoch) const {
 
 double Trainer::train_epoch(int64_t epoch, Progress& progress, int64_t& steps_done) {
   const std::vector<int64_t> subset = epoch_indices(epoch);
+  opt_->hyper().lr = float(config_.lr_at(epoch));
   const float delta = float(config_.data.stereo_angle_deg * M_PI / 180.0);
   const bool supervised = config_.mode == "supervised";
   double total = 0;

@@ -15,7 +15,7 @@
 
 #include "data/pairs.h"
 #include "engine/optim/optimizer.h"
-#include "models/difference.h"
+#include "models/pair_model.h"
 #include "train/config.h"
 #include "train/curriculum.h"
 
@@ -37,7 +37,7 @@ class Trainer {
   void set_epoch_limit(int64_t epochs) { epoch_limit_ = epochs; }
   bool stopped_early() const { return stopped_early_; }
 
-  DifferenceModel& model() { return *model_; }
+  PairModel& model() { return *model_; }
   const Dataset& train_data() const { return train_; }
   const Ranking& ranking() const { return ranking_; }
   const nlohmann::json& history() const { return history_; }
@@ -55,7 +55,7 @@ class Trainer {
   Device device_;
   Dataset train_;
   Ranking ranking_;
-  std::unique_ptr<DifferenceModel> model_;
+  std::unique_ptr<PairModel> model_;
   std::unique_ptr<Adam> opt_;
   nlohmann::json history_ = nlohmann::json::array();
   int64_t epochs_done_ = 0;
