@@ -62,3 +62,68 @@ TEST_CASE("bad commands and options fail with a message and a non-zero exit") {
   CHECK(d.status == 1);
   CHECK(has(d.out, "expects an integer"));
 }
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "engine/io/npy.h"
+
+TEST_CASE("train, eval and predict end to end, with clear errors for bad input") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("sg_cli_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string d = dir.string();
+  {
+    std::ofstream(d + "/tiny.json") << R"({"name": "tiny", "stages": [1.0], "epochs_per_stage": 1,
+      "final_epochs": 1, "batch": 16, "eval_pairs": 40, "wrap": "symmetric",
+      "data": {"count": 48, "size": 32}})";
+    std::ofstream(d + "/typo.json") << R"({"epochs": 3})";
+  }
+  Run t = run("train --config " + d + "/tiny.json --out " + d + "/run");
+  CHECK(t.status == 0);
+  CHECK(has(t.out, "epoch   2/2"));
+  CHECK(has(t.out, "accuracy on 40 unseen pairs"));
+  for (const char* f : {"checkpoint.safetensors", "metrics.jsonl", "eval.json", "loss.svg",
+                        "predicted_vs_true.svg", "error_vs_true.svg", "curriculum.svg"})
+    CHECK(fs::exists(dir / "run" / f));
+  const std::string ck = d + "/run/checkpoint.safetensors";
+  Run e = run("eval --checkpoint " + ck + " --pairs 30");
+  CHECK(e.status == 0);
+  CHECK(has(e.out, "on 30 unseen pairs"));
+
+  // predict: [N, 1, H, W] and [N, H, W] give the same angles, in [0, 90).
+  std::vector<float> images(3 * 32 * 32, 0.0f);
+  for (int n = 0; n < 3; ++n)
+    for (int i = 8 + n; i < 24; ++i)
+      for (int j = 10; j < 22 - n; ++j) images[size_t(n * 1024 + i * 32 + j)] = 1.0f;
+  sg::save_npy(d + "/x4.npy", {3, 1, 32, 32}, images.data());
+  sg::save_npy(d + "/x3.npy", {3, 32, 32}, images.data());
+  CHECK(run("predict --checkpoint " + ck + " --input " + d + "/x4.npy --output " + d + "/a4.npy").status == 0);
+  CHECK(run("predict --checkpoint " + ck + " --input " + d + "/x3.npy --output " + d + "/a3.npy").status == 0);
+  sg::NpyArray a4 = sg::load_npy(d + "/a4.npy"), a3 = sg::load_npy(d + "/a3.npy");
+  CHECK(a4.shape == std::vector<int64_t>{3});
+  CHECK(a4.data == a3.data);
+  for (float v : a4.data) CHECK((v >= 0.0f && v < 90.0f));
+
+  // Bad input: a shape the model does not take, a missing file, a corrupt checkpoint,
+  // an unknown config key.
+  sg::save_npy(d + "/bad.npy", {3, 1, 16, 16}, images.data());
+  Run b = run("predict --checkpoint " + ck + " --input " + d + "/bad.npy --output " + d + "/o.npy");
+  CHECK(b.status == 1);
+  CHECK(has(b.out, "[3, 1, 16, 16]"));
+  Run m = run("predict --checkpoint " + ck + " --input " + d + "/missing.npy --output " + d + "/o.npy");
+  CHECK(m.status == 1);
+  CHECK(has(m.out, "missing.npy"));
+  fs::copy_file(ck, d + "/cut.safetensors");
+  fs::resize_file(d + "/cut.safetensors", fs::file_size(ck) - 100);
+  Run c = run("eval --checkpoint " + d + "/cut.safetensors");
+  CHECK(c.status == 1);
+  CHECK(has(c.out, "cut.safetensors"));
+  Run u = run("train --config " + d + "/typo.json --out " + d + "/run2");
+  CHECK(u.status == 1);
+  CHECK(has(u.out, "unknown key 'epochs'"));
+  CHECK_FALSE(fs::exists(dir / "o.npy"));
+  fs::remove_all(dir);
+}

@@ -112,6 +112,7 @@ double Trainer::train_epoch(int64_t epoch, Progress& progress, int64_t& steps_do
   const bool supervised = config_.mode == "supervised";
   double total = 0;
   int64_t step = 0;
+  const auto t0 = std::chrono::steady_clock::now();
   for (size_t b = 0; b < subset.size(); b += size_t(config_.batch), ++step) {
     const size_t end = std::min(subset.size(), b + size_t(config_.batch));
     PairBatch batch = make_batch(train_, subset, b, end, device_);
@@ -128,10 +129,11 @@ double Trainer::train_epoch(int64_t epoch, Progress& progress, int64_t& steps_do
     loss.backward();
     opt_->step();
     total += double(l) * double(end - b);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     char status[160];
-    std::snprintf(status, sizeof status, "stage %lld epoch %lld/%lld loss %.5f",
+    std::snprintf(status, sizeof status, "stage %lld epoch %lld/%lld loss %.5f %.0f pairs/s",
                   (long long)(config_.stage_at(epoch) + 1), (long long)(epoch + 1),
-                  (long long)config_.total_epochs(), l);
+                  (long long)config_.total_epochs(), l, double(end) / std::max(secs, 1e-9));
     progress.step(++steps_done, status);
     if (stop_requested_) break;
   }
