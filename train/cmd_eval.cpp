@@ -6,6 +6,7 @@
 #include "train/args.h"
 #include "train/checkpoint.h"
 #include "train/commands.h"
+#include "train/device_options.h"
 #include "train/report.h"
 #include "train/trainer.h"
 
@@ -17,12 +18,14 @@ int cmd_eval(const Args& args) {
   p.option("checkpoint", "FILE", "a checkpoint written by stereograd train", "", true)
       .option("pairs", "N", "unseen pairs to evaluate on (default: the config's eval_pairs)")
       .option("out", "DIR", "where eval.json and the plots go", "")
-      .option("device", "DEV", "cpu (or cuda where built)", "cpu");
+;
+  add_device_options(p);
   if (!p.parse(args, std::cout)) return 0;
+  const Device device = device_from_options(p);
   Checkpoint c = read_checkpoint(p.get("checkpoint"));
   if (p.given("pairs")) c.config.eval_pairs = p.get_int("pairs");
   SG_CHECK(c.config.eval_pairs >= 1, "eval: --pairs must be positive");
-  auto model = model_from_checkpoint(c, parse_device(p.get("device")));
+  auto model = model_from_checkpoint(c, device);
   std::string out = p.get("out");
   if (out.empty()) {
     const std::string ck = p.get("checkpoint");

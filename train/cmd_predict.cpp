@@ -7,6 +7,7 @@
 #include "train/args.h"
 #include "train/checkpoint.h"
 #include "train/commands.h"
+#include "train/device_options.h"
 
 namespace sg {
 
@@ -18,8 +19,10 @@ int cmd_predict(const Args& args) {
   p.option("checkpoint", "FILE", "a checkpoint written by stereograd train", "", true)
       .option("input", "FILE", "images as .npy (float32)", "", true)
       .option("output", "FILE", "angles as .npy (float32, degrees)", "", true)
-      .option("device", "DEV", "cpu (or cuda where built)", "cpu");
+;
+  add_device_options(p);
   if (!p.parse(args, std::cout)) return 0;
+  const Device device = device_from_options(p);
   Checkpoint c = read_checkpoint(p.get("checkpoint"));
   const std::string in = p.get("input");
   NpyArray a = load_npy(in);
@@ -33,7 +36,6 @@ int cmd_predict(const Args& args) {
            "; this model takes [N, ", shape_str(want).substr(1), " (or without the 1)");
   const int64_t N = a.shape[0];
   SG_CHECK(N >= 1, "predict: '", in, "' holds no images");
-  const Device device = parse_device(p.get("device"));
   auto model = model_from_checkpoint(c, device);
   Shape batch_shape{N};
   batch_shape.insert(batch_shape.end(), want.begin(), want.end());

@@ -12,6 +12,7 @@
 #include "engine/io/atomic_file.h"
 #include "train/args.h"
 #include "train/commands.h"
+#include "train/device_options.h"
 #include "train/report.h"
 #include "train/trainer.h"
 
@@ -48,14 +49,15 @@ int cmd_sweep(const Args& args) {
       .option("angles", "LIST", "stereo angles in degrees", "3,4,5,10,15,20,35")
       .option("seeds", "N", "seeds per angle (1..N)", "3")
       .option("out", "DIR", "output folder, one subfolder per run", "runs/sweep")
-      .option("device", "DEV", "cpu (or cuda where built)", "cpu");
+;
+  add_device_options(p);
   if (!p.parse(args, std::cout)) return 0;
+  const Device device = device_from_options(p);
   const TrainConfig base = load_config(p.get("config"));
   const std::vector<double> angles = parse_list(p.get("angles"));
   const int64_t seeds = p.get_int("seeds");
   SG_CHECK(seeds >= 1 && seeds <= 100, "sweep: --seeds must be in [1, 100]");
   const std::string out = p.get("out");
-  const Device device = parse_device(p.get("device"));
   nlohmann::json runs = nlohmann::json::array();
   std::map<double, std::vector<Accuracy>> results;
   for (double angle : angles) {

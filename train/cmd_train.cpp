@@ -9,6 +9,7 @@
 #include "train/args.h"
 #include "train/batch.h"
 #include "train/commands.h"
+#include "train/device_options.h"
 #include "train/evaluate.h"
 #include "train/report.h"
 #include "train/trainer.h"
@@ -27,16 +28,17 @@ int cmd_train(const Args& args) {
                        "report), checkpointing every epoch, then print the accuracy table.");
   p.option("config", "FILE", "the run's configuration", "", true)
       .option("out", "DIR", "output folder (checkpoint, metrics, plots)", "runs/default")
-      .option("device", "DEV", "cpu (or cuda where built)", "cpu")
       .option("seed", "S", "override the config's seed")
       .option("stereo-angle", "DEG", "override data.stereo_angle_deg")
       .flag("resume", "continue the run in --out from its last checkpoint");
+  add_device_options(p);
   if (!p.parse(args, std::cout)) return 0;
+  const Device device = device_from_options(p);
   TrainConfig cfg = load_config(p.get("config"));
   if (p.given("seed")) cfg.seed = uint64_t(p.get_int("seed"));
   if (p.given("stereo-angle")) cfg.data.stereo_angle_deg = p.get_double("stereo-angle");
   cfg.data.validate();
-  Trainer trainer(cfg, p.get("out"), parse_device(p.get("device")));
+  Trainer trainer(cfg, p.get("out"), device);
   g_trainer = &trainer;
   auto old_int = std::signal(SIGINT, on_interrupt);
   auto old_term = std::signal(SIGTERM, on_interrupt);

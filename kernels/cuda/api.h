@@ -1,0 +1,60 @@
+// What code outside kernels/cuda/ may see of the CUDA backend: plain C++, no CUDA header.
+//
+// The kernels of kernels/cuda/*.cu are compiled twice: by nvcc into the GPU backend
+// (namespace sg::cuda_dev, Device::CUDA) and by the host compiler into the CPU
+// executor's backend (namespace sg::cuda_host, Device::CudaOnCpu). Both implement
+// CudaBackendBase, which adds to the Backend interface what only these two have: the
+// caching allocator's statistics and the choice of convolution implementation.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "engine/backend.h"
+#include "engine/error.h"
+
+namespace sg::cuda {
+
+// Which code computes conv2d_* on Device::CUDA: our implicit-GEMM kernels or cuDNN.
+// The default comes from the environment variable STEREOGRAD_CONV (own | cudnn, read
+// when the backend is created); set_conv_impl changes it at run time.
+enum class ConvImpl { Own, Cudnn };
+
+// The caching allocator's counters. A hit is an alloc served from a free list, a miss
+// one that had to ask the system (cudaMalloc, or aligned_alloc under the executor).
+struct AllocatorStats {
+  int64_t hits = 0, misses = 0;
+  int64_t bytes_in_use = 0;    // handed out and not yet released
+  int64_t bytes_cached = 0;    // released, kept in the free lists
+  int64_t bytes_reserved = 0;  // in_use + cached: what the system gave us
+};
+
+class CudaBackendBase : public Backend {
+ public:
+  virtual AllocatorStats stats() const = 0;
+  // Gives every cached (free) block back to the system.
+  virtual void empty_cache() = 0;
+  // Throws when cuDNN is asked for where this build or device has none.
+  virtual void set_conv_impl(ConvImpl impl) = 0;
+  virtual ConvImpl conv_impl() const = 0;
+  virtual bool has_cudnn() const = 0;
+};
+
+// The CUDA-specific side of a registered backend; throws for the CPU backend.
+inline CudaBackendBase& cuda_backend(Backend& b) {
+  auto* c = dynamic_cast<CudaBackendBase*>(&b);
+  SG_CHECK(c, "backend '", b.name(), "' is not a CUDA backend");
+  return *c;
+}
+
+}  // namespace sg::cuda
+
+// The two builds of kernels/cuda/ (see kernels/registry.cpp).
+namespace sg::cuda_dev {
+// Number of visible GPUs; 0 (never an exception) when there is no driver or device.
+int device_count();
+std::unique_ptr<cuda::CudaBackendBase> make_backend();
+}  // namespace sg::cuda_dev
+
+namespace sg::cuda_host {
+std::unique_ptr<cuda::CudaBackendBase> make_backend();
+}  // namespace sg::cuda_host

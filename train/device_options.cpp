@@ -1,0 +1,32 @@
+#include "train/device_options.h"
+
+#include "engine/backend.h"
+#include "engine/error.h"
+#if defined(STEREOGRAD_HAS_CUDA)
+#include "kernels/cuda/api.h"
+#endif
+
+namespace sg {
+
+void add_device_options(ArgParser& p) {
+  p.option("device", "DEV", "cpu, cuda (a GPU) or cuda-cpu (the CUDA kernels on the CPU executor)", "cpu")
+      .option("conv", "IMPL", "convolution on cuda: own (our kernels) or cudnn", "own");
+}
+
+Device device_from_options(const ArgParser& p) {
+  const Device d = parse_device(p.get("device"));
+  SG_CHECK(has_backend(d), "--device ", p.get("device"), ": this ",
+           d == Device::CUDA ? "machine has no usable GPU or this build has no CUDA backend"
+                             : "build has no such backend");
+  const std::string conv = p.get("conv");
+  SG_CHECK(conv == "own" || conv == "cudnn", "--conv must be own or cudnn, got '", conv, "'");
+  if (conv == "cudnn") {
+    SG_CHECK(d == Device::CUDA, "--conv cudnn needs --device cuda");
+#if defined(STEREOGRAD_HAS_CUDA)
+    cuda::cuda_backend(backend_for(d)).set_conv_impl(cuda::ConvImpl::Cudnn);
+#endif
+  }
+  return d;
+}
+
+}  // namespace sg
