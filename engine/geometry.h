@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 
+#include "engine/error.h"
+
 namespace sg {
 
 // y[n,k,oy,ox] = b[k] + sum_{c,r,s} x[n,c,oy+r-pad_h,ox+s-pad_w] * w[k,c,r,s]   (stride 1)
@@ -29,6 +31,16 @@ struct PoolGeom {
   int64_t x_size() const { return N * C * H * W; }
   int64_t y_size() const { return N * C * OH() * OW(); }
 };
+
+// Throws sg::Error unless g describes a convolution with a non-empty output; every
+// backend's conv entry points call it.
+inline void check_geometry(const ConvGeom& g) {
+  SG_CHECK(g.N >= 0 && g.C > 0 && g.K > 0 && g.R > 0 && g.S > 0 && g.pad_h >= 0 && g.pad_w >= 0,
+           "conv2d: bad geometry N=", g.N, " C=", g.C, " K=", g.K, " R=", g.R, " S=", g.S,
+           " pad=", g.pad_h, ",", g.pad_w);
+  SG_CHECK(g.OH() > 0 && g.OW() > 0, "conv2d: a ", g.R, "x", g.S, " kernel does not fit a ",
+           g.H, "x", g.W, " input with padding ", g.pad_h, ",", g.pad_w);
+}
 
 // Flat NCHW index.
 inline int64_t nchw(int64_t n, int64_t c, int64_t h, int64_t w, int64_t C, int64_t H,

@@ -154,10 +154,9 @@ TEST_CASE("cuda backend: CudaOnCpu training is bit-identical run to run (no atom
   CHECK(a.weights == b.weights);
 }
 
-// Suite "gpu": CTest runs it as its own test and reports it as skipped (not passed) on a
-// machine without a CUDA device (the root CMakeLists.txt matches the line below).
-TEST_CASE("cuda backend: on the GPU, a training step matches the CPU, own conv and cuDNN" *
-          doctest::test_suite("gpu")) {
+// Without a CUDA device this prints the line CTest reports as "skipped" (root
+// CMakeLists.txt), so it never counts as passed.
+TEST_CASE("cuda backend: on the GPU, a training step matches the CPU, own conv and cuDNN") {
   if (!has_backend(Device::CUDA)) {
     std::printf("SKIPPED: no CUDA device on this machine\n");
     return;

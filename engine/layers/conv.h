@@ -6,52 +6,50 @@
 
 namespace sg {
 
-class Conv2D : public Layer {
+// What the three share: filters, an odd kernel width, padding and activation.
+class ConvLayer : public Layer {
  public:
-  Conv2D(int64_t filters, int64_t kernel, Padding padding, Activation act)
+  ConvLayer(int64_t filters, int64_t kernel, Padding padding, Activation act)
       : filters_(filters), kernel_(kernel), padding_(padding), act_(act) {}
+
+ protected:
+  // 'same' pads (k-1)/2 on each side (odd kernels); 'valid' pads nothing.
+  int64_t pad() const { return padding_ == Padding::Same ? (kernel_ - 1) / 2 : 0; }
+  Tensor activate(const Tensor& y) const;
+  void check_config(size_t input_rank, const Shape& in) const;
+  int64_t filters_, kernel_;
+  Padding padding_;
+  Activation act_;
+};
+
+class Conv2D : public ConvLayer {
+ public:
+  using ConvLayer::ConvLayer;
   std::string type() const override { return "Conv2D"; }
 
  protected:
   Shape build_impl(const Shape& in, Rng& rng, Device device) override;
   Tensor forward_impl(const Tensor& x, Context& ctx) override;
-
- private:
-  int64_t filters_, kernel_;
-  Padding padding_;
-  Activation act_;
 };
 
-class Conv1D : public Layer {
+class Conv1D : public ConvLayer {
  public:
-  Conv1D(int64_t filters, int64_t kernel, Padding padding, Activation act)
-      : filters_(filters), kernel_(kernel), padding_(padding), act_(act) {}
+  using ConvLayer::ConvLayer;
   std::string type() const override { return "Conv1D"; }
 
  protected:
   Shape build_impl(const Shape& in, Rng& rng, Device device) override;
   Tensor forward_impl(const Tensor& x, Context& ctx) override;
-
- private:
-  int64_t filters_, kernel_;
-  Padding padding_;
-  Activation act_;
 };
 
-class Conv2DTranspose : public Layer {
+class Conv2DTranspose : public ConvLayer {
  public:
-  Conv2DTranspose(int64_t filters, int64_t kernel, Padding padding, Activation act)
-      : filters_(filters), kernel_(kernel), padding_(padding), act_(act) {}
+  using ConvLayer::ConvLayer;
   std::string type() const override { return "Conv2DTranspose"; }
 
  protected:
   Shape build_impl(const Shape& in, Rng& rng, Device device) override;
   Tensor forward_impl(const Tensor& x, Context& ctx) override;
-
- private:
-  int64_t filters_, kernel_;
-  Padding padding_;
-  Activation act_;
 };
 
 }  // namespace sg

@@ -35,15 +35,6 @@ using AlignedVec = std::vector<float, Eigen::aligned_allocator<float>>;
 // Batch chunks of backward-filter: fixed, so dW has the same bits for any thread count.
 constexpr int64_t kFilterChunks = 16;
 
-void check(const ConvGeom& g) {
-  SG_CHECK(g.N >= 0 && g.C > 0 && g.K > 0 && g.R > 0 && g.S > 0 && g.pad_h >= 0 &&
-               g.pad_w >= 0,
-           "conv2d: bad geometry N=", g.N, " C=", g.C, " K=", g.K, " R=", g.R, " S=", g.S,
-           " pad=", g.pad_h, ",", g.pad_w);
-  SG_CHECK(g.OH() > 0 && g.OW() > 0, "conv2d: a ", g.R, "x", g.S, " kernel does not fit a ",
-           g.H, "x", g.W, " input with padding ", g.pad_h, ",", g.pad_w);
-}
-
 // A 1×1 kernel without padding: the input plane already is the im2col matrix.
 bool is_pointwise(const ConvGeom& g) {
   return g.R == 1 && g.S == 1 && g.pad_h == 0 && g.pad_w == 0;
@@ -129,7 +120,7 @@ void col2im(const ConvGeom& g, const float* dcol, float* dx) {
 // y[n,k,p] = b[k] + sum_q W[k,q] · col_n[q,p]
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* b,
                     float* y) {
-  check(g);
+  check_geometry(g);
   const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
   const bool pointwise = is_pointwise(g);
   const ConstMat W(w, g.K, CRS);
@@ -150,7 +141,7 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const flo
 
 // dx_n += col2im(Wᵀ · dY_n)
 void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx) {
-  check(g);
+  check_geometry(g);
   if (!dx) return;  // the input needs no gradient
   const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
   const bool pointwise = is_pointwise(g);
@@ -172,7 +163,7 @@ void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, fl
 // dW += sum_n dY_n · col_nᵀ,  db[k] += sum_{n,p} dY_n[k,p]   (fixed-order batch reduction)
 void conv2d_backward_filter(const ConvGeom& g, const float* x, const float* dy, float* dw,
                             float* db) {
-  check(g);
+  check_geometry(g);
   if (g.N == 0 || (!dw && !db)) return;  // a null dw (frozen weights) still gives db
   const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
   const int64_t KQ = g.K * CRS;               // size of dW

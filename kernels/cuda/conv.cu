@@ -121,12 +121,7 @@ __global__ void add_partials_kernel(int64_t n, int splits, const float* partial,
 }
 
 ConvDims checked_dims(const ConvGeom& g) {
-  SG_CHECK(g.N >= 0 && g.C > 0 && g.K > 0 && g.R > 0 && g.S > 0 && g.pad_h >= 0 &&
-               g.pad_w >= 0,
-           "conv2d: bad geometry N=", g.N, " C=", g.C, " K=", g.K, " R=", g.R, " S=", g.S,
-           " pad=", g.pad_h, ",", g.pad_w);
-  SG_CHECK(g.OH() > 0 && g.OW() > 0, "conv2d: a ", g.R, "x", g.S, " kernel does not fit a ",
-           g.H, "x", g.W, " input with padding ", g.pad_h, ",", g.pad_w);
+  check_geometry(g);
   check_int32(g.x_size(), "conv2d input");
   check_int32(g.y_size(), "conv2d output");
   check_int32(g.w_size(), "conv2d weights");

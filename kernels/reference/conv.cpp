@@ -20,15 +20,6 @@ namespace sg::ref {
 
 namespace {
 
-void check(const ConvGeom& g) {
-  SG_CHECK(g.N >= 0 && g.C > 0 && g.K > 0 && g.R > 0 && g.S > 0 && g.pad_h >= 0 &&
-               g.pad_w >= 0,
-           "conv2d: bad geometry N=", g.N, " C=", g.C, " K=", g.K, " R=", g.R, " S=", g.S,
-           " pad=", g.pad_h, ",", g.pad_w);
-  SG_CHECK(g.OH() > 0 && g.OW() > 0, "conv2d: a ", g.R, "x", g.S, " kernel does not fit a ",
-           g.H, "x", g.W, " input with padding ", g.pad_h, ",", g.pad_w);
-}
-
 // True when the input position (iy, ix) lies inside the image, i.e. is not padding.
 bool inside(const ConvGeom& g, int64_t iy, int64_t ix) {
   return iy >= 0 && iy < g.H && ix >= 0 && ix < g.W;
@@ -38,7 +29,7 @@ bool inside(const ConvGeom& g, int64_t iy, int64_t ix) {
 
 void conv2d_forward(const ConvGeom& g, const double* x, const double* w, const double* b,
                     double* y) {
-  check(g);
+  check_geometry(g);
   const int64_t OH = g.OH(), OW = g.OW();
   for (int64_t n = 0; n < g.N; ++n)
     for (int64_t k = 0; k < g.K; ++k)
@@ -58,7 +49,7 @@ void conv2d_forward(const ConvGeom& g, const double* x, const double* w, const d
 
 // dx[n,c,iy,ix] += sum_{k,r,s} dy[n,k,iy-r+ph,ix-s+pw] · w[k,c,r,s]  (in-range oy, ox only)
 void conv2d_backward_data(const ConvGeom& g, const double* dy, const double* w, double* dx) {
-  check(g);
+  check_geometry(g);
   if (!dx) return;  // a null gradient means "not needed"
   const int64_t OH = g.OH(), OW = g.OW();
   for (int64_t n = 0; n < g.N; ++n)
@@ -81,7 +72,7 @@ void conv2d_backward_data(const ConvGeom& g, const double* dy, const double* w, 
 // dw[k,c,r,s] += sum_{n,oy,ox} dy[n,k,oy,ox] · x[n,c,oy+r-ph,ox+s-pw];  db[k] += sum dy[n,k,·,·]
 void conv2d_backward_filter(const ConvGeom& g, const double* x, const double* dy, double* dw,
                             double* db) {
-  check(g);
+  check_geometry(g);
   const int64_t OH = g.OH(), OW = g.OW();
   for (int64_t k = 0; k < g.K; ++k) {
     for (int64_t c = 0; dw && c < g.C; ++c)  // dw and db may each be null
