@@ -47,7 +47,8 @@ int cmd_sweep(const Args& args) {
   ArgParser p("sweep", "Train and evaluate for several stereo angles and seeds (report §4.2).");
   p.option("config", "FILE", "the base configuration", "configs/difference_squares_10deg.json")
       .option("angles", "LIST", "stereo angles in degrees", "3,4,5,10,15,20,35")
-      .option("seeds", "N", "seeds per angle (1..N)", "3")
+      .option("seeds", "N", "seeds per angle", "3")
+      .option("first-seed", "S", "the first seed (then S+1, ...)", "1")
       .option("out", "DIR", "output folder, one subfolder per run", "runs/sweep")
 ;
   add_device_options(p);
@@ -56,12 +57,14 @@ int cmd_sweep(const Args& args) {
   const TrainConfig base = load_config(p.get("config"));
   const std::vector<double> angles = parse_list(p.get("angles"));
   const int64_t seeds = p.get_int("seeds");
+  const int64_t first_seed = p.get_int("first-seed");
   SG_CHECK(seeds >= 1 && seeds <= 100, "sweep: --seeds must be in [1, 100]");
+  SG_CHECK(first_seed >= 0, "sweep: --first-seed must be >= 0");
   const std::string out = p.get("out");
   nlohmann::json runs = nlohmann::json::array();
   std::map<double, std::vector<Accuracy>> results;
   for (double angle : angles) {
-    for (int64_t s = 1; s <= seeds; ++s) {
+    for (int64_t s = first_seed; s < first_seed + seeds; ++s) {
       TrainConfig cfg = base;
       cfg.data.stereo_angle_deg = angle;
       cfg.seed = uint64_t(s);
