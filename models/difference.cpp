@@ -33,9 +33,16 @@ Shape difference_input_shape(Dims dims, int64_t size) {
   return dims == Dims::Two ? Shape{1, size, size} : Shape{1, size};
 }
 
-DifferenceModel::DifferenceModel(Dims dims, int64_t size, int order, bool symmetric_wrap,
-                                 Rng& rng, Device device)
-    : dims_(dims), size_(size), order_(order), symmetric_wrap_(symmetric_wrap),
+Wrap parse_wrap(const std::string& name) {
+  if (name == "report") return Wrap::Report;
+  if (name == "symmetric") return Wrap::Symmetric;
+  if (name == "centred") return Wrap::Centred;
+  fail("unknown wrap '", name, "' (expected report, symmetric or centred)");
+}
+
+DifferenceModel::DifferenceModel(Dims dims, int64_t size, int order, Wrap wrap, Rng& rng,
+                                 Device device)
+    : dims_(dims), size_(size), order_(order), wrap_(wrap),
       cnn_(make_difference_cnn(dims)) {
   SG_CHECK(order >= 1, "difference model: rotational order must be >= 1, got ", order);
   cnn_->build(difference_input_shape(dims, size), rng, device);
@@ -46,16 +53,20 @@ Tensor DifferenceModel::features(const Tensor& images, Context& ctx) {
 }
 
 Tensor DifferenceModel::predicted_difference(const Tensor& first, const Tensor& second,
-                                             Context& ctx) {
+                                             float target, Context& ctx) {
   Tensor phi1 = atan2_pairs(features(first, ctx));
   Tensor phi2 = atan2_pairs(features(second, ctx));
-  return wrap_angle(sub(phi2, phi1), float(2 * M_PI), symmetric_wrap_);
+  const float two_pi = float(2 * M_PI);
+  if (wrap_ == Wrap::Centred)  // wrap(d − t) + t, symmetric about the target
+    return scale(wrap_angle(scale(sub(phi2, phi1), 1.0f, -target), two_pi, true), 1.0f, target);
+  return wrap_angle(sub(phi2, phi1), two_pi, wrap_ == Wrap::Symmetric);
 }
 
 Tensor DifferenceModel::stereo_loss(const Tensor& first, const Tensor& second, float delta_rad,
                                     Context& ctx) {
-  Tensor d = predicted_difference(first, second, ctx);
-  Tensor target = Tensor::full(d.shape(), float(order_) * delta_rad, d.device());
+  const float t = float(order_) * delta_rad;
+  Tensor d = predicted_difference(first, second, t, ctx);
+  Tensor target = Tensor::full(d.shape(), t, d.device());
   return mse(d, target);
 }
 

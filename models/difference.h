@@ -8,7 +8,8 @@
 // Stereo (self-supervised) loss, for a pair (x₁, x₂) δ apart:
 //   d = wrap(φ₂ − φ₁),  loss = mean (d − nδ)²
 // with the report's wrap (add 2π when d < 0: the second angle crossed into the next of
-// the n equivalent zones) or, as an option, the symmetric wrap into [−π, π).
+// the n equivalent zones), the symmetric wrap into [−π, π), or the wrap centred on the
+// target, into [nδ − π, nδ + π): its discontinuity lies opposite the target for every δ.
 // Supervised ("cheat") loss: mean ((S, C) − (sin nθ, cos nθ))².
 #pragma once
 #include <memory>
@@ -20,6 +21,8 @@
 namespace sg {
 
 enum class Dims { One, Two };
+enum class Wrap { Report, Symmetric, Centred };
+Wrap parse_wrap(const std::string& name);  // "report", "symmetric", "centred"
 
 // An unbuilt CNN of figure 2.1 (Two) or 2.9 (One).
 std::unique_ptr<Sequential> make_difference_cnn(Dims dims);
@@ -29,8 +32,7 @@ Shape difference_input_shape(Dims dims, int64_t size);
 class DifferenceModel : public PairModel {
  public:
   // `order` is the shape's rotational order n; weights drawn from `rng` on `device`.
-  DifferenceModel(Dims dims, int64_t size, int order, bool symmetric_wrap, Rng& rng,
-                  Device device);
+  DifferenceModel(Dims dims, int64_t size, int order, Wrap wrap, Rng& rng, Device device);
 
   Dims dims() const { return dims_; }
   int64_t size() const { return size_; }
@@ -41,8 +43,10 @@ class DifferenceModel : public PairModel {
 
   // (S, C) rows [N, 2] for images [N, 1, H, W] (2-D) or [N, 1, L] (1-D).
   Tensor features(const Tensor& images, Context& ctx);
-  // The pair's predicted stereo angle in zone space (radians, times n), [N].
-  Tensor predicted_difference(const Tensor& first, const Tensor& second, Context& ctx);
+  // The pair's predicted stereo angle in zone space (radians, times n), [N], wrapped
+  // as configured around the target nδ = `target`.
+  Tensor predicted_difference(const Tensor& first, const Tensor& second, float target,
+                              Context& ctx);
   // mean (wrap(φ₂ − φ₁) − nδ)², δ in radians.
   Tensor stereo_loss(const Tensor& first, const Tensor& second, float delta_rad,
                      Context& ctx) override;
@@ -55,7 +59,7 @@ class DifferenceModel : public PairModel {
   Dims dims_;
   int64_t size_;
   int order_;
-  bool symmetric_wrap_;
+  Wrap wrap_;
   std::unique_ptr<Sequential> cnn_;
 };
 

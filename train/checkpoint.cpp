@@ -13,7 +13,7 @@ std::unique_ptr<PairModel> build_model(const TrainConfig& c, Device device) {
   Rng rng(c.seed, 1);
   const Dims dims = c.model == "difference1d" ? Dims::One : Dims::Two;
   const int order = ParticleShape::make(c.data.shape, c.data.sides).order();
-  return std::make_unique<DifferenceModel>(dims, c.data.size, order, c.wrap == "symmetric", rng,
+  return std::make_unique<DifferenceModel>(dims, c.data.size, order, parse_wrap(c.wrap), rng,
                                            device);
 }
 

@@ -42,7 +42,7 @@ int cmd_demo(const Args& args) {
   Dataset test = generate(gp);
 
   Rng rng(seed, 1);
-  DifferenceModel model(Dims::Two, gp.size, train.order(), false, rng, Device::CPU);
+  DifferenceModel model(Dims::Two, gp.size, train.order(), Wrap::Symmetric, rng, Device::CPU);
   Adam opt(model.parameters());
   std::vector<int64_t> order(static_cast<size_t>(pairs));
   std::iota(order.begin(), order.end(), 0);

@@ -94,8 +94,8 @@ void TrainConfig::validate() const {
            "config: mode must be stereo or supervised, got '", mode, "'");
   SG_CHECK(curriculum == "similarity" || curriculum == "angle_range" || curriculum == "none",
            "config: curriculum must be similarity, angle_range or none, got '", curriculum, "'");
-  SG_CHECK(wrap == "report" || wrap == "symmetric", "config: wrap must be report or symmetric, got '",
-           wrap, "'");
+  SG_CHECK(wrap == "report" || wrap == "symmetric" || wrap == "centred",
+           "config: wrap must be report, symmetric or centred, got '", wrap, "'");
   SG_CHECK(!stages.empty(), "config: stages must list at least one fraction");
   for (double f : stages)
     SG_CHECK(f > 0 && f <= 1, "config: every stage fraction must be in (0, 1], got ", f);

@@ -29,7 +29,7 @@ struct TrainConfig {
   double lr_at(int64_t epoch) const {
     return final_lr > 0 && stage_at(epoch) >= int64_t(stages.size()) ? final_lr : lr;
   }
-  std::string wrap = "report";            // report (add 2π when negative) | symmetric
+  std::string wrap = "report";            // report (add 2π when negative) | symmetric | centred
   uint64_t seed = 1;                      // weights, reference image, shuffles, dropout
   int64_t eval_pairs = 1000;              // unseen pairs for the accuracy table
   GenParams data;                         // the training pairs (data.count of them)
