@@ -47,6 +47,16 @@ class Reader {
   std::set<std::string> seen_;
 };
 
+// Runs x.validate(), naming `where` (the file and section) in any error.
+template <typename T>
+void validate_in(const std::string& where, const T& x) {
+  try {
+    x.validate();
+  } catch (const Error& e) {
+    fail(where, ": ", e.what());
+  }
+}
+
 GenParams data_from_json(const nlohmann::json& j, const std::string& where) {
   GenParams p;
   p.count = 4096;
@@ -68,11 +78,7 @@ GenParams data_from_json(const nlohmann::json& j, const std::string& where) {
   r.get("preprocess", p.preprocess);
   r.get("projection", p.projection);
   r.finish();
-  try {
-    p.validate();
-  } catch (const Error& e) {
-    fail(where, ": ", e.what());
-  }
+  validate_in(where, p);
   return p;
 }
 
@@ -133,11 +139,7 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {
   if (j.contains("data")) c.data = data_from_json(j.at("data"), what + " 'data'");
   r.skip("data");
   r.finish();
-  try {
-    c.validate();
-  } catch (const Error& e) {
-    fail(what, ": ", e.what());
-  }
+  validate_in(what, c);
   return c;
 }
 

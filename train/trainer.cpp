@@ -59,7 +59,7 @@ void Trainer::run(bool resume, std::FILE* log) {
   const int64_t total = config_.total_epochs();
   int64_t steps_total = 0, steps_done = 0;
   for (int64_t e = 0; e < total; ++e) {
-    int64_t n = int64_t(epoch_indices(e).size());
+    int64_t n = epoch_size(e);
     int64_t s = (n + config_.batch - 1) / config_.batch;
     steps_total += s;
     if (e < epochs_done_) steps_done += s;
@@ -68,7 +68,7 @@ void Trainer::run(bool resume, std::FILE* log) {
   const int64_t last = epoch_limit_ >= 0 ? std::min(total, epoch_limit_) : total;
   for (int64_t epoch = epochs_done_; epoch < last && !stop_requested_; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
-    const int64_t pairs = int64_t(epoch_indices(epoch).size());
+    const int64_t pairs = epoch_size(epoch);
     const double loss = train_epoch(epoch, progress, steps_done);
     if (stop_requested_) break;  // a partial epoch is never checkpointed
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -92,9 +92,14 @@ void Trainer::run(bool resume, std::FILE* log) {
   stopped_early_ = epochs_done_ < total;
 }
 
+int64_t Trainer::epoch_size(int64_t epoch) const {
+  return config_.epoch_pairs > 0 ? config_.epoch_pairs
+                                 : int64_t(closest(ranking_, config_.fraction_at(epoch)).size());
+}
+
 std::vector<int64_t> Trainer::epoch_indices(int64_t epoch) const {
   const std::vector<int64_t> subset = closest(ranking_, config_.fraction_at(epoch));
-  const size_t want = config_.epoch_pairs > 0 ? size_t(config_.epoch_pairs) : subset.size();
+  const size_t want = size_t(epoch_size(epoch));
   Rng shuffle(config_.seed, 1000 + uint64_t(epoch));
   std::vector<int64_t> out;
   while (out.size() < want) {

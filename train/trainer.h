@@ -49,6 +49,7 @@ class Trainer {
   // The pairs of epoch e in training order: the stage's subset shuffled (and cycled,
   // each cycle reshuffled, up to config.epoch_pairs).
   std::vector<int64_t> epoch_indices(int64_t epoch) const;
+  int64_t epoch_size(int64_t epoch) const;  // epoch_indices(epoch).size(), without the shuffle
 
   TrainConfig config_;
   std::string out_dir_;
