@@ -2,33 +2,21 @@
 // projections, binary k = 1 and anti-aliased k = 4), and the time of one sinogram plus
 // its filtered back projection. One warm-up, then the median of --repeats runs; one
 // JSON line per case.
-#include <omp.h>
-
-#include <algorithm>
-#include <chrono>
-#include <iostream>
-#include <nlohmann/json.hpp>
-#include <vector>
-
+#include "bench/bench_common.h"
 #include "data/pairs.h"
 #include "data/shapes.h"
 #include "data/sinogram.h"
-#include "engine/error.h"
-#include "train/args.h"
 
 namespace {
 
+// One warm-up, then the median of `repeats` runs (bench/bench_common.h).
 template <typename F>
 double median_seconds(int repeats, F&& run) {
-  run();  // warm-up
-  std::vector<double> t;
-  for (int r = 0; r < repeats; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    run();
-    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
+  sg::bench::TimeSpec spec;
+  spec.warmup = 1;
+  spec.repeats = repeats;
+  spec.min_block_s = 0;  // each run is long enough to time alone
+  return sg::bench::time_median(spec, run).median_s;
 }
 
 }  // namespace
@@ -39,8 +27,12 @@ int main(int argc, char** argv) {
     p.option("count", "N", "pairs per timed run", "4096")
         .option("repeats", "R", "timed runs per case (median reported)", "7")
         .option("shape", "NAME", "particle shape", "s");
-    if (!p.parse(std::vector<std::string>(argv + 1, argv + argc), std::cout)) return 0;
-    const int repeats = int(std::max<int64_t>(1, p.get_int("repeats")));
+    int repeats = 0;
+    if (!sg::bench::parse_or_exit(p, argc, argv, [&](const sg::ArgParser& a) {
+          repeats = int(a.get_int("repeats"));
+          SG_CHECK(repeats >= 1, "bench_data: --repeats must be >= 1, got ", repeats);
+        }))
+      return 0;
     const int threads = omp_get_max_threads();
 
     for (bool projection : {false, true}) {
