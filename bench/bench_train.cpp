@@ -1,25 +1,24 @@
-// Training throughput of the Difference Model: median time of one self-supervised step
-// (forward of both images, loss, backward, Adam) at the shapes of the default training,
-// after a warm-up, on every device this build has; one JSON line per case. With --full,
-// also the wall time of the whole default training (configs/difference_squares_10deg.json
-// unless --config says otherwise), the figure the README quotes.
+// Training throughput: the median time of one self-supervised step (the Difference
+// Model: both images through the CNN, the stereo loss; the U-Net: the first image through
+// encoder and decoder, the pixel loss against the second; then backward and Adam) of each
+// model at the shapes of the default training, after a warm-up (bench/bench_common.h),
+// on every device asked for; one JSON line per case. The model, data and optimiser come
+// from the training config (its "model" replaced by each benchmarked one), as the trainer
+// builds them. With --full, also the wall time of the whole default training on the CPU,
+// the figure the README quotes.
 //
-//   bench_train [--batch 64] [--steps 20] [--full] [--config FILE]
-#include <omp.h>
+//   bench_train [--model difference2d,difference1d,unet] [--device LIST] [--batch 64]
+//               [--steps 20] [--warmup 3] [--threads N] [--unfused] [--full]
+//               [--config FILE] [--json FILE]
+#include <cmath>
+#include <sstream>
 
-#include <algorithm>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <exception>
-#include <string>
-#include <vector>
-
+#include "bench/bench_common.h"
 #include "data/pairs.h"
 #include "engine/optim/optimizer.h"
-#include "models/difference.h"
+#include "models/unet.h"
 #include "train/batch.h"
+#include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/trainer.h"
 
@@ -27,82 +26,118 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+struct Options {
+  std::vector<std::string> models;
+  std::vector<sg::Device> devices;
+  int64_t batch = 64;
+  sg::bench::TimeSpec spec;
+  bool fuse = true, full = false;
+  std::string config, json_path;
+};
+
+// Conv, ReLU and pooling as one fused op or as three (same results).
+void set_fusion(sg::PairModel& m, bool on) {
+  if (auto* d = dynamic_cast<sg::DifferenceModel*>(&m)) d->cnn().set_fusion(on);
+  if (auto* u = dynamic_cast<sg::UNetModel*>(&m)) {
+    u->encoder().set_fusion(on);
+    u->decoder().set_fusion(on);
+  }
 }
 
-// Median seconds per step of `steps` self-supervised steps after 3 warm-up steps.
-double step_seconds(sg::Dims dims, sg::Device device, int64_t batch, int steps) {
-  sg::GenParams p;
-  p.count = batch;
-  p.projection = dims == sg::Dims::One;
-  p.radius_min = 0.25, p.radius_max = 0.35;
-  sg::Dataset ds = sg::generate(p);
-  std::vector<int64_t> idx(static_cast<size_t>(batch));
-  for (int64_t i = 0; i < batch; ++i) idx[size_t(i)] = i;
-  sg::PairBatch b = sg::make_batch(ds, idx, 0, idx.size(), device);
-  sg::Rng rng(1, 1);
-  sg::DifferenceModel model(dims, p.size, ds.order(), sg::Wrap::Symmetric, rng, device);
-  sg::Adam opt(model.parameters());
-  std::vector<double> times;
-  for (int s = 0; s < steps + 3; ++s) {
-    const auto t0 = Clock::now();
-    sg::Context ctx{true, 1, uint64_t(s) << 8};
+// One step per call, each a new dropout stream; the loss read back waits for the device.
+sg::bench::Timing step_time(const std::string& model, sg::Device device, const Options& o) {
+  sg::TrainConfig c = sg::load_config(o.config);
+  c.model = model;
+  c.batch = o.batch;
+  c.data.count = o.batch;
+  c.data.projection = model == "difference1d";
+  const sg::Dataset ds = sg::generate(c.data);
+  std::vector<int64_t> idx(static_cast<size_t>(o.batch));
+  for (int64_t i = 0; i < o.batch; ++i) idx[size_t(i)] = i;
+  const sg::PairBatch b = sg::make_batch(ds, idx, 0, idx.size(), device);
+  std::unique_ptr<sg::PairModel> m = sg::build_model(c, device);
+  set_fusion(*m, o.fuse);
+  sg::Adam opt(m->parameters());
+  const float delta = float(c.data.stereo_angle_deg * M_PI / 180);
+  uint64_t step = 0;
+  sg::bench::TimeSpec spec = o.spec;
+  spec.min_block_s = 0;  // a step is long enough to time alone
+  return sg::bench::time_median(spec, [&] {
+    sg::Context ctx{true, 1, (step++) << 8};
     opt.zero_grad();
-    sg::Tensor loss = model.stereo_loss(b.first, b.second, float(10 * M_PI / 180), ctx);
+    sg::Tensor loss = m->stereo_loss(b.first, b.second, delta, ctx);
     loss.backward();
     opt.step();
-    (void)loss.item();  // waits for the device
-    if (s >= 3) times.push_back(seconds_since(t0));
-  }
-  std::nth_element(times.begin(), times.begin() + long(times.size() / 2), times.end());
-  return times[times.size() / 2];
+    (void)loss.item();
+  });
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  int64_t batch = 64;
-  int steps = 20;
-  bool full = false;
-  std::string config = "configs/difference_squares_10deg.json";
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--batch" && i + 1 < argc) batch = std::atoll(argv[++i]);
-    else if (a == "--steps" && i + 1 < argc) steps = std::atoi(argv[++i]);
-    else if (a == "--config" && i + 1 < argc) config = argv[++i];
-    else if (a == "--full") full = true;
-    else {
-      std::fprintf(stderr, "usage: bench_train [--batch N] [--steps N] [--full] [--config FILE]\n");
-      return 2;
-    }
-  }
-  if (batch < 1 || steps < 1) {
-    std::fprintf(stderr, "bench_train: --batch and --steps must be positive\n");
-    return 2;
-  }
+  Options o;
+  sg::ArgParser p("bench_train", "Training throughput: median step time and pairs/s of each "
+                                 "model on each device; --full: the default training's wall time.");
+  p.option("model", "LIST", "difference2d, difference1d, unet (comma-separated)",
+           "difference2d,difference1d,unet")
+      .option("device", "LIST", "cpu, cuda, cuda-cpu, a comma list, or all (default: cpu, and cuda when present)")
+      .option("batch", "N", "pairs per step", "64")
+      .option("steps", "N", "timed steps (median reported)", "20")
+      .option("warmup", "N", "untimed steps first", "3")
+      .option("threads", "N", "OpenMP threads (default: OpenMP's, OMP_NUM_THREADS)")
+      .flag("unfused", "conv, ReLU and pooling as three ops instead of the fused one")
+      .flag("full", "also time the whole training of --config on the CPU")
+      .option("config", "FILE", "the training config", "configs/difference_squares_10deg.json")
+      .option("json", "FILE", "also write every result and the machine as one JSON document");
+  if (!sg::bench::parse_or_exit(p, argc, argv, [&](const sg::ArgParser& a) {
+        std::stringstream ss(a.get("model"));
+        for (std::string m; std::getline(ss, m, ',');) {
+          SG_CHECK(m == "difference2d" || m == "difference1d" || m == "unet", "--model: unknown "
+                   "model '", m, "' (expected difference2d, difference1d or unet)");
+          o.models.push_back(m);
+        }
+        o.devices = sg::bench::parse_devices(a.get("device"));
+        o.batch = a.get_int("batch");
+        o.spec.repeats = int(a.get_int("steps"));
+        o.spec.warmup = int(a.get_int("warmup"));
+        SG_CHECK(o.batch >= 1 && o.spec.repeats >= 1 && o.spec.warmup >= 0,
+                 "bench_train: --batch and --steps must be >= 1, --warmup >= 0");
+        sg::bench::set_threads(a);
+        o.fuse = !a.get_flag("unfused");
+        o.full = a.get_flag("full");
+        o.config = a.get("config");
+        o.json_path = a.get("json");
+      }))
+    return 0;
   try {
-    for (sg::Device d : {sg::Device::CPU, sg::Device::CUDA})
-      for (sg::Dims dims : {sg::Dims::Two, sg::Dims::One}) {
-        if (!sg::has_backend(d)) continue;
-        const double s = step_seconds(dims, d, batch, steps);
-        std::printf("{\"bench\":\"train_step\",\"model\":\"%s\",\"device\":\"%s\",\"batch\":%lld,"
-                    "\"steps\":%d,\"step_ms\":%.3f,\"pairs_per_s\":%.1f,\"threads\":%d}\n",
-                    dims == sg::Dims::Two ? "difference2d" : "difference1d",
-                    sg::device_name(d).c_str(), (long long)batch, steps, s * 1e3,
-                    double(batch) / s, omp_get_max_threads());
-        std::fflush(stdout);
+    nlohmann::json doc = {{"bench", "bench_train"}, {"machine", sg::bench::machine_info()},
+                          {"config", o.config},     {"results", nlohmann::json::array()}};
+    auto emit = [&](nlohmann::json r) {
+      std::cout << r.dump() << std::endl;
+      doc["results"].push_back(std::move(r));
+    };
+    for (sg::Device d : o.devices)
+      for (const std::string& model : o.models) {
+        const sg::bench::Timing t = step_time(model, d, o);
+        emit({{"bench", "train_step"},       {"model", model},
+              {"device", sg::device_name(d)}, {"batch", o.batch},
+              {"steps", o.spec.repeats},     {"fused", o.fuse},
+              {"step_ms", t.median_s * 1e3}, {"best_ms", t.best_s * 1e3},
+              {"pairs_per_s", double(o.batch) / t.median_s},
+              {"threads", omp_get_max_threads()}});
       }
-    if (full) {
-      sg::TrainConfig c = sg::load_config(config);
+    if (o.full) {
+      const sg::TrainConfig c = sg::load_config(o.config);
       const auto t0 = Clock::now();
       sg::Trainer t(c, "/tmp/bench_train_run", sg::Device::CPU);
       t.run(false, stderr);
-      std::printf("{\"bench\":\"train_full\",\"config\":\"%s\",\"seconds\":%.1f,\"threads\":%d}\n",
-                  config.c_str(), seconds_since(t0), omp_get_max_threads());
+      emit({{"bench", "train_full"}, {"config", o.config},
+            {"seconds", std::chrono::duration<double>(Clock::now() - t0).count()},
+            {"threads", omp_get_max_threads()}});
     }
+    if (!o.json_path.empty()) sg::bench::write_text_atomic(o.json_path, doc.dump(1) + "\n");
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_train: %s\n", e.what());
+    std::cerr << "bench_train: " << sg::one_line(e.what()) << "\n";
     return 1;
   }
   return 0;
