@@ -31,8 +31,19 @@ const char* op_name(Op op) {
     case Op::ConcatChannels: return "concat_channels";
     case Op::Adam: return "adam";
     case Op::Sgd: return "sgd";
+    case Op::ConvReluPool: return "conv_relu_pool";
   }
   return "?";
+}
+
+void Backend::conv_relu_pool_forward(const ConvGeom&, int64_t, int64_t, const float*,
+                                     const float*, const float*, float*, float*) {
+  fail("backend ", name(), " does not support ", op_name(Op::ConvReluPool));
+}
+void Backend::conv_relu_pool_backward(const ConvGeom&, int64_t, int64_t, const float*,
+                                      const float*, const float*, const float*, float*,
+                                      float*, float*) {
+  fail("backend ", name(), " does not support ", op_name(Op::ConvReluPool));
 }
 
 std::string device_name(Device d) {

@@ -18,7 +18,7 @@ namespace sg {
 enum class Op {
   Fill, Copy, Axpy, Add, Sub, Mul, MulAcc, Scale, Sum, Relu, Atan2, WrapAngle, Mse,
   Gemm, BiasAdd, BiasAddChannels, Conv2d, MaxPool2d, DropoutMask, Upsample2x,
-  ConcatChannels, Adam, Sgd,
+  ConcatChannels, Adam, Sgd, ConvReluPool,
 };
 const char* op_name(Op op);
 
@@ -95,6 +95,21 @@ class Backend {
   virtual void maxpool2d_forward(const PoolGeom& g, const float* x, float* y) = 0;
   virtual void maxpool2d_backward(const PoolGeom& g, const float* x, const float* y,
                                   const float* dy, float* dx) = 0;
+
+  // The fused conv block, Conv (ReLU) + MaxPooling (Op::ConvReluPool, optional: a backend
+  // without it gets the three ops composed by engine/ops/conv_block.cpp, and the base
+  // class throws). z = relu(conv(x, w) + b) never leaves the backend:
+  //   y = maxpool_{ph×pw}(z) over the planes of [N, K, OH, OW];
+  //   at[i] = a·pw + b, the offset in its window of y[i]'s first maximum, or -1 where
+  //           y[i] = 0 (the ReLU cut every value, so no gradient flows).
+  // Backward: dz = dy scattered to `at` (0 elsewhere), then the conv backward with dz:
+  //   dx += conv2d_backward_data(dz, w),  dw += Σ_n dz ⋆ x,  db += Σ dz.
+  virtual void conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t pw,
+                                      const float* x, const float* w, const float* b,
+                                      float* y, float* at);
+  virtual void conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t pw,
+                                       const float* x, const float* w, const float* at,
+                                       const float* dy, float* dx, float* dw, float* db);
 
   // Inverted dropout mask: mask[i] = 0 with probability p, else 1/(1-p); element i draws
   // random_uniform(seed, stream, i) (engine/random.h), whatever the launch shape.

@@ -43,6 +43,12 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, int64
 Tensor maxpool2d(const Tensor& x);
 Tensor maxpool1d(const Tensor& x);
 
+// The conv block, fused: maxpool2d(relu(conv2d(x, w, b, pad))) and its 1-D twin, same
+// values and gradients bit for bit, without storing the full-size activation where the
+// backend supports Op::ConvReluPool (else it is those three ops).
+Tensor conv2d_relu_maxpool2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
+Tensor conv1d_relu_maxpool1d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
+
 // Inverted dropout with rate p: identity unless `training`; the mask of element i is
 // drawn from (seed, stream, i), so it is reproducible and independent of thread count.
 Tensor dropout(const Tensor& x, float p, bool training, uint64_t seed, uint64_t stream);

@@ -1,6 +1,7 @@
 #include "engine/layers/conv.h"
 
 #include "engine/error.h"
+#include "engine/layers/basic.h"
 #include "engine/ops.h"
 
 namespace sg {
@@ -28,6 +29,15 @@ Tensor Conv2D::forward_impl(const Tensor& x, Context&) {
   return activate(conv2d(x, params_[0].tensor, params_[1].tensor, pad()));
 }
 
+bool Conv2D::fuses_with(const Layer& next) const {
+  return act_ == Activation::Relu && dynamic_cast<const MaxPooling2D*>(&next);
+}
+
+Tensor Conv2D::forward_fused_pool(const Tensor& x) {
+  check_input(x);
+  return conv2d_relu_maxpool2d(x, params_[0].tensor, params_[1].tensor, pad());
+}
+
 Shape Conv1D::build_impl(const Shape& in, Rng& rng, Device device) {
   check_config(2, in);
   const int64_t C = in[0], k = kernel_, p = pad();
@@ -38,6 +48,15 @@ Shape Conv1D::build_impl(const Shape& in, Rng& rng, Device device) {
 
 Tensor Conv1D::forward_impl(const Tensor& x, Context&) {
   return activate(conv1d(x, params_[0].tensor, params_[1].tensor, pad()));
+}
+
+bool Conv1D::fuses_with(const Layer& next) const {
+  return act_ == Activation::Relu && dynamic_cast<const MaxPooling1D*>(&next);
+}
+
+Tensor Conv1D::forward_fused_pool(const Tensor& x) {
+  check_input(x);
+  return conv1d_relu_maxpool1d(x, params_[0].tensor, params_[1].tensor, pad());
 }
 
 // Keras stores the kernel as (kh, kw, out, in); we keep PyTorch's [in, out, kh, kw].

@@ -2,6 +2,7 @@
 // ReLU). Weights in PyTorch's layouts: Conv2D [out, in, kh, kw], Conv1D [out, in, k],
 // Conv2DTranspose [in, out, kh, kw].
 #pragma once
+#include "engine/error.h"
 #include "engine/layers/layer.h"
 
 namespace sg {
@@ -11,6 +12,12 @@ class ConvLayer : public Layer {
  public:
   ConvLayer(int64_t filters, int64_t kernel, Padding padding, Activation act)
       : filters_(filters), kernel_(kernel), padding_(padding), act_(act) {}
+
+  // Whether this layer with `next` after it is a conv block that one fused op computes
+  // (Conv2D + MaxPooling2D or Conv1D + MaxPooling1D, with ReLU), and that op: the same
+  // values and gradients as this layer followed by `next`.
+  virtual bool fuses_with(const Layer&) const { return false; }
+  virtual Tensor forward_fused_pool(const Tensor&) { fail(type(), " has no fused pooling"); }
 
  protected:
   // 'same' pads (k-1)/2 on each side (odd kernels); 'valid' pads nothing.
@@ -26,6 +33,8 @@ class Conv2D : public ConvLayer {
  public:
   using ConvLayer::ConvLayer;
   std::string type() const override { return "Conv2D"; }
+  bool fuses_with(const Layer& next) const override;
+  Tensor forward_fused_pool(const Tensor& x) override;
 
  protected:
   Shape build_impl(const Shape& in, Rng& rng, Device device) override;
@@ -36,6 +45,8 @@ class Conv1D : public ConvLayer {
  public:
   using ConvLayer::ConvLayer;
   std::string type() const override { return "Conv1D"; }
+  bool fuses_with(const Layer& next) const override;
+  Tensor forward_fused_pool(const Tensor& x) override;
 
  protected:
   Shape build_impl(const Shape& in, Rng& rng, Device device) override;

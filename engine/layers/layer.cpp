@@ -16,13 +16,17 @@ void Layer::build(const Shape& input_shape, Rng& rng, Device device) {
 }
 
 Tensor Layer::operator()(const Tensor& x, Context& ctx) {
+  check_input(x);
+  return forward_impl(x, ctx);
+}
+
+void Layer::check_input(const Tensor& x) const {
   SG_CHECK(built(), type(), " '", name, "' used before it was built");
   SG_CHECK(x.defined(), type(), " '", name, "': undefined input");
   Shape per_sample(x.shape().begin() + (x.rank() ? 1 : 0), x.shape().end());
   SG_CHECK(x.rank() >= 1 && per_sample == input_shape_, type(), " '", name,
            "' expects input [N, ", shape_str(input_shape_).substr(1), " but got ",
            shape_str(x.shape()));
-  return forward_impl(x, ctx);
 }
 
 int64_t Layer::parameter_count() const {

@@ -38,6 +38,8 @@ class Layer {
 
   void build(const Shape& input_shape, Rng& rng, Device device);
   Tensor operator()(const Tensor& x, Context& ctx);
+  // Throws unless the layer is built and x is [N, input_shape...].
+  void check_input(const Tensor& x) const;
 
   std::string name;  // set by the model, e.g. "conv2d_1"
   bool built() const { return !output_shape_.empty(); }

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engine/error.h"
+#include "engine/layers/conv.h"
 
 namespace sg {
 
@@ -48,7 +49,15 @@ void Sequential::build(const Shape& input_shape, Rng& rng, Device device) {
 
 Tensor Sequential::forward(const Tensor& x, Context& ctx) {
   Tensor y = x;
-  for (auto& l : layers_) y = (*l)(y, ctx);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    auto* conv = dynamic_cast<ConvLayer*>(layers_[i].get());
+    if (fuse_ && conv && i + 1 < layers_.size() && conv->fuses_with(*layers_[i + 1])) {
+      y = conv->forward_fused_pool(y);
+      ++i;  // the pooling layer ran inside the fused op
+    } else {
+      y = (*layers_[i])(y, ctx);
+    }
+  }
   return y;
 }
 

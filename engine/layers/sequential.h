@@ -19,7 +19,10 @@ class Sequential {
 
   // Builds every layer for a per-sample input shape (no batch axis).
   void build(const Shape& input_shape, Rng& rng, Device device);
+  // Applies the layers in order; a conv (ReLU) followed by its max pooling runs as one
+  // fused op (ConvLayer::fuses_with) unless set_fusion(false), with the same results.
   Tensor forward(const Tensor& x, Context& ctx);
+  void set_fusion(bool on) { fuse_ = on; }
 
   const Shape& input_shape() const { return input_shape_; }
   const Shape& output_shape() const;
@@ -33,6 +36,7 @@ class Sequential {
  private:
   std::vector<std::unique_ptr<Layer>> layers_;
   Shape input_shape_;
+  bool fuse_ = true;
 };
 
 }  // namespace sg

@@ -1,6 +1,7 @@
 // Small helpers the op files share.
 #pragma once
 #include "engine/autograd.h"
+#include "engine/geometry.h"
 #include "engine/error.h"
 #include "engine/tensor.h"
 
@@ -35,5 +36,12 @@ inline float* grad_or_null(const Tensor& t) {
   Tensor copy = t;
   return copy.grad_data();
 }
+
+// The geometry of conv2d (x [N,C,H,W], w [K,C,R,S]) and conv1d (x [N,C,L], w [K,C,S]) with
+// `pad` zeros on each side, after checking ranks, devices and channels (ops/conv.cpp).
+ConvGeom conv2d_geom(const Tensor& x, const Tensor& w, int64_t pad, const char* op);
+ConvGeom conv1d_geom(const Tensor& x, const Tensor& w, int64_t pad, const char* op);
+// b undefined, or [K].
+void check_bias(const Tensor& b, int64_t K, const char* op);
 
 }  // namespace sg::detail

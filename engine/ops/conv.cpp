@@ -8,12 +8,12 @@
 namespace sg {
 using namespace detail;
 
-namespace {
-
-void check_bias(const Tensor& b, int64_t K, const char* op) {
+void detail::check_bias(const Tensor& b, int64_t K, const char* op) {
   if (b.defined())
     SG_CHECK(b.shape() == Shape{K}, op, ": bias must be [", K, "], got ", shape_str(b.shape()));
 }
+
+namespace {
 
 // y = conv(x4, w4) for 4-D views; `out_shape` is the caller's (1-D or 2-D) output shape.
 Tensor conv_impl(const char* op, const Tensor& x, const Tensor& w, const Tensor& b,
@@ -37,23 +37,31 @@ Tensor conv_impl(const char* op, const Tensor& x, const Tensor& w, const Tensor&
 
 }  // namespace
 
-Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad) {
-  check_rank(x, 4, "conv2d", "input");
-  check_rank(w, 4, "conv2d", "weight");
-  check_same_device(x, w, "conv2d");
-  SG_CHECK(w.dim(1) == x.dim(1), "conv2d: input has ", x.dim(1), " channels but the weight ",
+ConvGeom detail::conv2d_geom(const Tensor& x, const Tensor& w, int64_t pad, const char* op) {
+  check_rank(x, 4, op, "input");
+  check_rank(w, 4, op, "weight");
+  check_same_device(x, w, op);
+  SG_CHECK(w.dim(1) == x.dim(1), op, ": input has ", x.dim(1), " channels but the weight ",
            shape_str(w.shape()), " expects ", w.dim(1));
-  ConvGeom g{x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), pad, pad};
+  return {x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), pad, pad};
+}
+
+ConvGeom detail::conv1d_geom(const Tensor& x, const Tensor& w, int64_t pad, const char* op) {
+  check_rank(x, 3, op, "input");
+  check_rank(w, 3, op, "weight");
+  check_same_device(x, w, op);
+  SG_CHECK(w.dim(1) == x.dim(1), op, ": input has ", x.dim(1), " channels but the weight ",
+           shape_str(w.shape()), " expects ", w.dim(1));
+  return {x.dim(0), x.dim(1), 1, x.dim(2), w.dim(0), 1, w.dim(2), 0, pad};
+}
+
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad) {
+  const ConvGeom g = conv2d_geom(x, w, pad, "conv2d");
   return conv_impl("conv2d", x, w, b, g, {g.N, g.K, g.OH(), g.OW()});
 }
 
 Tensor conv1d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad) {
-  check_rank(x, 3, "conv1d", "input");
-  check_rank(w, 3, "conv1d", "weight");
-  check_same_device(x, w, "conv1d");
-  SG_CHECK(w.dim(1) == x.dim(1), "conv1d: input has ", x.dim(1), " channels but the weight ",
-           shape_str(w.shape()), " expects ", w.dim(1));
-  ConvGeom g{x.dim(0), x.dim(1), 1, x.dim(2), w.dim(0), 1, w.dim(2), 0, pad};
+  const ConvGeom g = conv1d_geom(x, w, pad, "conv1d");
   return conv_impl("conv1d", x, w, b, g, {g.N, g.K, g.OW()});
 }
 

@@ -3,21 +3,19 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <new>
 
 #include "kernels/cpu/conv.h"
 #include "kernels/cpu/maxpool.h"
 
 namespace sg {
 
-// 64-byte alignment: whole cache lines and full AVX-512 vectors.
+// Size classes are multiples of 512 bytes, so every block is 64-byte aligned and whole.
+void* CpuBackend::host_alloc(size_t bytes) { return std::aligned_alloc(64, bytes); }
+void CpuBackend::host_free(void* p) { std::free(p); }
 float* CpuBackend::alloc(int64_t n) {
-  size_t bytes = (size_t(n) * sizeof(float) + 63) / 64 * 64;
-  void* p = std::aligned_alloc(64, bytes);
-  if (!p) throw std::bad_alloc();
-  return static_cast<float*>(p);
+  return static_cast<float*>(alloc_.alloc(size_t(n) * sizeof(float)));
 }
-void CpuBackend::release(float* p) { std::free(p); }
+void CpuBackend::release(float* p) { alloc_.release(p); }
 void CpuBackend::to_host(float* dst, const float* src, int64_t n) {
   if (n) std::memcpy(dst, src, size_t(n) * sizeof(float));
 }

@@ -3,6 +3,7 @@
 // ones (conv, maxpool) delegate to the free functions of kernels/cpu/conv.h, maxpool.h.
 #pragma once
 #include "engine/backend.h"
+#include "engine/caching_allocator.h"
 
 namespace sg {
 
@@ -12,8 +13,10 @@ class CpuBackend : public Backend {
   std::string name() const override { return "cpu"; }
   bool supports(Op) const override { return true; }
 
+  // From the caching allocator: 64-byte aligned (whole cache lines, full AVX-512 vectors).
   float* alloc(int64_t n) override;
   void release(float* p) override;
+  AllocatorStats allocator_stats() const { return alloc_.stats(); }
   void to_host(float* dst, const float* src, int64_t n) override;
   void from_host(float* dst, const float* src, int64_t n) override;
 
@@ -53,6 +56,11 @@ class CpuBackend : public Backend {
   void maxpool2d_forward(const PoolGeom& g, const float* x, float* y) override;
   void maxpool2d_backward(const PoolGeom& g, const float* x, const float* y, const float* dy,
                           float* dx) override;
+  void conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
+                              const float* w, const float* b, float* y, float* at) override;
+  void conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
+                               const float* w, const float* at, const float* dy, float* dx,
+                               float* dw, float* db) override;
 
   void dropout_mask(int64_t n, float p, uint64_t seed, uint64_t stream, float* mask) override;
   void upsample2x_forward(int64_t planes, int64_t H, int64_t W, const float* x,
@@ -68,6 +76,11 @@ class CpuBackend : public Backend {
                    float* v) override;
   void sgd_update(int64_t n, float lr, float momentum, const float* g, float* p,
                   float* vel) override;
+
+ private:
+  CachingAllocator alloc_{host_alloc, host_free};
+  static void* host_alloc(size_t bytes);
+  static void host_free(void* p);
 };
 
 }  // namespace sg

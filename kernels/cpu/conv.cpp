@@ -15,6 +15,7 @@
 // into a fixed number of chunks (independent of the thread count), computes each chunk's
 // partial dW/db in its own buffer, then adds the partials in chunk order.
 #include "kernels/cpu/conv.h"
+#include "kernels/cpu/conv_sample.h"
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -32,20 +33,9 @@ using Mat = Eigen::Map<RowMat>;
 using ConstMat = Eigen::Map<const RowMat>;
 using AlignedVec = std::vector<float, Eigen::aligned_allocator<float>>;
 
-// Batch chunks of backward-filter: fixed, so dW has the same bits for any thread count.
-constexpr int64_t kFilterChunks = 16;
-
 // A 1×1 kernel without padding: the input plane already is the im2col matrix.
 bool is_pointwise(const ConvGeom& g) {
   return g.R == 1 && g.S == 1 && g.pad_h == 0 && g.pad_w == 0;
-}
-
-// This thread's im2col buffer, grown when needed and reused across calls (64-byte aligned,
-// so Eigen takes the same code path on every thread).
-float* workspace(int64_t n) {
-  thread_local AlignedVec buf;
-  if (int64_t(buf.size()) < n) buf.resize(size_t(n));
-  return buf.data();
 }
 
 // sum of v[0..n) in a fixed order that vectorises: 16 interleaved partial sums, then
@@ -117,94 +107,114 @@ void col2im(const ConvGeom& g, const float* dcol, float* dx) {
 
 }  // namespace
 
-// y[n,k,p] = b[k] + sum_q W[k,q] · col_n[q,p]
-void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* b,
-                    float* y) {
-  check_geometry(g);
+// ---- One sample (conv_sample.h) ----
+
+float* workspace(int slot, int64_t n) {
+  thread_local AlignedVec buf[kWorkspaceSlots];
+  SG_CHECK(slot >= 0 && slot < kWorkspaceSlots, "cpu conv: no workspace slot ", slot);
+  AlignedVec& b = buf[slot];
+  if (int64_t(b.size()) < n) b.resize(size_t(n));
+  return b.data();
+}
+
+// y_n[K,P] = W·col(x_n) + b
+void conv_sample_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
+                         float* yn) {
   const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
-  const bool pointwise = is_pointwise(g);
-  const ConstMat W(w, g.K, CRS);
-#pragma omp parallel for schedule(static)
-  for (int64_t n = 0; n < g.N; ++n) {
-    const float* xn = x + n * g.C * g.H * g.W;
+  const float* col = xn;
+  if (!is_pointwise(g)) {
+    float* buf = workspace(0, CRS * P);
+    im2col(g, xn, buf);
+    col = buf;
+  }
+  Mat Y(yn, g.K, P);
+  for (int64_t k = 0; k < g.K; ++k) Y.row(k).setConstant(b ? b[k] : 0.0f);
+  Y.noalias() += ConstMat(w, g.K, CRS) * ConstMat(col, CRS, P);
+}
+
+// dx_n += col2im(Wᵀ·dy_n)
+void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* dyn,
+                               float* dxn) {
+  const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
+  const ConstMat W(w, g.K, CRS), dY(dyn, g.K, P);
+  if (is_pointwise(g)) {
+    Mat(dxn, CRS, P).noalias() += W.transpose() * dY;
+  } else {
+    Mat dcol(workspace(0, CRS * P), CRS, P);
+    dcol.noalias() = W.transpose() * dY;
+    col2im(g, dcol.data(), dxn);
+  }
+}
+
+// dw_part[K,CRS] += dy_n·col(x_n)ᵀ,  db_part[k] += Σ_p dy_n[k,p]   (either may be null)
+void conv_sample_backward_filter(const ConvGeom& g, const float* xn, const float* dyn,
+                                 float* dw_part, float* db_part) {
+  const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
+  const ConstMat dY(dyn, g.K, P);
+  if (dw_part) {
     const float* col = xn;
-    if (!pointwise) {
-      float* buf = workspace(CRS * P);
+    if (!is_pointwise(g)) {
+      float* buf = workspace(0, CRS * P);
       im2col(g, xn, buf);
       col = buf;
     }
-    Mat Y(y + n * g.K * P, g.K, P);
-    for (int64_t k = 0; k < g.K; ++k) Y.row(k).setConstant(b ? b[k] : 0.0f);
-    Y.noalias() += W * ConstMat(col, CRS, P);
+    Mat(dw_part, g.K, CRS).noalias() += dY * ConstMat(col, CRS, P).transpose();
   }
+  if (db_part)
+    for (int64_t k = 0; k < g.K; ++k) db_part[k] += fixed_order_sum(dY.data() + k * P, P);
 }
 
-// dx_n += col2im(Wᵀ · dY_n)
-void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx) {
-  check_geometry(g);
-  if (!dx) return;  // the input needs no gradient
-  const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
-  const bool pointwise = is_pointwise(g);
-  const ConstMat W(w, g.K, CRS);
-#pragma omp parallel for schedule(static)
-  for (int64_t n = 0; n < g.N; ++n) {
-    const ConstMat dY(dy + n * g.K * P, g.K, P);
-    float* dxn = dx + n * g.C * g.H * g.W;
-    if (pointwise) {
-      Mat(dxn, CRS, P).noalias() += W.transpose() * dY;
-    } else {
-      Mat dcol(workspace(CRS * P), CRS, P);
-      dcol.noalias() = W.transpose() * dY;
-      col2im(g, dcol.data(), dxn);
-    }
-  }
-}
-
-// dW += sum_n dY_n · col_nᵀ,  db[k] += sum_{n,p} dY_n[k,p]   (fixed-order batch reduction)
-void conv2d_backward_filter(const ConvGeom& g, const float* x, const float* dy, float* dw,
-                            float* db) {
-  check_geometry(g);
-  if (g.N == 0 || (!dw && !db)) return;  // a null dw (frozen weights) still gives db
-  const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
-  const int64_t KQ = g.K * CRS;               // size of dW
+void reduce_filter_chunks(const ConvGeom& g, float* dw, float* db,
+                          const std::function<void(int64_t, int64_t, float*, float*)>& chunk) {
+  if (g.N == 0 || (!dw && !db)) return;
+  const int64_t KQ = g.w_size();              // size of dW
   const int64_t chunks = std::min(g.N, kFilterChunks);
-  const bool pointwise = is_pointwise(g);
-  // Per chunk: dW partial (K×CRS) then db partial (K).
-  AlignedVec partial(size_t(chunks * (KQ + g.K)), 0.0f);
+  const int64_t stride = KQ + g.K;            // per chunk: dW partial (K×CRS), db partial (K)
+  AlignedVec partial(size_t(chunks * stride), 0.0f);
 #pragma omp parallel for schedule(static)
   for (int64_t ch = 0; ch < chunks; ++ch) {
-    Mat dWc(partial.data() + ch * (KQ + g.K), g.K, CRS);
-    float* dbc = dWc.data() + KQ;
-    const int64_t n0 = ch * g.N / chunks, n1 = (ch + 1) * g.N / chunks;
-    for (int64_t n = n0; n < n1; ++n) {
-      const ConstMat dY(dy + n * g.K * P, g.K, P);
-      if (dw) {
-        const float* xn = x + n * g.C * g.H * g.W;
-        const float* col = xn;
-        if (!pointwise) {
-          float* buf = workspace(CRS * P);
-          im2col(g, xn, buf);
-          col = buf;
-        }
-        dWc.noalias() += dY * ConstMat(col, CRS, P).transpose();
-      }
-      if (db)
-        for (int64_t k = 0; k < g.K; ++k) dbc[k] += fixed_order_sum(dY.data() + k * P, P);
-    }
+    float* dwc = partial.data() + ch * stride;
+    chunk(ch * g.N / chunks, (ch + 1) * g.N / chunks, dw ? dwc : nullptr, db ? dwc + KQ : nullptr);
   }
   // Add the partials chunk by chunk: the same order whatever thread computed each.
-  const int64_t stride = KQ + g.K;
   for (int64_t i = 0; dw && i < KQ; ++i) {
     float s = 0.0f;
     for (int64_t ch = 0; ch < chunks; ++ch) s += partial[size_t(ch * stride + i)];
     dw[i] += s;
   }
-  if (db)
-    for (int64_t k = 0; k < g.K; ++k) {
-      float s = 0.0f;
-      for (int64_t ch = 0; ch < chunks; ++ch) s += partial[size_t(ch * stride + KQ + k)];
-      db[k] += s;
-    }
+  for (int64_t k = 0; db && k < g.K; ++k) {
+    float s = 0.0f;
+    for (int64_t ch = 0; ch < chunks; ++ch) s += partial[size_t(ch * stride + KQ + k)];
+    db[k] += s;
+  }
+}
+
+// ---- Whole batch (conv.h) ----
+
+void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* b,
+                    float* y) {
+  check_geometry(g);
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < g.N; ++n)
+    conv_sample_forward(g, w, b, x + n * g.C * g.H * g.W, y + n * g.K * g.OH() * g.OW());
+}
+
+void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  check_geometry(g);
+  if (!dx) return;  // the input needs no gradient
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < g.N; ++n)
+    conv_sample_backward_data(g, w, dy + n * g.K * g.OH() * g.OW(), dx + n * g.C * g.H * g.W);
+}
+
+void conv2d_backward_filter(const ConvGeom& g, const float* x, const float* dy, float* dw,
+                            float* db) {
+  check_geometry(g);
+  reduce_filter_chunks(g, dw, db, [&](int64_t n0, int64_t n1, float* dwc, float* dbc) {
+    for (int64_t n = n0; n < n1; ++n)
+      conv_sample_backward_filter(g, x + n * g.C * g.H * g.W, dy + n * g.K * g.OH() * g.OW(),
+                                  dwc, dbc);
+  });
 }
 
 }  // namespace sg::cpu

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "engine/backend.h"
+#include "engine/caching_allocator.h"
 #include "engine/error.h"
 
 namespace sg::cuda {
@@ -19,14 +20,8 @@ namespace sg::cuda {
 // when the backend is created); set_conv_impl changes it at run time.
 enum class ConvImpl { Own, Cudnn };
 
-// The caching allocator's counters. A hit is an alloc served from a free list, a miss
-// one that had to ask the system (cudaMalloc, or aligned_alloc under the executor).
-struct AllocatorStats {
-  int64_t hits = 0, misses = 0;
-  int64_t bytes_in_use = 0;    // handed out and not yet released
-  int64_t bytes_cached = 0;    // released, kept in the free lists
-  int64_t bytes_reserved = 0;  // in_use + cached: what the system gave us
-};
+// The caching allocator's counters (engine/caching_allocator.h).
+using AllocatorStats = sg::AllocatorStats;
 
 class CudaBackendBase : public Backend {
  public:

@@ -33,7 +33,8 @@ class CudaBackend : public cuda::CudaBackendBase {
 
   Device device() const override;
   std::string name() const override;
-  bool supports(Op) const override { return true; }
+  // The fused conv block is not written yet for the GPU: the ops layer composes it.
+  bool supports(Op op) const override { return op != Op::ConvReluPool; }
 
   cuda::AllocatorStats stats() const override { return alloc_.stats(); }
   void empty_cache() override { alloc_.empty_cache(); }
@@ -109,7 +110,7 @@ class CudaBackend : public cuda::CudaBackendBase {
  private:
   CudnnConv& cudnn();  // cudnn_conv.cu (nvcc with cuDNN only)
 
-  CachingAllocator alloc_;
+  CachingAllocator alloc_{device_alloc, device_free};
   cudaStream_t stream_{};  // the executor ignores it; nvcc: our own stream
   cuda::ConvImpl conv_impl_ = cuda::ConvImpl::Own;
   std::unique_ptr<CudnnConv> cudnn_;  // created on the first use of cuDNN

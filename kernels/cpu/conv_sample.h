@@ -1,0 +1,37 @@
+// One sample of the CPU convolution (kernels/cpu/conv.cpp). The whole-batch entry points
+// of conv.h and the fused conv block (conv_relu_pool.cpp) are loops over these, so both
+// run the same GEMMs in the same order and give the same bits.
+#pragma once
+#include <cstdint>
+#include <functional>
+
+#include "engine/geometry.h"
+
+namespace sg::cpu {
+
+// Backward-filter sums over the batch in this many chunks, fixed so that dW has the same
+// bits for any thread count.
+constexpr int64_t kFilterChunks = 16;
+
+// Per-thread scratch, 64-byte aligned, grown on demand and kept between calls. Slot 0 is
+// the im2col matrix; other slots are free for the callers of these functions.
+constexpr int kWorkspaceSlots = 2;
+float* workspace(int slot, int64_t n);
+
+// y_n[K,P] = W[K,CRS]·col(x_n)[CRS,P] + b   (P = OH·OW; b may be null)
+void conv_sample_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
+                         float* yn);
+// dx_n += col2im(Wᵀ·dy_n)
+void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* dyn,
+                               float* dxn);
+// dw_part[K,CRS] += dy_n·col(x_n)ᵀ,  db_part[k] += Σ_p dy_n[k,p]   (either may be null)
+void conv_sample_backward_filter(const ConvGeom& g, const float* xn, const float* dyn,
+                                 float* dw_part, float* db_part);
+
+// The fixed-order batch reduction: splits [0, N) into min(N, kFilterChunks) chunks, calls
+// chunk(n0, n1, dw_part, db_part) for each in parallel with zeroed partials (null where
+// dw or db is null), then adds the partials into dw and db in chunk order.
+void reduce_filter_chunks(const ConvGeom& g, float* dw, float* db,
+                          const std::function<void(int64_t, int64_t, float*, float*)>& chunk);
+
+}  // namespace sg::cpu

@@ -1,0 +1,118 @@
+// The fused conv block conv2d_relu_maxpool2d (and its 1-D twin) against the three ops it
+// replaces: the same forward values and the same gradients bit for bit, on every backend
+// (a backend without Op::ConvReluPool composes the three ops); its gradients against
+// finite differences; and a whole Difference CNN trained with and without fusion.
+#include "engine/optim/optimizer.h"
+#include "models/difference.h"
+#include "tests/op_harness.h"
+
+using namespace sg;
+using namespace sg::test;
+
+namespace {
+
+using BlockFn = Tensor (*)(const Tensor&, const Tensor&, const Tensor&, int64_t);
+
+struct Case {
+  const char* what;
+  Shape x, w;
+  int64_t pad;
+  BlockFn fused;
+  std::function<Tensor(const Tensor&, const Tensor&, const Tensor&, int64_t)> composed;
+};
+
+std::vector<Case> cases() {
+  auto c2 = [](const Tensor& x, const Tensor& w, const Tensor& b, int64_t p) {
+    return maxpool2d(relu(conv2d(x, w, b, p)));
+  };
+  auto c1 = [](const Tensor& x, const Tensor& w, const Tensor& b, int64_t p) {
+    return maxpool1d(relu(conv1d(x, w, b, p)));
+  };
+  // Odd conv outputs (7×7, 9) leave a row and column that no window covers.
+  return {{"2-D valid", {3, 2, 9, 9}, {4, 2, 3, 3}, 0, conv2d_relu_maxpool2d, c2},
+          {"2-D same", {2, 3, 8, 6}, {5, 3, 3, 3}, 1, conv2d_relu_maxpool2d, c2},
+          {"1-D same", {3, 2, 9}, {4, 2, 3}, 1, conv1d_relu_maxpool1d, c1}};
+}
+
+}  // namespace
+
+TEST_CASE("conv block: fused equals conv, relu, maxpool bit for bit, values and gradients") {
+  for (Device d : backends())
+    for (const Case& c : cases()) {
+      CAPTURE(device_name(d));
+      CAPTURE(c.what);
+      const int64_t K = c.w[0];
+      Tensor x = random_tensor(c.x, 1, d);
+      Tensor w = random_tensor(c.w, 2, d);
+      // A negative bias makes the ReLU cut whole windows, so the "no gradient" case runs.
+      Tensor b = random_tensor({K}, 3, d, true, -0.6f, 0.1f);
+      std::vector<std::vector<float>> got[2];
+      for (int fused = 0; fused < 2; ++fused) {
+        for (Tensor* t : {&x, &w, &b}) t->zero_grad();
+        Tensor y = fused ? c.fused(x, w, b, c.pad) : c.composed(x, w, b, c.pad);
+        Tensor r = random_tensor(y.shape(), 4, d, false);
+        sum(mul(y, r)).backward();
+        got[fused] = {y.to_vector(), x.grad().to_vector(), w.grad().to_vector(),
+                      b.grad().to_vector()};
+      }
+      const char* names[] = {"forward", "dx", "dw", "db"};
+      for (int i = 0; i < 4; ++i) {
+        CAPTURE(names[i]);
+        CHECK(got[1][size_t(i)] == got[0][size_t(i)]);
+      }
+      int cut = 0;
+      for (float v : got[1][0]) cut += v == 0.0f;
+      CHECK(cut > 0);
+    }
+}
+
+TEST_CASE("conv block: fused gradients against finite differences") {
+  for (Device d : backends())
+    for (const Case& c : cases()) {
+      CAPTURE(device_name(d));
+      CAPTURE(c.what);
+      Tensor x = random_tensor(c.x, 11, d);
+      Tensor w = random_tensor(c.w, 12, d);
+      Tensor b = random_tensor({c.w[0]}, 13, d, true, -0.2f, 0.2f);
+      const BlockFn f = c.fused;
+      const int64_t pad = c.pad;
+      gradcheck(std::string("conv block ") + c.what,
+                [f, pad](auto& t) { return f(t[0], t[1], t[2], pad); }, {x, w, b}, 1e-3, 2e-2);
+    }
+}
+
+TEST_CASE("conv block: shape errors name the fused op") {
+  Tensor x = Tensor::zeros({1, 2, 3, 3}, Device::CPU);
+  Tensor w = Tensor::zeros({4, 2, 3, 3}, Device::CPU);  // 1×1 conv output: nothing to pool
+  CHECK_THROWS_WITH_AS(conv2d_relu_maxpool2d(x, w, Tensor(), 0),
+                       doctest::Contains("conv2d_relu_maxpool2d"), Error);
+  Tensor w3 = Tensor::zeros({4, 3, 3, 3}, Device::CPU);
+  CHECK_THROWS_WITH_AS(conv2d_relu_maxpool2d(x, w3, Tensor(), 1), doctest::Contains("channels"),
+                       Error);
+}
+
+TEST_CASE("conv block: the Difference CNN trains bit-identically with and without fusion") {
+  for (Dims dims : {Dims::Two, Dims::One}) {
+    std::vector<std::vector<float>> weights[2];
+    for (int fuse = 0; fuse < 2; ++fuse) {
+      auto cnn = make_difference_cnn(dims);
+      cnn->set_fusion(fuse == 1);
+      Rng rng(5);
+      const Shape in = difference_input_shape(dims, dims == Dims::Two ? 32 : 64);
+      cnn->build(in, rng, Device::CPU);
+      Adam opt(cnn->parameters());
+      Shape batch{8};
+      batch.insert(batch.end(), in.begin(), in.end());
+      for (int step = 0; step < 3; ++step) {
+        Tensor x = random_tensor(batch, 40 + step, Device::CPU, false, 0.0f, 1.0f);
+        Tensor target = random_tensor({8, 2}, 50 + step, Device::CPU, false);
+        Context ctx{true, 7, uint64_t(step) * 100};
+        opt.zero_grad();
+        mse(cnn->forward(x, ctx), target).backward();
+        opt.step();
+      }
+      for (NamedTensor& p : cnn->parameters()) weights[fuse].push_back(p.tensor.to_vector());
+    }
+    CHECK(weights[0] == weights[1]);
+  }
+}
