@@ -7,14 +7,16 @@
 //   forward          Y_n[K,P]    = W[K,CRS] · col[CRS,P] + b          (b broadcast over P)
 //   backward data    dcol[CRS,P] = Wᵀ · dY_n,  then col2im adds dcol back onto dx
 //   backward filter  dW[K,CRS]  += dY_n · colᵀ,  db[k] += sum_p dY_n[k,p]
-// A 1×1 kernel without padding needs no unfolding: col is x itself. The backward
-// functions accumulate (+=); a null dx, dw or db is "not needed" and skipped.
+// A 1×1 kernel without padding needs no unfolding: col is x itself. With at most 9 taps
+// (CRS ≤ 9) the forward and backward-filter products run conv_few_taps.h's loops. The
+// backward functions accumulate (+=); a null dx, dw or db is "not needed" and skipped.
 //
 // Determinism: forward and backward-data treat each sample alone, so their bits do not
 // depend on the thread count. Backward-filter sums over the batch; it splits the batch
 // into a fixed number of chunks (independent of the thread count), computes each chunk's
 // partial dW/db in its own buffer, then adds the partials in chunk order.
 #include "kernels/cpu/conv.h"
+#include "kernels/cpu/conv_few_taps.h"
 #include "kernels/cpu/conv_sample.h"
 
 #include <Eigen/Core>
@@ -127,6 +129,7 @@ void conv_sample_forward(const ConvGeom& g, const float* w, const float* b, cons
     im2col(g, xn, buf);
     col = buf;
   }
+  if (CRS <= kMaxFewTaps) return few_taps_forward(g.K, CRS, P, w, b, col, yn);
   Mat Y(yn, g.K, P);
   for (int64_t k = 0; k < g.K; ++k) Y.row(k).setConstant(b ? b[k] : 0.0f);
   Y.noalias() += ConstMat(w, g.K, CRS) * ConstMat(col, CRS, P);
@@ -158,7 +161,10 @@ void conv_sample_backward_filter(const ConvGeom& g, const float* xn, const float
       im2col(g, xn, buf);
       col = buf;
     }
-    Mat(dw_part, g.K, CRS).noalias() += dY * ConstMat(col, CRS, P).transpose();
+    if (CRS <= kMaxFewTaps)
+      few_taps_backward_filter(g.K, CRS, P, dyn, col, dw_part);
+    else
+      Mat(dw_part, g.K, CRS).noalias() += dY * ConstMat(col, CRS, P).transpose();
   }
   if (db_part)
     for (int64_t k = 0; k < g.K; ++k) db_part[k] += fixed_order_sum(dY.data() + k * P, P);
