@@ -2,9 +2,7 @@
 // replaces: the same forward values and the same gradients bit for bit, on every backend
 // (a backend without Op::ConvReluPool composes the three ops); its gradients against
 // finite differences; and a whole Difference CNN trained with and without fusion.
-#include "engine/optim/optimizer.h"
-#include "models/difference.h"
-#include "tests/op_harness.h"
+#include "tests/cnn_steps.h"
 
 using namespace sg;
 using namespace sg::test;
@@ -92,27 +90,6 @@ TEST_CASE("conv block: shape errors name the fused op") {
 }
 
 TEST_CASE("conv block: the Difference CNN trains bit-identically with and without fusion") {
-  for (Dims dims : {Dims::Two, Dims::One}) {
-    std::vector<std::vector<float>> weights[2];
-    for (int fuse = 0; fuse < 2; ++fuse) {
-      auto cnn = make_difference_cnn(dims);
-      cnn->set_fusion(fuse == 1);
-      Rng rng(5);
-      const Shape in = difference_input_shape(dims, dims == Dims::Two ? 32 : 64);
-      cnn->build(in, rng, Device::CPU);
-      Adam opt(cnn->parameters());
-      Shape batch{8};
-      batch.insert(batch.end(), in.begin(), in.end());
-      for (int step = 0; step < 3; ++step) {
-        Tensor x = random_tensor(batch, 40 + step, Device::CPU, false, 0.0f, 1.0f);
-        Tensor target = random_tensor({8, 2}, 50 + step, Device::CPU, false);
-        Context ctx{true, 7, uint64_t(step) * 100};
-        opt.zero_grad();
-        mse(cnn->forward(x, ctx), target).backward();
-        opt.step();
-      }
-      for (NamedTensor& p : cnn->parameters()) weights[fuse].push_back(p.tensor.to_vector());
-    }
-    CHECK(weights[0] == weights[1]);
-  }
+  for (Dims dims : {Dims::Two, Dims::One})
+    CHECK(cnn_weights_after_steps(dims, 2, true) == cnn_weights_after_steps(dims, 2, false));
 }

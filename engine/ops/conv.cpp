@@ -37,21 +37,26 @@ Tensor conv_impl(const char* op, const Tensor& x, const Tensor& w, const Tensor&
 
 }  // namespace
 
-ConvGeom detail::conv2d_geom(const Tensor& x, const Tensor& w, int64_t pad, const char* op) {
-  check_rank(x, 4, op, "input");
-  check_rank(w, 4, op, "weight");
+namespace {
+
+// x and w of rank `rank` on one device, with the input channels w expects.
+void check_operands(const Tensor& x, const Tensor& w, int rank, const char* op) {
+  check_rank(x, rank, op, "input");
+  check_rank(w, rank, op, "weight");
   check_same_device(x, w, op);
   SG_CHECK(w.dim(1) == x.dim(1), op, ": input has ", x.dim(1), " channels but the weight ",
            shape_str(w.shape()), " expects ", w.dim(1));
+}
+
+}  // namespace
+
+ConvGeom detail::conv2d_geom(const Tensor& x, const Tensor& w, int64_t pad, const char* op) {
+  check_operands(x, w, 4, op);
   return {x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), pad, pad};
 }
 
 ConvGeom detail::conv1d_geom(const Tensor& x, const Tensor& w, int64_t pad, const char* op) {
-  check_rank(x, 3, op, "input");
-  check_rank(w, 3, op, "weight");
-  check_same_device(x, w, op);
-  SG_CHECK(w.dim(1) == x.dim(1), op, ": input has ", x.dim(1), " channels but the weight ",
-           shape_str(w.shape()), " expects ", w.dim(1));
+  check_operands(x, w, 3, op);
   return {x.dim(0), x.dim(1), 1, x.dim(2), w.dim(0), 1, w.dim(2), 0, pad};
 }
 
