@@ -131,7 +131,9 @@ class Runner {
     Roofline roof = measure_roofline(be, o_.spec);
     // On a GPU every conv kernel runs once per implementation; elsewhere once as it is.
     std::vector<std::string> impls{""};
-    if (d == Device::CUDA) {
+    const bool gpu = d == Device::CUDA;
+    const cuda::ConvImpl chosen = gpu ? cuda::cuda_backend(be).conv_impl() : cuda::ConvImpl::Own;
+    if (gpu) {
       impls = {"own"};
       if (cuda::cuda_backend(be).has_cudnn()) impls.push_back("cudnn");
     }
@@ -154,7 +156,7 @@ class Runner {
         time_all("optimizer", oc.adam(m.parameters));
       }
     }
-    if (d == Device::CUDA) cuda::cuda_backend(be).set_conv_impl(cuda::ConvImpl::Own);
+    if (gpu) cuda::cuda_backend(be).set_conv_impl(chosen);  // as it was (STEREOGRAD_CONV)
     roof.keep_best(measure_roofline(be, o_.spec));
     std::cerr << "bench_ops: " << device_name(d) << ": peak " << fmt(roof.peak_flops * 1e-9, 1)
               << " GFLOP/s (" << roof.peak_source << "), memory bandwidth "
@@ -215,8 +217,8 @@ std::string markdown(const nlohmann::json& doc) {
       md << "\n## " << dev.at("device").get<std::string>() << ", batch " << batch
          << "\n\nRoofline: peak " << fmt(roof.at("peak_gflops").get<double>(), 1)
          << " GFLOP/s (" << roof.at("peak_source").get<std::string>()
-         << "); copy bandwidth, GB/s by bytes moved:";
-      const auto& bw = roof.at("copy_bandwidth");
+         << "); axpy stream bandwidth, GB/s by bytes moved:";
+      const auto& bw = roof.at("stream_bandwidth");
       for (size_t i = 0; i < bw.size(); ++i)
         md << (i ? ", " : " ") << bytes_str(bw[i].at("bytes").get<double>()) << " "
            << fmt(bw[i].at("gbs").get<double>(), 1);

@@ -327,6 +327,9 @@ def main(argv):
             config = json.load(f)
         sizes = training_batches(config)
         model = config.get("model", "difference2d")
+        if model not in makes:
+            sys.exit(f"compare_pytorch: --full: {args.config} trains '{model}', which has no "
+                     f"PyTorch version here ({', '.join(MODELS)})")
         ours = [r for r in run_ours(args, ["--model", model, "--steps", "1", "--full",
                                            "--config", args.config]) if r["bench"] == "train_full"]
         t = torch_full_seconds(torch, makes[model], model, sizes, args.device)

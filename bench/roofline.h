@@ -9,11 +9,13 @@
 //     4096³ (our kernel, not cuBLAS: the fraction is then of what our best kernel
 //     reaches); on the CPU executor of the CUDA kernels, 128³ (its figures only say that
 //     it runs).
-//   bandwidth: the backend's copy of n floats, counted as 2·4·n bytes (read + write; a
-//     CPU's write-allocate reads are not counted, as no op's minimum bytes count them),
-//     at several sizes: 256 KiB to 512 MiB moved (2 MiB at most under the executor); on
-//     the CPU, one thread's copy alone if faster (a floor for when other jobs on the
-//     machine stall the threads of the parallel copy at their barrier). The
+//   bandwidth: the backend's axpy y += a·x over n floats, 3·4·n bytes (x read, y read
+//     and written): a stream whose counted bytes are its traffic. (A copy's are not: the
+//     CPU reads each destination line before writing it, so a copy counted as 2·4·n
+//     bytes reports two thirds of the bandwidth, and an op that accumulates would beat
+//     that roof.) At n = 2^15, 2^16, ..., 2^26 floats, 384 KiB to 768 MiB moved (3 MiB at most under the
+//     executor); on the CPU, one thread's axpy alone if faster (a floor for when other
+//     jobs on the machine stall the threads of the parallel one at their barrier). The
 //     largest is the memory's bandwidth; the smaller ones are what the caches give an op
 //     whose data stay in them between calls, as they do in these benchmarks and in
 //     training. An op moving B bytes is judged against the copy of the smallest measured
@@ -62,7 +64,7 @@ struct Roofline {
     nlohmann::json bw = nlohmann::json::array();
     for (const auto& [size, b] : bandwidth) bw.push_back({{"bytes", size}, {"gbs", b * 1e-9}});
     return {{"peak_gflops", peak_flops * 1e-9}, {"peak_source", peak_source},
-            {"copy_bandwidth", bw}};
+            {"stream_bandwidth", bw}};
   }
 };
 
@@ -123,16 +125,20 @@ inline Roofline measure_roofline(Backend& be, TimeSpec spec) {
     r.peak_flops = 2.0 * n * n * n / t.best_s;
     r.peak_source = "backend gemm " + std::to_string(n) + "^3";
   }
-  // n = 2^15, 2^18, 2^21, 2^24, 2^26 floats: 256 KiB, 2, 16, 128 and 512 MiB moved.
+  // n = 2^15, 2^16, ..., 2^26 floats: 384 KiB to 768 MiB moved, in steps of 2.
   const int64_t largest = d == Device::CudaOnCpu ? (1 << 18) : (1 << 26);
   DeviceBuffer x(be, largest), y(be, largest);
-  be.fill(largest, 1.0f, x.data());
+  be.fill(largest, 1e-6f, x.data());
   be.fill(largest, 0.0f, y.data());
-  for (int64_t n = 1 << 15; n <= largest; n *= n < (1 << 24) ? 8 : 4) {
-    double best = time_median(spec, [&] { be.copy(n, x.data(), y.data()); }, device_sync(be, y)).best_s;
-    if (d == Device::CPU)  // one thread alone: a floor when other jobs stall the parallel copy
-      best = std::min(best, time_median(spec, [&] { std::copy(x.data(), x.data() + n, y.data()); }).best_s);
-    r.bandwidth.push_back({8.0 * double(n), 8.0 * double(n) / best});
+  for (int64_t n = 1 << 15; n <= largest; n *= 2) {
+    float* yp = y.data();
+    const float* xp = x.data();
+    double best = time_median(spec, [&] { be.axpy(n, 0.5f, xp, yp); }, device_sync(be, y)).best_s;
+    if (d == Device::CPU)  // one thread alone: a floor when other jobs stall the parallel one
+      best = std::min(best, time_median(spec, [&] {
+                              for (int64_t i = 0; i < n; ++i) yp[i] += 0.5f * xp[i];
+                            }).best_s);
+    r.bandwidth.push_back({12.0 * double(n), 12.0 * double(n) / best});
   }
   return r;
 }
