@@ -33,8 +33,7 @@ class CudaBackend : public cuda::CudaBackendBase {
 
   Device device() const override;
   std::string name() const override;
-  // The fused conv block is not written yet for the GPU: the ops layer composes it.
-  bool supports(Op op) const override { return op != Op::ConvReluPool; }
+  bool supports(Op) const override { return true; }
 
   cuda::AllocatorStats stats() const override { return alloc_.stats(); }
   void empty_cache() override { alloc_.empty_cache(); }
@@ -80,6 +79,11 @@ class CudaBackend : public cuda::CudaBackendBase {
                             float* dx) override;
   void conv2d_backward_filter(const ConvGeom& g, const float* x, const float* dy, float* dw,
                               float* db) override;
+  void conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
+                              const float* w, const float* b, float* y, float* at) override;
+  void conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
+                               const float* w, const float* at, const float* dy, float* dx,
+                               float* dw, float* db) override;
   void maxpool2d_forward(const PoolGeom& g, const float* x, float* y) override;
   void maxpool2d_backward(const PoolGeom& g, const float* x, const float* y, const float* dy,
                           float* dx) override;

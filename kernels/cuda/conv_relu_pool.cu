@@ -1,0 +1,89 @@
+// The fused conv block, Conv (ReLU) + MaxPooling (engine/backend.h, Op::ConvReluPool).
+// On the GPU the convolution itself is conv.cu's (or cuDNN's) into a scratch buffer z;
+// what the fusion saves is the rest: the ReLU is folded into the pooling, which writes
+// only y and the window offsets `at`, and z is released at once instead of being kept
+// for the backward pass. The backward scatters dy to `at` in a zeroed scratch dz and runs
+// the conv backward on it. Same values and gradients as conv → relu → maxpool, bit for bit.
+//
+// Mapping: grid-stride, one thread per pooled element (n, k, i, j) scanning its window.
+// Bytes: forward reads the covered part of z and writes y and at (4·(|z| + 2|y|));
+// backward zero-fills dz, reads at and dy and writes one dz element per window.
+#include "kernels/cuda/exec/device.h"
+
+#include "kernels/cuda/backend.h"
+
+namespace sg::SG_CUDA_NS {
+
+namespace {
+
+struct BlockDims {
+  int OH, OW, ph, pw, QH, QW;  // conv output, window, pooled output
+};
+
+// Offset in z of the top-left corner of pooled element o's window.
+__device__ inline int window_origin(const BlockDims& d, int o) {
+  const int plane = o / (d.QH * d.QW), ij = o % (d.QH * d.QW);
+  const int i = ij / d.QW, j = ij % d.QW;
+  return (plane * d.OH + i * d.ph) * d.OW + j * d.pw;
+}
+
+// y[o] = max(0, window of z); at[o] = offset a·pw + b of its first maximum, -1 if y = 0
+__global__ void relu_pool_kernel(int n, BlockDims d, const float* z, float* y, float* at) {
+  SG_GRID_STRIDE(o, n) {
+    const float* win = z + window_origin(d, int(o));
+    float m = 0.0f;  // strict > keeps the first maximum, as the CPU does
+    int best = -1;
+    for (int a = 0; a < d.ph; ++a)
+      for (int b = 0; b < d.pw; ++b) {
+        const float v = win[a * d.OW + b];
+        if (v > m) m = v, best = a * d.pw + b;
+      }
+    y[o] = m;
+    at[o] = float(best);
+  }
+}
+
+// dz[window origin + offset at[o]] = dy[o] (dz zeroed before; windows do not overlap)
+__global__ void scatter_kernel(int n, BlockDims d, const float* at, const float* dy,
+                               float* dz) {
+  SG_GRID_STRIDE(o, n) {
+    const int a = int(at[o]);
+    if (a >= 0) dz[window_origin(d, int(o)) + (a / d.pw) * d.OW + a % d.pw] = dy[o];
+  }
+}
+
+BlockDims checked_dims(const ConvGeom& g, int64_t ph, int64_t pw) {
+  check_geometry(g);
+  SG_CHECK(ph > 0 && pw > 0 && g.OH() / ph > 0 && g.OW() / pw > 0, "conv_relu_pool: a ", ph,
+           "x", pw, " window does not fit the ", g.OH(), "x", g.OW(), " conv output");
+  check_int32(g.y_size(), "conv_relu_pool conv output");
+  return BlockDims{int(g.OH()), int(g.OW()), int(ph), int(pw), int(g.OH() / ph),
+                   int(g.OW() / pw)};
+}
+
+}  // namespace
+
+void CudaBackend::conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t pw,
+                                         const float* x, const float* w, const float* b,
+                                         float* y, float* at) {
+  const BlockDims d = checked_dims(g, ph, pw);
+  Scratch z(*this, g.y_size());
+  conv2d_forward(g, x, w, b, z.get());
+  const int n = int(g.N * g.K) * d.QH * d.QW;
+  if (n > 0) SG_LAUNCH(relu_pool_kernel, blocks_for(n), kBlock, 0, stream_, n, d, z.get(), y, at);
+}
+
+void CudaBackend::conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t pw,
+                                          const float* x, const float* w, const float* at,
+                                          const float* dy, float* dx, float* dw, float* db) {
+  const BlockDims d = checked_dims(g, ph, pw);
+  if (!dx && !dw && !db) return;
+  Scratch dz(*this, g.y_size());
+  fill(g.y_size(), 0.0f, dz.get());
+  const int n = int(g.N * g.K) * d.QH * d.QW;
+  if (n > 0) SG_LAUNCH(scatter_kernel, blocks_for(n), kBlock, 0, stream_, n, d, at, dy, dz.get());
+  if (dx) conv2d_backward_data(g, dz.get(), w, dx);
+  if (dw || db) conv2d_backward_filter(g, x, dz.get(), dw, db);
+}
+
+}  // namespace sg::SG_CUDA_NS
