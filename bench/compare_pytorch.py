@@ -272,7 +272,10 @@ def write_atomic(path, text):
     # As engine/io/atomic_file.h: a temporary in the same directory, renamed into place.
     d = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=d, prefix=os.path.basename(path) + ".tmp.")
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes it private; a result file is not
         with os.fdopen(fd, "w") as f:
             f.write(text)
             f.flush()
