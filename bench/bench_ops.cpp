@@ -1,9 +1,9 @@
 // Every backend op of a training step at the shapes the models use, forward and backward,
 // at each batch size and on each device: median time per call (bench/bench_common.h),
 // GFLOP/s and GB/s from the FLOPs and minimum bytes of the shape (bench/op_cases.h), and
-// the fraction of the device's roofline measured at the start of the same run
-// (bench/roofline.h: at its start and end). On a GPU every conv kernel is timed with our own kernels and with
-// cuDNN (where the build has it), side by side.
+// the fraction of the device's roofline, measured at the start and the end of the same
+// run (bench/roofline.h). On a GPU every conv kernel is timed with our own kernels and
+// with cuDNN (where the build has it), side by side.
 //
 // The shapes come from the built models' layers (Difference Model 2-D and 1-D, U-Net),
 // walked in order: each conv layer gives its forward, backward-data and backward-filter
