@@ -2,6 +2,7 @@
 
 #include "data/shapes.h"
 #include "engine/error.h"
+#include "models/unet.h"
 
 namespace sg {
 
@@ -11,8 +12,17 @@ const char* kFormat = "stereograd-checkpoint";
 
 std::unique_ptr<PairModel> build_model(const TrainConfig& c, Device device) {
   Rng rng(c.seed, 1);
-  const Dims dims = c.model == "difference1d" ? Dims::One : Dims::Two;
   const int order = ParticleShape::make(c.data.shape, c.data.sides).order();
+  if (c.is_unet()) {
+    UNetOptions o;
+    o.skips = c.model == "unet";
+    o.bottleneck = parse_bottleneck(c.unet.bottleneck);
+    o.wrap = parse_wrap(c.wrap);
+    o.dropout = float(c.unet.dropout);
+    o.self_weight = float(c.unet.self_weight);
+    return std::make_unique<UNetModel>(c.data.size, order, o, rng, device);
+  }
+  const Dims dims = c.model == "difference1d" ? Dims::One : Dims::Two;
   return std::make_unique<DifferenceModel>(dims, c.data.size, order, parse_wrap(c.wrap), rng,
                                            device);
 }

@@ -82,6 +82,16 @@ GenParams data_from_json(const nlohmann::json& j, const std::string& where) {
   return p;
 }
 
+TrainConfig::UNet unet_from_json(const nlohmann::json& j, const std::string& where) {
+  TrainConfig::UNet u;
+  Reader r(j, where);
+  r.get("bottleneck", u.bottleneck);
+  r.get("dropout", u.dropout);
+  r.get("self_weight", u.self_weight);
+  r.finish();
+  return u;
+}
+
 }  // namespace
 
 double TrainConfig::fraction_at(int64_t epoch) const {
@@ -94,8 +104,19 @@ int64_t TrainConfig::stage_at(int64_t epoch) const {
 }
 
 void TrainConfig::validate() const {
-  SG_CHECK(model == "difference2d" || model == "difference1d",
-           "config: model must be difference2d or difference1d, got '", model, "'");
+  SG_CHECK(model == "difference2d" || model == "difference1d" || is_unet(),
+           "config: model must be difference2d, difference1d, unet or autoencoder, got '",
+           model, "'");
+  SG_CHECK(unet.bottleneck == "angle" || unet.bottleneck == "sincos",
+           "config: unet.bottleneck must be angle or sincos, got '", unet.bottleneck, "'");
+  SG_CHECK(std::isfinite(unet.dropout) && unet.dropout >= 0 && unet.dropout < 1,
+           "config: unet.dropout must be in [0, 1), got ", unet.dropout);
+  SG_CHECK(std::isfinite(unet.self_weight) && unet.self_weight >= 0,
+           "config: unet.self_weight must be >= 0, got ", unet.self_weight);
+  SG_CHECK(!is_unet() || wrap != "centred", "config: model ", model,
+           " wraps its own angle plus δ; wrap must be symmetric or report, not centred");
+  SG_CHECK(!is_unet() || (data.size % 8 == 0 && data.size >= 8), "config: model ", model,
+           " needs data.size to be a multiple of 8, got ", data.size);
   SG_CHECK(mode == "stereo" || mode == "supervised",
            "config: mode must be stereo or supervised, got '", mode, "'");
   SG_CHECK(curriculum == "similarity" || curriculum == "angle_range" || curriculum == "none",
@@ -138,6 +159,12 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {
   c.data.count = 4096;
   if (j.contains("data")) c.data = data_from_json(j.at("data"), what + " 'data'");
   r.skip("data");
+  if (j.contains("unet")) {
+    SG_CHECK(c.is_unet(), what, ": the 'unet' section is for "
+             "models unet and autoencoder, not ", c.model);
+    c.unet = unet_from_json(j.at("unet"), what + " 'unet'");
+  }
+  r.skip("unet");
   r.finish();
   validate_in(what, c);
   return c;
@@ -160,10 +187,14 @@ nlohmann::json to_json(const TrainConfig& c) {
   for (const char* k : {"format", "version", "order", "mirror_symmetric", "layout", "angles", "rng",
                         "first_index"})
     data.erase(k);
-  return {{"name", c.name}, {"model", c.model}, {"mode", c.mode}, {"curriculum", c.curriculum},
+  nlohmann::json j = {{"name", c.name}, {"model", c.model}, {"mode", c.mode}, {"curriculum", c.curriculum},
           {"stages", c.stages}, {"epochs_per_stage", c.epochs_per_stage},
           {"final_epochs", c.final_epochs}, {"batch", c.batch}, {"epoch_pairs", c.epoch_pairs}, {"lr", c.lr}, {"final_lr", c.final_lr}, {"wrap", c.wrap},
           {"seed", c.seed}, {"eval_pairs", c.eval_pairs}, {"data", data}};
+  if (c.is_unet())
+    j["unet"] = {{"bottleneck", c.unet.bottleneck}, {"dropout", c.unet.dropout},
+                 {"self_weight", c.unet.self_weight}};
+  return j;
 }
 
 }  // namespace sg

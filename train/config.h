@@ -14,7 +14,7 @@ namespace sg {
 
 struct TrainConfig {
   std::string name = "difference-squares-10deg";
-  std::string model = "difference2d";     // difference2d | difference1d
+  std::string model = "difference2d";     // difference2d | difference1d | unet | autoencoder
   std::string mode = "stereo";            // stereo (self-supervised) | supervised (cheat)
   std::string curriculum = "similarity";  // similarity | angle_range (ground truth) | none
   std::vector<double> stages{0.02, 0.10, 0.25, 0.33, 1.0};  // fractions of the ranking
@@ -33,6 +33,14 @@ struct TrainConfig {
   uint64_t seed = 1;                      // weights, reference image, shuffles, dropout
   int64_t eval_pairs = 1000;              // unseen pairs for the accuracy table
   GenParams data;                         // the training pairs (data.count of them)
+  // The "unet" section, read for model unet (with skips) or autoencoder (without);
+  // models/unet.h describes each.
+  struct UNet {
+    std::string bottleneck = "angle";     // angle (the report's) | sincos
+    double dropout = 0.1;
+    double self_weight = 0;               // weight of reconstructing x₁ from its own angle
+  } unet;
+  bool is_unet() const { return model == "unet" || model == "autoencoder"; }
 
   int64_t total_epochs() const { return epochs_per_stage * int64_t(stages.size()) + final_epochs; }
   // The fraction of the ranked pairs epoch e (from 0) trains on, and its stage number.
