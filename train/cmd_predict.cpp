@@ -27,7 +27,7 @@ int cmd_predict(const Args& args) {
   const std::string in = p.get("input");
   NpyArray a = load_npy(in);
   check_finite(a, in);
-  const bool two_d = c.config.model == "difference2d";
+  const bool two_d = c.config.model != "difference1d";
   const int64_t size = c.config.data.size;
   Shape want = two_d ? Shape{1, size, size} : Shape{1, size};
   Shape got(a.shape.begin() + (a.shape.empty() ? 0 : 1), a.shape.end());

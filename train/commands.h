@@ -16,5 +16,6 @@ int cmd_train(const Args& args);     // train/cmd_train.cpp
 int cmd_eval(const Args& args);      // train/cmd_eval.cpp
 int cmd_predict(const Args& args);   // train/cmd_predict.cpp
 int cmd_sweep(const Args& args);     // train/cmd_sweep.cpp
+int cmd_perturb(const Args& args);   // train/cmd_perturb.cpp
 
 }  // namespace sg

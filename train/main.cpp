@@ -19,6 +19,7 @@ const Command kCommands[] = {
     {"eval", "accuracy of a checkpoint on unseen pairs (the report's table)", sg::cmd_eval},
     {"predict", "orientation of each image in a .npy file, from a checkpoint", sg::cmd_predict},
     {"sweep", "train and evaluate over stereo angles and seeds (table 4.4)", sg::cmd_sweep},
+    {"perturb", "how much a U-Net's output image depends on its angle (report §3.2)", sg::cmd_perturb},
     {"demo", "train a small network on synthetic squares and print its loss falling", sg::cmd_demo},
     {"summary", "print a model's layers, output shapes and parameter counts", sg::cmd_summary},
     {"gen", "generate a synthetic stereo-pair dataset (.npy + params.json)", sg::cmd_gen},
