@@ -288,7 +288,7 @@ int main(int argc, char** argv) {
     if (!o.json_path.empty()) write_text_atomic(o.json_path, doc.dump(1) + "\n");
     if (!o.md_path.empty()) write_text_atomic(o.md_path, markdown(doc));
   } catch (const std::exception& e) {
-    std::cerr << "bench_ops: " << sg::one_line(e.what()) << "\n";
+    std::cerr << "bench_ops: " << e.what() << "\n";
     return 1;
   }
   return 0;

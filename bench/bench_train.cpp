@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
     }
     if (!o.json_path.empty()) sg::bench::write_text_atomic(o.json_path, doc.dump(1) + "\n");
   } catch (const std::exception& e) {
-    std::cerr << "bench_train: " << sg::one_line(e.what()) << "\n";
+    std::cerr << "bench_train: " << e.what() << "\n";
     return 1;
   }
   return 0;
