@@ -38,13 +38,7 @@ Dataset load_dataset(const std::string& dir) {
   const std::string params_path = join(dir, "params.json");
   const std::vector<char> bytes = read_file_bytes(params_path);
   Dataset ds;
-  try {
-    ds.params = params_from_json(nlohmann::json::parse(bytes.begin(), bytes.end()));
-  } catch (const nlohmann::json::exception& e) {
-    fail("'", params_path, "' is not valid JSON: ", e.what());
-  } catch (const Error& e) {
-    fail("'", params_path, "': ", e.what());
-  }
+  ds.params = params_from_text(std::string(bytes.begin(), bytes.end()), "'" + params_path + "'");
 
   const std::string images_path = join(dir, "images.npy"), angles_path = join(dir, "angles.npy");
   NpyArray images = load_npy(images_path);

@@ -1,6 +1,8 @@
 #include "data/pairs.h"
 
 #include <cmath>
+#include <limits>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 
 #include "data/noise.h"
@@ -63,27 +65,43 @@ nlohmann::json to_json(const GenParams& p) {
   };
 }
 
+namespace {
+// An integer field that T holds exactly. nlohmann's get<int>() would convert 1e300 or
+// 2^40 silently (the first is undefined behaviour): here either is an error.
+template <typename T>
+T integer(const nlohmann::json& j, const char* key) {
+  const nlohmann::json& v = j.at(key);
+  const bool ok =
+      v.is_number_unsigned()  ? v.get<uint64_t>() <= uint64_t(std::numeric_limits<T>::max())
+      : v.is_number_integer() ? std::is_signed_v<T> && v.get<int64_t>() >= int64_t(std::numeric_limits<T>::min())
+                              : false;
+  SG_CHECK(ok, "'", key, "' must be an integer that fits, got ",
+           v.is_primitive() ? v.dump() : std::string(v.type_name()));
+  return T(v.get<std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>>());
+}
+}  // namespace
+
 GenParams params_from_json(const nlohmann::json& j) {
   GenParams p;
   try {
     SG_CHECK(j.is_object() && j.value("format", "") == "stereograd-pairs",
              "not a stereograd-pairs parameter file");
-    SG_CHECK(j.at("version").get<int>() == 1, "unsupported version ", j.at("version").dump());
+    SG_CHECK(integer<int>(j, "version") == 1, "unsupported version ", j.at("version").dump());
     p.shape = j.at("shape").get<std::string>();
-    p.sides = j.at("sides").get<int>();
-    p.count = j.at("count").get<int64_t>();
-    p.size = j.at("size").get<int64_t>();
+    p.sides = integer<int>(j, "sides");
+    p.count = integer<int64_t>(j, "count");
+    p.size = integer<int64_t>(j, "size");
     p.stereo_angle_deg = j.at("stereo_angle_deg").get<double>();
     p.angle_min_deg = j.at("angle_min_deg").get<double>();
     p.angle_max_deg = j.at("angle_max_deg").get<double>();
     p.radius_min = j.at("radius_min").get<double>();
     p.radius_max = j.at("radius_max").get<double>();
-    p.seed = j.at("seed").get<uint64_t>();
-    p.first_index = j.at("first_index").get<uint64_t>();
+    p.seed = integer<uint64_t>(j, "seed");
+    p.first_index = integer<uint64_t>(j, "first_index");
     p.noise = j.at("noise").get<double>();
     p.dose = j.at("dose").get<double>();
     p.threshold = j.at("threshold").get<double>();
-    p.supersample = j.at("supersample").get<int>();
+    p.supersample = integer<int>(j, "supersample");
     p.preprocess = j.at("preprocess").get<bool>();
     p.projection = j.at("projection").get<bool>();
   } catch (const nlohmann::json::exception& e) {
@@ -91,6 +109,16 @@ GenParams params_from_json(const nlohmann::json& j) {
   }
   p.validate();
   return p;
+}
+
+GenParams params_from_text(const std::string& text, const std::string& what) {
+  try {
+    return params_from_json(nlohmann::json::parse(text));
+  } catch (const nlohmann::json::exception& e) {
+    fail(what, " is not valid JSON: ", e.what());
+  } catch (const Error& e) {
+    fail(what, ": ", e.what());
+  }
 }
 
 int Dataset::order() const { return ParticleShape::make(params.shape, params.sides).order(); }

@@ -45,6 +45,8 @@ struct GenParams {
 // written to params.json. params_from_json reads it back and validates it.
 nlohmann::json to_json(const GenParams& p);
 GenParams params_from_json(const nlohmann::json& j);
+// The same from params.json's text; errors name `what`.
+GenParams params_from_text(const std::string& text, const std::string& what);
 
 struct Dataset {
   GenParams params;

@@ -28,6 +28,21 @@ template <typename... Args>
   throw Error(os.str());
 }
 
+// `s` on one line: control bytes (a newline in a file name or in a corrupt header echoed
+// back) are written as \n, \t or \xNN, so a one-line error message stays one line.
+inline std::string one_line(const std::string& s) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (u < 0x20 || u == 0x7f) out += {'\\', 'x', kHex[u >> 4], kHex[u & 15]};
+    else out += c;
+  }
+  return out;
+}
+
 }  // namespace sg
 
 // Throws sg::Error naming the failed condition and the caller's explanation.

@@ -380,3 +380,11 @@ TEST_CASE("dataset: mismatched or malformed directories are rejected") {
   fs::remove(dir.file("ds/angles.npy"));
   rejected("angles.npy");
 }
+
+TEST_CASE("npy: an empty array whose other sizes overflow 64 bits is rejected") {
+  TempDir dir("empty_huge");
+  check_rejected(dir,
+                 npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (0, "
+                           "4000000000, 4000000000, 4000000000), }", 0),
+                 "multiply past 2^40");
+}

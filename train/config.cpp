@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <set>
 
 #include "engine/error.h"
@@ -10,6 +11,17 @@
 namespace sg {
 
 namespace {
+
+// An integer JSON value that T holds exactly (no silent truncation of 2^32 + 4 to 4).
+template <typename T>
+bool fits(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>() <= uint64_t(std::numeric_limits<T>::max());
+  if (!v.is_number_integer()) return false;
+  const int64_t x = v.get<int64_t>();
+  return std::is_signed_v<T> ? x >= int64_t(std::numeric_limits<T>::min()) &&
+                                   x <= int64_t(std::numeric_limits<T>::max())
+                             : x >= 0;
+}
 
 // Reads the keys of one JSON object into typed fields; every key must be read once,
 // so a misspelt key is reported instead of silently ignored.
@@ -26,13 +38,15 @@ class Reader {
     bool ok = false;
     if constexpr (std::is_same_v<T, std::string>) ok = v.is_string();
     else if constexpr (std::is_same_v<T, bool>) ok = v.is_boolean();
-    else if constexpr (std::is_integral_v<T>) ok = v.is_number_integer() && (std::is_signed_v<T> || v.get<int64_t>() >= 0);
+    else if constexpr (std::is_integral_v<T>) ok = fits<T>(v);
     else if constexpr (std::is_floating_point_v<T>) ok = v.is_number();
     else if constexpr (std::is_same_v<T, std::vector<double>>) {
       ok = v.is_array();
       for (const auto& e : v) ok = ok && e.is_number();
     }
-    SG_CHECK(ok, where_, ": key '", key, "' has the wrong type (", v.dump(), ")");
+    // Only a scalar is echoed: dumping a deeply nested array would recurse that deep.
+    SG_CHECK(ok, where_, ": key '", key, "' has the wrong type (",
+             v.is_primitive() ? v.dump() : std::string("an ") + v.type_name(), ")");
     out = v.get<T>();
   }
   void skip(const char* key) { seen_.insert(key); }  // read elsewhere
@@ -94,6 +108,10 @@ TrainConfig::UNet unet_from_json(const nlohmann::json& j, const std::string& whe
 
 }  // namespace
 
+namespace {
+constexpr int64_t kMaxPairs = int64_t(1) << 31;
+}  // namespace
+
 double TrainConfig::fraction_at(int64_t epoch) const {
   int64_t s = stage_at(epoch);
   return s < int64_t(stages.size()) ? stages[size_t(s)] : 1.0;
@@ -126,14 +144,21 @@ void TrainConfig::validate() const {
   SG_CHECK(!stages.empty(), "config: stages must list at least one fraction");
   for (double f : stages)
     SG_CHECK(f > 0 && f <= 1, "config: every stage fraction must be in (0, 1], got ", f);
-  SG_CHECK(epochs_per_stage >= 1 && final_epochs >= 0, "config: epochs_per_stage must be >= 1 "
-                                                       "and final_epochs >= 0");
+  // Bounds far beyond any real run keep the epoch and pair arithmetic from overflowing.
+  SG_CHECK(stages.size() <= 1000, "config: at most 1000 stages, got ", stages.size());
+  SG_CHECK(epochs_per_stage >= 1 && epochs_per_stage <= 1000000 && final_epochs >= 0 &&
+               final_epochs <= 1000000,
+           "config: epochs_per_stage must be in [1, 10^6] and final_epochs in [0, 10^6]");
   SG_CHECK(batch >= 1 && batch <= 65536, "config: batch must be in [1, 65536], got ", batch);
   SG_CHECK(std::isfinite(final_lr) && final_lr >= 0 && final_lr < 1,
            "config: final_lr must be in [0, 1) (0 = lr), got ", final_lr);
-  SG_CHECK(epoch_pairs >= 0, "config: epoch_pairs must be >= 0, got ", epoch_pairs);
+  SG_CHECK(epoch_pairs >= 0 && epoch_pairs <= kMaxPairs, "config: epoch_pairs must be in [0, ",
+           kMaxPairs, "], got ", epoch_pairs);
   SG_CHECK(std::isfinite(lr) && lr > 0 && lr < 1, "config: lr must be in (0, 1), got ", lr);
-  SG_CHECK(eval_pairs >= 1, "config: eval_pairs must be positive, got ", eval_pairs);
+  SG_CHECK(eval_pairs >= 1 && eval_pairs <= kMaxPairs, "config: eval_pairs must be in [1, ",
+           kMaxPairs, "], got ", eval_pairs);
+  SG_CHECK(data.count <= kMaxPairs, "config: data.count must be at most ", kMaxPairs, ", got ",
+           data.count);
   SG_CHECK((model == "difference1d") == data.projection, "config: model ", model,
            (data.projection ? " cannot take 1-D projections (data.projection is true)"
                             : " needs 1-D projections (set data.projection to true)"));
@@ -172,13 +197,17 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {
 
 TrainConfig load_config(const std::string& path) {
   std::vector<char> bytes = read_file_bytes(path);
+  return config_from_text(std::string(bytes.begin(), bytes.end()), "config '" + path + "'");
+}
+
+TrainConfig config_from_text(const std::string& text, const std::string& what) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(bytes.begin(), bytes.end());
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    fail("config '", path, "' is not valid JSON: ", e.what());
+    fail(what, " is not valid JSON: ", e.what());
   }
-  return config_from_json(j, "config '" + path + "'");
+  return config_from_json(j, what);
 }
 
 nlohmann::json to_json(const TrainConfig& c) {

@@ -51,6 +51,7 @@ struct TrainConfig {
 
 TrainConfig config_from_json(const nlohmann::json& j, const std::string& what);
 TrainConfig load_config(const std::string& path);
+TrainConfig config_from_text(const std::string& text, const std::string& what);  // JSON text
 nlohmann::json to_json(const TrainConfig& c);
 
 }  // namespace sg

@@ -176,7 +176,10 @@ NpyArray load_npy(const std::string& path) {
   SG_CHECK(!ec, "cannot read '", path, "': ", ec.message());
   std::ifstream in(path, std::ios::binary);
   SG_CHECK(bool(in), "cannot read '", path, "': ", std::strerror(errno));
+  return read_npy(in, file_size, path);
+}
 
+NpyArray read_npy(std::istream& in, uint64_t file_size, const std::string& path) {
   unsigned char pre[12] = {};
   SG_CHECK(file_size >= 10 && in.read(reinterpret_cast<char*>(pre), 10), "'", path,
            "' is not a .npy file: only ", file_size, " bytes");
@@ -208,17 +211,24 @@ NpyArray load_npy(const std::string& path) {
            "'; stereograd reads only little-endian float32 ('<f4')");
   SG_CHECK(!fortran, "'", path, "' is in Fortran order; stereograd reads only C order");
 
-  // Check the data size against the file before allocating anything.
+  // Check the data size against the file before allocating anything. The product of the
+  // non-zero sizes is bounded even for an empty array, so that (0, 10^18, 10^18) cannot
+  // overflow shape arithmetic later.
   const uint64_t remaining = file_size - preamble - header_len;
+  const bool empty = std::find(a.shape.begin(), a.shape.end(), 0) != a.shape.end();
+  const uint64_t limit = empty ? (uint64_t(1) << 40) : remaining / 4;
   uint64_t n = 1;
   bool too_big = false;  // the element count exceeds what the file could hold
   for (int64_t d : a.shape) {
-    if (d != 0 && n > (remaining / 4) / uint64_t(d)) too_big = true;
+    if (d == 0) continue;
+    if (n > limit / uint64_t(d)) too_big = true;
     n = too_big ? n : n * uint64_t(d);
   }
-  if (std::find(a.shape.begin(), a.shape.end(), 0) != a.shape.end()) n = 0, too_big = false;
-  SG_CHECK(!too_big, "'", path, "': shape ", shape_repr(a.shape), " needs more than the ",
-           remaining, " bytes of data after the header (truncated)");
+  if (empty) n = 0;
+  SG_CHECK(!too_big, "'", path, "': shape ", shape_repr(a.shape),
+           empty ? " is empty but its other sizes multiply past 2^40"
+                 : " needs more than the " + std::to_string(remaining) +
+                       " bytes of data after the header (truncated)");
   SG_CHECK(n * 4 == remaining, "'", path, "': shape ", shape_repr(a.shape), " needs ", n * 4,
            " bytes of float32 data but the file has ", remaining, " after the header",
            n * 4 > remaining ? " (truncated)" : " (trailing bytes)");

@@ -12,6 +12,7 @@
 // allocated.
 #pragma once
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct NpyArray {
 void save_npy(const std::string& path, const std::vector<int64_t>& shape, const float* data);
 
 NpyArray load_npy(const std::string& path);
+// The parser load_npy runs on the file's `size` bytes from `in` (the fuzz target feeds it
+// a string stream); errors name `what`.
+NpyArray read_npy(std::istream& in, uint64_t size, const std::string& what);
 
 // Throws sg::Error naming `path` and the index of the first NaN or infinity.
 void check_finite(const NpyArray& a, const std::string& path);
