@@ -31,6 +31,7 @@ class ArgParser {
   bool get_flag(const std::string& name) const;
   bool given(const std::string& name) const;  // set on the command line
   std::string help() const;
+  const std::vector<std::string>& names() const { return order_; }  // declared, in order
 
  private:
   struct Spec {

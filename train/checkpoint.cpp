@@ -1,5 +1,10 @@
 #include "train/checkpoint.h"
 
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
 #include "data/shapes.h"
 #include "engine/error.h"
 #include "models/unet.h"
@@ -28,7 +33,8 @@ std::unique_ptr<PairModel> build_model(const TrainConfig& c, Device device) {
 }
 
 void save_checkpoint(const std::string& path, const TrainConfig& config, int64_t epochs_done,
-                     const nlohmann::json& history, PairModel& model, Optimizer& opt) {
+                     const PartialEpoch& partial, const nlohmann::json& history, PairModel& model,
+                     Optimizer& opt) {
   std::vector<NamedTensor> tensors = model.parameters();
   for (NamedTensor& t : opt.state()) tensors.push_back(t);
   std::map<std::string, std::string> meta{{"format", kFormat},
@@ -36,32 +42,64 @@ void save_checkpoint(const std::string& path, const TrainConfig& config, int64_t
                                           {"epochs_done", std::to_string(epochs_done)},
                                           {"history", history.dump()},
                                           {"optimizer", opt.type()}};
+  if (partial.steps > 0) {
+    char sum[40];
+    std::snprintf(sum, sizeof sum, "%a", partial.loss_sum);  // hexadecimal: exact
+    meta["epoch_steps"] = std::to_string(partial.steps);
+    meta["epoch_loss_sum"] = sum;
+  }
   for (const auto& [k, v] : opt.counters()) meta["optimizer." + k] = std::to_string(v);
   save_safetensors(path, tensors, meta);
 }
 
 Checkpoint read_checkpoint(const std::string& path) {
+  return checkpoint_from(load_safetensors(path), "checkpoint '" + path + "'");
+}
+
+Checkpoint checkpoint_from(SafetensorsFile file, const std::string& what) {
   Checkpoint c;
-  c.file = load_safetensors(path);
+  c.file = std::move(file);
   const auto& m = c.file.metadata;
-  const std::string what = "checkpoint '" + path + "'";
   auto field = [&](const char* key) -> const std::string& {
     auto it = m.find(key);
     SG_CHECK(it != m.end(), what, ": metadata lacks '", key, "' (not a stereograd checkpoint?)");
     return it->second;
   };
-  SG_CHECK(field("format") == kFormat, what, ": format is '", field("format"), "', expected ", kFormat);
+  // A whole decimal integer in [0, 2^62], or an error naming the key.
+  auto integer = [&](const std::string& key, const std::string& text) {
+    char* end = nullptr;
+    errno = 0;
+    const long long v = std::strtoll(text.c_str(), &end, 10);
+    SG_CHECK(!text.empty() && *end == '\0' && errno == 0 && v >= 0 && v <= (1LL << 62), what,
+             ": corrupt metadata '", key, "': '", text.substr(0, 40), "' is not a count");
+    return int64_t(v);
+  };
+  SG_CHECK(field("format") == kFormat, what, ": format is '", field("format").substr(0, 40),
+           "', expected ", kFormat);
   try {
     c.config = config_from_json(nlohmann::json::parse(field("config")), what + " config");
     c.history = nlohmann::json::parse(field("history"));
-    c.epochs_done = std::stoll(field("epochs_done"));
   } catch (const nlohmann::json::exception& e) {
     fail(what, ": corrupt metadata: ", e.what());
-  } catch (const std::logic_error&) {
-    fail(what, ": corrupt epochs_done '", field("epochs_done"), "'");
   }
-  SG_CHECK(c.epochs_done >= 0 && c.epochs_done <= c.config.total_epochs(), what,
-           ": epochs_done ", c.epochs_done, " out of range");
+  c.epochs_done = integer("epochs_done", field("epochs_done"));
+  const int64_t total = c.config.total_epochs();
+  SG_CHECK(c.epochs_done <= total, what, ": epochs_done ", c.epochs_done, " out of range");
+  SG_CHECK(c.history.is_array() && int64_t(c.history.size()) == c.epochs_done, what,
+           ": corrupt metadata: the history must list one record per epoch done");
+  for (const auto& r : c.history)
+    SG_CHECK(r.is_object(), what, ": corrupt metadata: a history record is not an object");
+  if (m.count("epoch_steps")) {
+    c.partial.steps = integer("epoch_steps", m.at("epoch_steps"));
+    const std::string& sum = field("epoch_loss_sum");
+    char* end = nullptr;
+    c.partial.loss_sum = std::strtod(sum.c_str(), &end);
+    SG_CHECK(!sum.empty() && *end == '\0' && std::isfinite(c.partial.loss_sum), what,
+             ": corrupt metadata 'epoch_loss_sum': '", sum.substr(0, 40), "'");
+    SG_CHECK(c.epochs_done < total, what, ": a partial epoch after the last one");
+  }
+  for (const auto& [k, v] : m)
+    if (k.rfind("optimizer.", 0) == 0) c.optimizer_counters[k.substr(10)] = integer(k, v);
   return c;
 }
 
@@ -75,10 +113,7 @@ std::unique_ptr<PairModel> model_from_checkpoint(const Checkpoint& c, Device dev
 void restore_optimizer(const Checkpoint& c, Optimizer& opt) {
   std::vector<NamedTensor> state = opt.state();
   copy_into(c.file, state, "checkpoint optimizer state", /*allow_extra=*/true);
-  std::map<std::string, int64_t> counters;
-  for (const auto& [k, v] : c.file.metadata)
-    if (k.rfind("optimizer.", 0) == 0) counters[k.substr(10)] = std::stoll(v);
-  opt.set_counters(counters);
+  opt.set_counters(c.optimizer_counters);
 }
 
 }  // namespace sg

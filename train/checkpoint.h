@@ -5,6 +5,7 @@
 // run needs to continue bit-identically.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -17,10 +18,19 @@
 
 namespace sg {
 
+// An epoch interrupted (Ctrl-C) after `steps` optimiser steps, whose losses × batch sizes
+// sum to `loss_sum` (kept exactly, so the resumed epoch's mean loss is the same number).
+struct PartialEpoch {
+  int64_t steps = 0;
+  double loss_sum = 0;
+};
+
 struct Checkpoint {
   TrainConfig config;
   int64_t epochs_done = 0;
+  PartialEpoch partial;  // of epoch epochs_done + 1; steps == 0 at an epoch's end
   nlohmann::json history = nlohmann::json::array();
+  std::map<std::string, int64_t> optimizer_counters;
   SafetensorsFile file;
 };
 
@@ -28,9 +38,12 @@ struct Checkpoint {
 std::unique_ptr<PairModel> build_model(const TrainConfig& c, Device device);
 
 void save_checkpoint(const std::string& path, const TrainConfig& config, int64_t epochs_done,
-                     const nlohmann::json& history, PairModel& model, Optimizer& opt);
+                     const PartialEpoch& partial, const nlohmann::json& history, PairModel& model,
+                     Optimizer& opt);
 // Reads and validates the file and its metadata (errors name the file and the problem).
 Checkpoint read_checkpoint(const std::string& path);
+// The metadata checks of read_checkpoint on a parsed file; `what` names it in errors.
+Checkpoint checkpoint_from(SafetensorsFile file, const std::string& what);
 // The config's model with the checkpoint's weights, on `device`.
 std::unique_ptr<PairModel> model_from_checkpoint(const Checkpoint& c, Device device);
 // Copies the optimiser's state and counters back from the checkpoint.

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <unistd.h>
 
 #include "engine/error.h"
 #include "engine/io/atomic_file.h"
@@ -18,12 +19,28 @@ namespace sg {
 
 namespace {
 Trainer* g_trainer = nullptr;
-extern "C" void on_interrupt(int) {
+// The first Ctrl-C (or SIGTERM) asks the trainer to stop after its current step and save;
+// the handler then steps aside, so a second one ends the process at once (the atomic
+// checkpoint write keeps the previous checkpoint whole even then).
+extern "C" void on_interrupt(int sig) {
   if (g_trainer) g_trainer->request_stop();
+  static const char msg[] =
+      "\nstereograd train: stopping after this step to write a checkpoint (again to quit now)\n";
+  ssize_t ignored = ::write(2, msg, sizeof msg - 1);  // async-signal-safe, unlike stdio
+  (void)ignored;
+  std::signal(sig, SIG_DFL);
+}
+
+// The options this run was given (the overrides must be repeated to resume).
+std::string same_options(const ArgParser& p) {
+  std::string out;
+  for (const std::string& name : p.names())
+    if (name != "resume" && (p.given(name) || name == "out")) out += " --" + name + " " + p.get(name);
+  return out;
 }
 }  // namespace
 
-int cmd_train(const Args& args) {
+ArgParser train_options() {
   ArgParser p("train", "Train a model from a JSON config (configs/ has one per experiment of the\n"
                        "report), checkpointing every epoch, then print the accuracy table.");
   p.option("config", "FILE", "the run's configuration", "", true)
@@ -32,6 +49,11 @@ int cmd_train(const Args& args) {
       .option("stereo-angle", "DEG", "override data.stereo_angle_deg")
       .flag("resume", "continue the run in --out from its last checkpoint");
   add_device_options(p);
+  return p;
+}
+
+int cmd_train(const Args& args) {
+  ArgParser p = train_options();
   if (!p.parse(args, std::cout)) return 0;
   const Device device = device_from_options(p);
   TrainConfig cfg = load_config(p.get("config"));
@@ -58,11 +80,17 @@ int cmd_train(const Args& args) {
   std::signal(SIGTERM, old_term);
   g_trainer = nullptr;
   if (trainer.stopped_early()) {
+    if (!trainer.has_checkpoint()) {
+      std::fprintf(stderr, "stereograd train: interrupted before the first step; nothing saved\n");
+      return 130;
+    }
     std::fprintf(stderr,
-                 "stereograd train: interrupted; checkpoint after epoch %lld is %s\n"
-                 "continue with: stereograd train --config %s --out %s --resume\n",
-                 (long long)trainer.epochs_done(), trainer.checkpoint_path().c_str(),
-                 p.get("config").c_str(), p.get("out").c_str());
+                 "stereograd train: interrupted; checkpoint (%lld of %lld epochs done, then %lld "
+                 "steps) written to %s\n"
+                 "continue with: stereograd train%s --resume\n",
+                 (long long)trainer.epochs_done(), (long long)cfg.total_epochs(),
+                 (long long)trainer.partial_steps(), trainer.checkpoint_path().c_str(),
+                 same_options(p).c_str());
     return 130;
   }
   Accuracy acc = evaluate_run(trainer.model(), cfg, p.get("out"), trainer.history(),

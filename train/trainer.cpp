@@ -44,6 +44,9 @@ Trainer::Trainer(TrainConfig config, std::string out_dir, Device device)
 
 void Trainer::run(bool resume, std::FILE* log) {
   make_dir(out_dir_);
+  const std::string metrics = out_dir_ + "/metrics.jsonl";
+  remove_stale_temporaries(checkpoint_path());  // left by a run killed while writing
+  remove_stale_temporaries(metrics);
   if (resume) {
     Checkpoint c = read_checkpoint(checkpoint_path());
     SG_CHECK(to_json(c.config) == to_json(config_), "resume: the checkpoint in '", out_dir_,
@@ -52,12 +55,20 @@ void Trainer::run(bool resume, std::FILE* log) {
     copy_into(c.file, params, "checkpoint", true);
     restore_optimizer(c, *opt_);
     epochs_done_ = c.epochs_done;
+    partial_ = c.partial;
     history_ = c.history;
-    std::fprintf(log, "resuming '%s' after epoch %lld of %lld\n", config_.name.c_str(),
-                 (long long)epochs_done_, (long long)config_.total_epochs());
+    has_checkpoint_ = true;
+    if (partial_.steps > 0) {
+      const int64_t steps = (epoch_size(epochs_done_) + config_.batch - 1) / config_.batch;
+      SG_CHECK(partial_.steps < steps, "resume: the checkpoint in '", out_dir_, "' is at step ",
+               partial_.steps, " of an epoch of ", steps, " steps");
+    }
+    std::fprintf(log, "resuming '%s' after epoch %lld of %lld, step %lld\n", config_.name.c_str(),
+                 (long long)epochs_done_, (long long)config_.total_epochs(),
+                 (long long)partial_.steps);
   }
   const int64_t total = config_.total_epochs();
-  int64_t steps_total = 0, steps_done = 0;
+  int64_t steps_total = 0, steps_done = partial_.steps;
   for (int64_t e = 0; e < total; ++e) {
     int64_t n = epoch_size(e);
     int64_t s = (n + config_.batch - 1) / config_.batch;
@@ -69,8 +80,11 @@ void Trainer::run(bool resume, std::FILE* log) {
   for (int64_t epoch = epochs_done_; epoch < last && !stop_requested_; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     const int64_t pairs = epoch_size(epoch);
-    const double loss = train_epoch(epoch, progress, steps_done);
-    if (stop_requested_) break;  // a partial epoch is never checkpointed
+    if (!train_epoch(epoch, progress, steps_done)) {
+      save();  // interrupted: the steps taken so far, for --resume
+      break;
+    }
+    const double loss = partial_.loss_sum / double(pairs);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     nlohmann::json rec{{"epoch", epoch + 1},          {"stage", config_.stage_at(epoch) + 1},
                        {"fraction", config_.fraction_at(epoch)}, {"pairs", pairs},
@@ -78,10 +92,8 @@ void Trainer::run(bool resume, std::FILE* log) {
                        {"pairs_per_s", double(pairs) / secs}};
     history_.push_back(rec);
     epochs_done_ = epoch + 1;
-    save_checkpoint(checkpoint_path(), config_, epochs_done_, history_, *model_, *opt_);
-    write_file_atomic(out_dir_ + "/metrics.jsonl", [&](std::ostream& os) {
-      for (const auto& r : history_) os << r.dump() << "\n";
-    });
+    partial_ = PartialEpoch{};
+    save();
     char line[200];
     std::snprintf(line, sizeof line, "stage %lld/%zu  epoch %3lld/%lld  pairs %5lld  loss %.6f  %6.0f pairs/s",
                   (long long)(config_.stage_at(epoch) + 1), config_.stages.size() + 1,
@@ -90,6 +102,25 @@ void Trainer::run(bool resume, std::FILE* log) {
     progress.line(line);
   }
   stopped_early_ = epochs_done_ < total;
+}
+
+void Trainer::save() {
+  const std::string before =
+      has_checkpoint_ ? "the last good checkpoint, " + checkpoint_path() + ", is intact"
+                      : "no checkpoint of this run was written yet";
+  try {
+    save_checkpoint(checkpoint_path(), config_, epochs_done_, partial_, history_, *model_, *opt_);
+  } catch (const Error& e) {
+    fail("training stopped: ", e.what(), "; ", before);
+  }
+  has_checkpoint_ = true;
+  try {
+    write_file_atomic(out_dir_ + "/metrics.jsonl", [&](std::ostream& os) {
+      for (const auto& r : history_) os << r.dump() << "\n";
+    });
+  } catch (const Error& e) {
+    fail("training stopped: ", e.what(), "; the checkpoint ", checkpoint_path(), " is complete");
+  }
 }
 
 int64_t Trainer::epoch_size(int64_t epoch) const {
@@ -110,15 +141,16 @@ std::vector<int64_t> Trainer::epoch_indices(int64_t epoch) const {
   return out;
 }
 
-double Trainer::train_epoch(int64_t epoch, Progress& progress, int64_t& steps_done) {
+bool Trainer::train_epoch(int64_t epoch, Progress& progress, int64_t& steps_done) {
   const std::vector<int64_t> subset = epoch_indices(epoch);
   opt_->hyper().lr = float(config_.lr_at(epoch));
   const float delta = float(config_.data.stereo_angle_deg * M_PI / 180.0);
   const bool supervised = config_.mode == "supervised";
-  double total = 0;
-  int64_t step = 0;
+  const size_t first = size_t(partial_.steps) * size_t(config_.batch);
   const auto t0 = std::chrono::steady_clock::now();
-  for (size_t b = 0; b < subset.size(); b += size_t(config_.batch), ++step) {
+  for (size_t b = first; b < subset.size(); b += size_t(config_.batch)) {
+    if (stop_requested_ || (step_limit_ >= 0 && steps_done >= step_limit_)) return false;
+    const int64_t step = partial_.steps;
     const size_t end = std::min(subset.size(), b + size_t(config_.batch));
     PairBatch batch = make_batch(train_, subset, b, end, device_);
     Context ctx{true, config_.seed, (uint64_t(epoch) << 32) | (uint64_t(step) << 8)};
@@ -133,16 +165,16 @@ double Trainer::train_epoch(int64_t epoch, Progress& progress, int64_t& steps_do
              checkpoint_path());
     loss.backward();
     opt_->step();
-    total += double(l) * double(end - b);
+    partial_.loss_sum += double(l) * double(end - b);
+    partial_.steps = step + 1;
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     char status[160];
     std::snprintf(status, sizeof status, "stage %lld epoch %lld/%lld loss %.5f %.0f pairs/s",
                   (long long)(config_.stage_at(epoch) + 1), (long long)(epoch + 1),
-                  (long long)config_.total_epochs(), l, double(end) / std::max(secs, 1e-9));
+                  (long long)config_.total_epochs(), l, double(end - first) / std::max(secs, 1e-9));
     progress.step(++steps_done, status);
-    if (stop_requested_) break;
   }
-  return total / double(subset.size());
+  return true;
 }
 
 }  // namespace sg

@@ -6,6 +6,7 @@
 // 1000 + e; dropout: (seed, e·2³² + step·2⁸ + call)), so a run killed and resumed from
 // its last checkpoint ends with the same bits as one never interrupted.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -16,6 +17,7 @@
 #include "data/pairs.h"
 #include "engine/optim/optimizer.h"
 #include "models/pair_model.h"
+#include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/curriculum.h"
 
@@ -30,11 +32,13 @@ class Trainer {
   // must match). Throws sg::Error on a NaN/Inf loss, naming the epoch and step; the last
   // good checkpoint stays in place.
   void run(bool resume, std::FILE* log);
-  // Stop soon (Ctrl-C): checked between steps; the unfinished epoch is dropped, so the
-  // last checkpoint (at most one epoch old) is where --resume continues.
+  // Stop soon (Ctrl-C; async-signal-safe): checked after every step; the run then writes
+  // a checkpoint of where it stopped (mid-epoch too), where --resume continues.
   void request_stop() { stop_requested_ = true; }
   // Stop after `epochs` epochs in total (a time-boxed run, continued later with resume).
   void set_epoch_limit(int64_t epochs) { epoch_limit_ = epochs; }
+  // Stop as after Ctrl-C (a mid-epoch checkpoint) once `steps` steps of the run are done.
+  void set_step_limit(int64_t steps) { step_limit_ = steps; }
   bool stopped_early() const { return stopped_early_; }
 
   PairModel& model() { return *model_; }
@@ -43,9 +47,16 @@ class Trainer {
   const nlohmann::json& history() const { return history_; }
   std::string checkpoint_path() const { return out_dir_ + "/checkpoint.safetensors"; }
   int64_t epochs_done() const { return epochs_done_; }
+  int64_t partial_steps() const { return partial_.steps; }  // of the epoch after epochs_done
+  bool has_checkpoint() const { return has_checkpoint_; }  // one of this run is on disk
 
  private:
-  double train_epoch(int64_t epoch, class Progress& progress, int64_t& steps_done);
+  // Trains epoch `epoch` from partial_ (steps already taken) on, until its end or a stop
+  // request; partial_ then holds where it stopped. Returns true when the epoch is complete.
+  bool train_epoch(int64_t epoch, class Progress& progress, int64_t& steps_done);
+  // Writes the checkpoint and metrics.jsonl; a failure (full disk) names the last good
+  // checkpoint, which the atomic write leaves intact.
+  void save();
   // The pairs of epoch e in training order: the stage's subset shuffled (and cycled,
   // each cycle reshuffled, up to config.epoch_pairs).
   std::vector<int64_t> epoch_indices(int64_t epoch) const;
@@ -60,9 +71,12 @@ class Trainer {
   std::unique_ptr<Adam> opt_;
   nlohmann::json history_ = nlohmann::json::array();
   int64_t epochs_done_ = 0;
-  int64_t epoch_limit_ = -1;
-  volatile bool stop_requested_ = false;
+  PartialEpoch partial_;
+  int64_t epoch_limit_ = -1, step_limit_ = -1;
+  std::atomic<bool> stop_requested_{false};
+  static_assert(std::atomic<bool>::is_always_lock_free, "request_stop runs in a signal handler");
   bool stopped_early_ = false;
+  bool has_checkpoint_ = false;
 };
 
 // The unseen pairs a run is evaluated on: same generator, disjoint sample counters.
