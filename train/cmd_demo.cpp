@@ -13,7 +13,7 @@
 
 namespace sg {
 
-int cmd_demo(const Args& args) {
+ArgParser demo_options() {
   ArgParser p("demo", "Cheat-train the Difference CNN on squares (supervised sin 4θ, cos 4θ)\n"
                       "and print the loss falling, then the accuracy on unseen squares.");
   p.option("pairs", "N", "training pairs", "1024")
@@ -21,6 +21,11 @@ int cmd_demo(const Args& args) {
       .option("batch", "N", "batch size", "64")
       .option("seed", "S", "random seed", "1")
       .option("out", "DIR", "output folder (checkpoint, metrics, plots)", "runs/demo");
+  return p;
+}
+
+int cmd_demo(const Args& args) {
+  ArgParser p = demo_options();
   if (!p.parse(args, std::cout)) return 0;
   TrainConfig c;
   c.name = "demo";

@@ -12,7 +12,7 @@
 
 namespace sg {
 
-int cmd_eval(const Args& args) {
+ArgParser eval_options() {
   ArgParser p("eval", "Accuracy of a checkpoint on unseen stereo pairs (% within 0.5°, 1°, 2°, 3°,\n"
                       "mean and standard deviation of θp − θt), with plots.");
   p.option("checkpoint", "FILE", "a checkpoint written by stereograd train", "", true)
@@ -20,6 +20,11 @@ int cmd_eval(const Args& args) {
       .option("out", "DIR", "where eval.json and the plots go", "")
 ;
   add_device_options(p);
+  return p;
+}
+
+int cmd_eval(const Args& args) {
+  ArgParser p = eval_options();
   if (!p.parse(args, std::cout)) return 0;
   const Device device = device_from_options(p);
   Checkpoint c = read_checkpoint(p.get("checkpoint"));

@@ -24,7 +24,7 @@ int small_int(const ArgParser& p, const std::string& name) {
 }
 }  // namespace
 
-int cmd_gen(const Args& args) {
+ArgParser gen_options() {
   ArgParser p("gen",
               "Write a dataset of stereo pairs: the same particle at theta and at theta +\n"
               "stereo angle, with noise and the report's preprocessing. Files: DIR/images.npy\n"
@@ -49,6 +49,11 @@ int cmd_gen(const Args& args) {
       .flag("projection", "store 1-D projections (sums along y) instead of images")
       .option("preview", "FILE", "also write a grid of sample pairs (.png or .pgm)")
       .option("preview-pairs", "N", "pairs shown in the preview", "8");
+  return p;
+}
+
+int cmd_gen(const Args& args) {
+  ArgParser p = gen_options();
   if (!p.parse(args, std::cout)) return 0;
 
   GenParams g;

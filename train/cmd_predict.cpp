@@ -11,7 +11,7 @@
 
 namespace sg {
 
-int cmd_predict(const Args& args) {
+ArgParser predict_options() {
   ArgParser p("predict", "Predict orientations from images: --input holds [N, 1, H, W] or [N, H, W]\n"
                          "float32 images (2-D models) or [N, 1, L] or [N, L] signals (1-D models).\n"
                          "Writes [N] angles in degrees in [0, 360/n). The model's zero is its own:\n"
@@ -21,6 +21,11 @@ int cmd_predict(const Args& args) {
       .option("output", "FILE", "angles as .npy (float32, degrees)", "", true)
 ;
   add_device_options(p);
+  return p;
+}
+
+int cmd_predict(const Args& args) {
+  ArgParser p = predict_options();
   if (!p.parse(args, std::cout)) return 0;
   const Device device = device_from_options(p);
   Checkpoint c = read_checkpoint(p.get("checkpoint"));

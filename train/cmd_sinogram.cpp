@@ -22,7 +22,7 @@ namespace {
 constexpr int kCoverageSupersample = 16;
 }  // namespace
 
-int cmd_sinogram(const Args& args) {
+ArgParser sinogram_options() {
   ArgParser p("sinogram",
               "Render one shape at every angle from 0 to 360 degrees, project each image\n"
               "along y into a sinogram, reconstruct the shape by filtered back projection\n"
@@ -36,6 +36,11 @@ int cmd_sinogram(const Args& args) {
       .option("step", "DEG", "angle step; must divide 360", "1")
       .option("supersample", "K", "anti-aliasing: K x K sub-samples per pixel (1 = binary)", "1")
       .option("out", "DIR", "write sinogram, original, reconstruction (.png and .npy) here");
+  return p;
+}
+
+int cmd_sinogram(const Args& args) {
+  ArgParser p = sinogram_options();
   if (!p.parse(args, std::cout)) return 0;
 
   const std::string name = p.get("shape");

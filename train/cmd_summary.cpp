@@ -9,13 +9,18 @@
 
 namespace sg {
 
-int cmd_summary(const Args& args) {
+ArgParser summary_options() {
   ArgParser p("summary", "Print a model's layers, output shapes and parameter counts.\n"
                          "MODEL is difference (2-D, figure 2.1), difference1d (figure 2.9),\n"
                          "unet (figure 2.4, with skips) or autoencoder (the same, without).");
   p.option("model", "MODEL", "the model to describe", "difference")
       .option("size", "PIXELS", "input size (pixels per side, or signal length)", "64")
       .option("bottleneck", "KIND", "unet/autoencoder: angle (the report's) or sincos", "angle");
+  return p;
+}
+
+int cmd_summary(const Args& args) {
+  ArgParser p = summary_options();
   Args rest = args;
   if (!rest.empty() && rest[0].rfind("--", 0) != 0) rest.insert(rest.begin(), "--model");
   if (!p.parse(rest, std::cout)) return 0;

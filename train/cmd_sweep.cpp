@@ -43,7 +43,7 @@ std::vector<double> parse_list(const std::string& s) {
 bool succeeded(const Accuracy& a) { return !a.collapsed && a.within[2] >= 90.0; }
 }  // namespace
 
-int cmd_sweep(const Args& args) {
+ArgParser sweep_options() {
   ArgParser p("sweep", "Train and evaluate for several stereo angles and seeds (report §4.2).");
   p.option("config", "FILE", "the base configuration", "configs/difference_squares_10deg.json")
       .option("angles", "LIST", "stereo angles in degrees", "3,4,5,10,15,20,35")
@@ -52,6 +52,11 @@ int cmd_sweep(const Args& args) {
       .option("out", "DIR", "output folder, one subfolder per run", "runs/sweep")
 ;
   add_device_options(p);
+  return p;
+}
+
+int cmd_sweep(const Args& args) {
+  ArgParser p = sweep_options();
   if (!p.parse(args, std::cout)) return 0;
   const Device device = device_from_options(p);
   const TrainConfig base = load_config(p.get("config"));

@@ -1,8 +1,12 @@
 // Every `stereograd` command: one function each, taking the arguments after the
-// command's name and returning the process exit code. train/main.cpp lists them.
+// command's name and returning the process exit code, and one that declares its options
+// (so the option parsing can run alone: tests/fuzz/fuzz_args.cpp). train/commands.cpp
+// lists them; train/main.cpp dispatches.
 #pragma once
 #include <string>
 #include <vector>
+
+#include "train/args.h"
 
 namespace sg {
 
@@ -17,5 +21,25 @@ int cmd_eval(const Args& args);      // train/cmd_eval.cpp
 int cmd_predict(const Args& args);   // train/cmd_predict.cpp
 int cmd_sweep(const Args& args);     // train/cmd_sweep.cpp
 int cmd_perturb(const Args& args);   // train/cmd_perturb.cpp
+
+ArgParser summary_options();
+ArgParser demo_options();
+ArgParser gen_options();
+ArgParser sinogram_options();
+ArgParser train_options();
+ArgParser eval_options();
+ArgParser predict_options();
+ArgParser sweep_options();
+ArgParser perturb_options();
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const Args&);
+  ArgParser (*options)();
+};
+
+// The commands in the order `stereograd --help` lists them.
+const std::vector<Command>& commands();
 
 }  // namespace sg
