@@ -1,0 +1,24 @@
+// What each fuzz target feeds its parser, in one place: the libFuzzer targets
+// (fuzz_<parser>.cpp) and the regression test (tests/test_fuzz_inputs.cpp) call these.
+// Each swallows sg::Error, the expected answer to bad input, and lets anything else
+// escape: another exception, or (under the sanitizers) a crash or a report, is a finding.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace sg::fuzz {
+
+// safetensors bytes: engine/io/safetensors.h's parser, then train/checkpoint.h's metadata
+// checks, as `stereograd eval` and `train --resume` read a file.
+void feed_safetensors(const uint8_t* data, size_t size);
+// .npy bytes: engine/io/npy.h's reader and its NaN/Inf check (`predict --input`, images.npy).
+void feed_npy(const uint8_t* data, size_t size);
+// JSON text: a training config (train/config.h; an accepted one must survive its JSON
+// round trip unchanged) and a dataset's params.json (data/pairs.h).
+void feed_config(const uint8_t* data, size_t size);
+// An argument vector split on NUL bytes, the first being the command: its real options
+// (train/commands.h) parsed, each read as text, integer and number, the device resolved.
+// Nothing is run.
+void feed_args(const uint8_t* data, size_t size);
+
+}  // namespace sg::fuzz

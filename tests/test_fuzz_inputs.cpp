@@ -1,0 +1,66 @@
+// The fuzz targets' inputs replayed in every test run (and under the sanitizers in CI):
+// each file of the seed corpus (tests/fuzz/corpus/<target>/) and of the crashes fuzzing
+// found (tests/fuzz/regressions/<target>/) goes through the same feed_<target> as the
+// libFuzzer target, which lets only sg::Error pass.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "data/pairs.h"
+#include "engine/error.h"
+#include "tests/fuzz/feed.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Feed = void (*)(const uint8_t*, size_t);
+const std::map<std::string, Feed> kTargets = {{"safetensors", sg::fuzz::feed_safetensors},
+                                              {"npy", sg::fuzz::feed_npy},
+                                              {"config", sg::fuzz::feed_config},
+                                              {"args", sg::fuzz::feed_args}};
+
+std::vector<uint8_t> bytes_of(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Feeds every file under tests/fuzz/<kind>/<target>/; returns how many.
+int replay(const std::string& kind) {
+  int n = 0;
+  for (const auto& [target, feed] : kTargets) {
+    const fs::path dir = fs::path(STEREOGRAD_SOURCE_DIR) / "tests" / "fuzz" / kind / target;
+    if (!fs::exists(dir)) continue;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      CAPTURE(e.path().string());
+      const std::vector<uint8_t> b = bytes_of(e.path());
+      CHECK_NOTHROW(feed(b.data(), b.size()));
+      ++n;
+    }
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("fuzz inputs: the seed corpus of every target goes through its parser") {
+  CHECK(replay("corpus") >= 8);
+}
+
+TEST_CASE("fuzz inputs: every input fuzzing found a crash with now ends in sg::Error or parses") {
+  replay("regressions");
+}
+
+TEST_CASE("fuzz inputs: params.json with a float too large for an integer field is an error") {
+  // Was undefined behaviour (nlohmann's get<int>() of 1e300), reported by UBSan.
+  const fs::path p = fs::path(STEREOGRAD_SOURCE_DIR) / "tests/fuzz/regressions/config/params_sides_1e300.json";
+  std::ifstream in(p);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  CHECK_THROWS_WITH_AS(sg::params_from_text(text, "params.json"),
+                       doctest::Contains("'sides' must be an integer that fits, got 1e+300"), sg::Error);
+}
