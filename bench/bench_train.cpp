@@ -7,7 +7,7 @@
 // builds them. With --full, also the wall time of the whole default training on the CPU,
 // the figure the README quotes.
 //
-//   bench_train [--model difference2d,difference1d,unet] [--device LIST] [--batch 64]
+//   bench_train [--model difference2d,difference1d,unet,autoencoder] [--device LIST] [--batch 64]
 //               [--steps 20] [--warmup 3] [--threads N] [--unfused] [--full]
 //               [--config FILE] [--json FILE]
 #include <cmath>
@@ -78,8 +78,8 @@ int main(int argc, char** argv) {
   Options o;
   sg::ArgParser p("bench_train", "Training throughput: median step time and pairs/s of each "
                                  "model on each device; --full: the default training's wall time.");
-  p.option("model", "LIST", "difference2d, difference1d, unet (comma-separated)",
-           "difference2d,difference1d,unet")
+  p.option("model", "LIST", "difference2d, difference1d, unet, autoencoder (comma-separated)",
+           "difference2d,difference1d,unet,autoencoder")
       .option("device", "LIST", "cpu, cuda, cuda-cpu, a comma list, or all (default: cpu, and cuda when present)")
       .option("batch", "N", "pairs per step", "64")
       .option("steps", "N", "timed steps (median reported)", "20")
@@ -92,8 +92,9 @@ int main(int argc, char** argv) {
   if (!sg::bench::parse_or_exit(p, argc, argv, [&](const sg::ArgParser& a) {
         std::stringstream ss(a.get("model"));
         for (std::string m; std::getline(ss, m, ',');) {
-          SG_CHECK(m == "difference2d" || m == "difference1d" || m == "unet", "--model: unknown "
-                   "model '", m, "' (expected difference2d, difference1d or unet)");
+          SG_CHECK(m == "difference2d" || m == "difference1d" || m == "unet" || m == "autoencoder",
+                   "--model: unknown model '", m, "' (expected difference2d, difference1d, unet "
+                   "or autoencoder)");
           o.models.push_back(m);
         }
         o.devices = sg::bench::parse_devices(a.get("device"));
