@@ -1,64 +1,44 @@
 // The `stereograd` program end to end: commands listed, summaries, clear errors with
 // non-zero exits for bad input.
-#include <doctest/doctest.h>
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 #include <string>
 
-namespace {
-struct Run {
-  int status;
-  std::string out;  // stdout and stderr together
-};
+#include "tests/cli_run.h"
 
-Run run(const std::string& args) {
-  std::string cmd = std::string(STEREOGRAD_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
-
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-}  // namespace
+using sg::test::has;
+using sg::test::Run;
+using sg::test::run_cli;
 
 TEST_CASE("stereograd --help lists the commands") {
-  Run r = run("--help");
+  Run r = run_cli("--help");
   CHECK(r.status == 0);
   for (const char* c : {"demo", "summary", "gen", "sinogram"}) CHECK(has(r.out, c));
 }
 
 TEST_CASE("stereograd summary difference shows figure 2.1 and 18,690 parameters") {
-  Run r = run("summary difference");
+  Run r = run_cli("summary difference");
   CHECK(r.status == 0);
   CHECK(has(r.out, "(None, 62, 62, 16)"));
   CHECK(has(r.out, "(None, 6, 6, 16)"));
   CHECK(has(r.out, "(None, 576)"));
   CHECK(has(r.out, "(None, 2)"));
   CHECK(has(r.out, "Total params: 18,690"));
-  Run r1 = run("summary difference1d");
+  Run r1 = run_cli("summary difference1d");
   CHECK(r1.status == 0);
   CHECK(has(r1.out, "(None, 64, 16)"));
   CHECK(has(r1.out, "(None, 128)"));
 }
 
 TEST_CASE("bad commands and options fail with a message and a non-zero exit") {
-  Run a = run("frobnicate");
+  Run a = run_cli("frobnicate");
   CHECK(a.status == 2);
   CHECK(has(a.out, "unknown command 'frobnicate'"));
-  Run b = run("summary --bogus 1");
+  Run b = run_cli("summary --bogus 1");
   CHECK(b.status == 1);
   CHECK(has(b.out, "unknown option --bogus"));
-  Run c = run("summary unet7");
+  Run c = run_cli("summary unet7");
   CHECK(c.status == 1);
   CHECK(has(c.out, "unknown model 'unet7'"));
-  Run d = run("summary difference --size abc");
+  Run d = run_cli("summary difference --size abc");
   CHECK(d.status == 1);
   CHECK(has(d.out, "expects an integer"));
 }
@@ -81,7 +61,7 @@ TEST_CASE("train, eval and predict end to end, with clear errors for bad input")
       "data": {"count": 48, "size": 32}})";
     std::ofstream(d + "/typo.json") << R"({"epochs": 3})";
   }
-  Run t = run("train --config " + d + "/tiny.json --out " + d + "/run");
+  Run t = run_cli("train --config " + d + "/tiny.json --out " + d + "/run");
   CHECK(t.status == 0);
   CHECK(has(t.out, "epoch   2/2"));
   CHECK(has(t.out, "accuracy on 40 unseen pairs"));
@@ -89,7 +69,7 @@ TEST_CASE("train, eval and predict end to end, with clear errors for bad input")
                         "predicted_vs_true.svg", "error_vs_true.svg", "curriculum.svg"})
     CHECK(fs::exists(dir / "run" / f));
   const std::string ck = d + "/run/checkpoint.safetensors";
-  Run e = run("eval --checkpoint " + ck + " --pairs 30");
+  Run e = run_cli("eval --checkpoint " + ck + " --pairs 30");
   CHECK(e.status == 0);
   CHECK(has(e.out, "on 30 unseen pairs"));
 
@@ -100,8 +80,8 @@ TEST_CASE("train, eval and predict end to end, with clear errors for bad input")
       for (int j = 10; j < 22 - n; ++j) images[size_t(n * 1024 + i * 32 + j)] = 1.0f;
   sg::save_npy(d + "/x4.npy", {3, 1, 32, 32}, images.data());
   sg::save_npy(d + "/x3.npy", {3, 32, 32}, images.data());
-  CHECK(run("predict --checkpoint " + ck + " --input " + d + "/x4.npy --output " + d + "/a4.npy").status == 0);
-  CHECK(run("predict --checkpoint " + ck + " --input " + d + "/x3.npy --output " + d + "/a3.npy").status == 0);
+  CHECK(run_cli("predict --checkpoint " + ck + " --input " + d + "/x4.npy --output " + d + "/a4.npy").status == 0);
+  CHECK(run_cli("predict --checkpoint " + ck + " --input " + d + "/x3.npy --output " + d + "/a3.npy").status == 0);
   sg::NpyArray a4 = sg::load_npy(d + "/a4.npy"), a3 = sg::load_npy(d + "/a3.npy");
   CHECK(a4.shape == std::vector<int64_t>{3});
   CHECK(a4.data == a3.data);
@@ -110,18 +90,18 @@ TEST_CASE("train, eval and predict end to end, with clear errors for bad input")
   // Bad input: a shape the model does not take, a missing file, a corrupt checkpoint,
   // an unknown config key.
   sg::save_npy(d + "/bad.npy", {3, 1, 16, 16}, images.data());
-  Run b = run("predict --checkpoint " + ck + " --input " + d + "/bad.npy --output " + d + "/o.npy");
+  Run b = run_cli("predict --checkpoint " + ck + " --input " + d + "/bad.npy --output " + d + "/o.npy");
   CHECK(b.status == 1);
   CHECK(has(b.out, "[3, 1, 16, 16]"));
-  Run m = run("predict --checkpoint " + ck + " --input " + d + "/missing.npy --output " + d + "/o.npy");
+  Run m = run_cli("predict --checkpoint " + ck + " --input " + d + "/missing.npy --output " + d + "/o.npy");
   CHECK(m.status == 1);
   CHECK(has(m.out, "missing.npy"));
   fs::copy_file(ck, d + "/cut.safetensors");
   fs::resize_file(d + "/cut.safetensors", fs::file_size(ck) - 100);
-  Run c = run("eval --checkpoint " + d + "/cut.safetensors");
+  Run c = run_cli("eval --checkpoint " + d + "/cut.safetensors");
   CHECK(c.status == 1);
   CHECK(has(c.out, "cut.safetensors"));
-  Run u = run("train --config " + d + "/typo.json --out " + d + "/run2");
+  Run u = run_cli("train --config " + d + "/typo.json --out " + d + "/run2");
   CHECK(u.status == 1);
   CHECK(has(u.out, "unknown key 'epochs'"));
   CHECK_FALSE(fs::exists(dir / "o.npy"));

@@ -8,6 +8,7 @@
 
 #include "engine/error.h"
 #include "engine/random.h"
+#include "tests/cli_run.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/curriculum.h"
@@ -41,14 +42,7 @@ TEST_CASE("config: defaults are the report's, and unknown keys and bad values ar
   CHECK(c.fraction_at(0) == 0.02);
   CHECK(c.fraction_at(24) == 1.0);
   CHECK(c.fraction_at(29) == 1.0);
-  auto error_of = [](const char* json) {
-    try {
-      config_from_json(nlohmann::json::parse(json), "cfg");
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  const auto error_of = test::config_error_of;
   CHECK(error_of(R"({"bacth": 64})").find("unknown key 'bacth'") != std::string::npos);
   CHECK(error_of(R"({"batch": "64"})").find("'batch' has the wrong type") != std::string::npos);
   CHECK(error_of(R"({"batch": 0})").find("batch") != std::string::npos);

@@ -22,12 +22,16 @@
 #include "engine/io/npy.h"
 #include "engine/ops.h"
 #include "models/unet.h"
+#include "tests/cli_run.h"
 #include "tests/op_harness.h"
 #include "train/config.h"
 #include "train/sensitivity.h"
 #include "train/trainer.h"
 
 using namespace sg;
+using test::has;
+using test::Run;
+using test::run_cli;
 
 namespace {
 
@@ -268,14 +272,7 @@ TEST_CASE("unet: the same loss and gradients on every backend") {
 }
 
 TEST_CASE("unet config: the unet section is validated and round-trips") {
-  auto error_of = [](const char* json) {
-    try {
-      config_from_json(nlohmann::json::parse(json), "cfg");
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  const auto error_of = test::config_error_of;
   TrainConfig c = config_from_json(nlohmann::json::parse(
       R"({"model": "autoencoder", "wrap": "symmetric", "unet": {"bottleneck": "sincos", "self_weight": 1}})"), "cfg");
   CHECK(c.unet.bottleneck == "sincos");
@@ -320,26 +317,6 @@ TEST_CASE("unet sensitivity: shifted pairs keep their first image, and a decoder
   CHECK(cut.image_mse > 0);
 }
 
-namespace {
-struct Run {
-  int status;
-  std::string out;
-};
-
-Run run_cli(const std::string& args) {
-  std::string cmd = std::string(STEREOGRAD_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
-
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-}  // namespace
 
 TEST_CASE("unet CLI: summary, train one epoch, eval, perturb, predict, and clear errors") {
   namespace fs = std::filesystem;
