@@ -42,6 +42,14 @@ inline void check_geometry(const ConvGeom& g) {
            g.H, "x", g.W, " input with padding ", g.pad_h, ",", g.pad_w);
 }
 
+// Throws unless a ph×pw pooling window fits the output of the convolution g: the fused
+// conv block (Op::ConvReluPool) of every backend checks its arguments with this.
+inline void check_conv_pool(const ConvGeom& g, int64_t ph, int64_t pw) {
+  check_geometry(g);
+  SG_CHECK(ph > 0 && pw > 0 && g.OH() / ph > 0 && g.OW() / pw > 0, "conv_relu_pool: a ", ph,
+           "x", pw, " window does not fit the ", g.OH(), "x", g.OW(), " conv output");
+}
+
 // Flat NCHW index.
 inline int64_t nchw(int64_t n, int64_t c, int64_t h, int64_t w, int64_t C, int64_t H,
                     int64_t W) {

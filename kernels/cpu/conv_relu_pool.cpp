@@ -19,21 +19,11 @@ namespace sg {
 
 using cpu::workspace;
 
-namespace {
-
-void check_pool(const ConvGeom& g, int64_t ph, int64_t pw) {
-  check_geometry(g);
-  SG_CHECK(ph > 0 && pw > 0 && g.OH() / ph > 0 && g.OW() / pw > 0, "conv_relu_pool: a ", ph,
-           "x", pw, " window does not fit the ", g.OH(), "x", g.OW(), " conv output");
-}
-
-}  // namespace
-
 // y = max over the window of relu(z); at = offset of its first maximum, -1 where y = 0.
 void CpuBackend::conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t pw,
                                         const float* x, const float* w, const float* b,
                                         float* y, float* at) {
-  check_pool(g, ph, pw);
+  check_conv_pool(g, ph, pw);
   const int64_t OH = g.OH(), OW = g.OW(), P = OH * OW;
   const int64_t QH = OH / ph, QW = OW / pw, Q = QH * QW;
 #pragma omp parallel for schedule(static)
@@ -64,7 +54,7 @@ void CpuBackend::conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t p
 void CpuBackend::conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t pw,
                                          const float* x, const float* w, const float* at,
                                          const float* dy, float* dx, float* dw, float* db) {
-  check_pool(g, ph, pw);
+  check_conv_pool(g, ph, pw);
   const int64_t OW = g.OW(), P = g.OH() * OW;
   const int64_t QH = g.OH() / ph, QW = OW / pw, Q = QH * QW;
   const int64_t in_size = g.C * g.H * g.W;

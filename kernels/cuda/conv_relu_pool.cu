@@ -53,9 +53,7 @@ __global__ void scatter_kernel(int n, BlockDims d, const float* at, const float*
 }
 
 BlockDims checked_dims(const ConvGeom& g, int64_t ph, int64_t pw) {
-  check_geometry(g);
-  SG_CHECK(ph > 0 && pw > 0 && g.OH() / ph > 0 && g.OW() / pw > 0, "conv_relu_pool: a ", ph,
-           "x", pw, " window does not fit the ", g.OH(), "x", g.OW(), " conv output");
+  check_conv_pool(g, ph, pw);
   check_int32(g.y_size(), "conv_relu_pool conv output");
   return BlockDims{int(g.OH()), int(g.OW()), int(ph), int(pw), int(g.OH() / ph),
                    int(g.OW() / pw)};
