@@ -216,8 +216,10 @@ std::string markdown(const nlohmann::json& doc) {
     for (int64_t batch : doc.at("batches").get<std::vector<int64_t>>()) {
       md << "\n## " << dev.at("device").get<std::string>() << ", batch " << batch
          << "\n\nRoofline: peak " << fmt(roof.at("peak_gflops").get<double>(), 1)
-         << " GFLOP/s (" << roof.at("peak_source").get<std::string>()
-         << "); axpy stream bandwidth, GB/s by bytes moved:";
+         << " GFLOP/s (" << roof.at("peak_source").get<std::string>() << ")";
+      if (roof.contains("own_gemm_gflops"))
+        md << ", our own gemm " << fmt(roof.at("own_gemm_gflops").get<double>(), 1) << " GFLOP/s";
+      md << "; axpy stream bandwidth, GB/s by bytes moved:";
       const auto& bw = roof.at("stream_bandwidth");
       for (size_t i = 0; i < bw.size(); ++i)
         md << (i ? ", " : " ") << bytes_str(bw[i].at("bytes").get<double>()) << " "

@@ -24,7 +24,7 @@ On a GPU (--device cuda), PyTorch runs eagerly and, with torch >= 2, also compil
 
     /usr/bin/python3 bench/compare_pytorch.py [--ours-bin build/bench_train]
         [--models difference2d,difference1d,unet] [--device cpu] [--batch 64]
-        [--steps 20] [--warmup 3] [--rounds 3] [--threads N] [--full]
+        [--steps 20] [--warmup 3] [--rounds 3] [--threads N] [--modes eager,compiled] [--full]
         [--config configs/difference_squares_10deg.json] [--json FILE] [--md FILE]
 """
 import argparse
@@ -52,6 +52,8 @@ def parse_args(argv):
     p.add_argument("--warmup", type=int, default=3, help="untimed steps per round")
     p.add_argument("--rounds", type=int, default=3, help="alternating rounds per side")
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads for both sides")
+    p.add_argument("--modes", default="eager,compiled",
+                   help="PyTorch modes on a GPU: eager, compiled (torch.compile), or both")
     p.add_argument("--full", action="store_true", help="also time the whole default training")
     p.add_argument("--config", default="configs/difference_squares_10deg.json")
     p.add_argument("--json", help="write the results as JSON")
@@ -241,7 +243,8 @@ def machine(torch, threads):
     where = torch.__file__
     source = ("Debian's python3-torch" if where.startswith("/usr/lib/python3/dist-packages")
               else f"a local install ({os.path.dirname(where)})")
-    return {"cpu": cpu, "cores": os.cpu_count(), "threads": threads,
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
+    return {"cpu": cpu, "gpu": gpu, "cores": os.cpu_count(), "threads": threads,
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "load_average_1min": os.getloadavg()[0], "python": platform.python_version(),
             "torch": torch.__version__, "torch_source": source}
@@ -249,8 +252,9 @@ def machine(torch, threads):
 
 def markdown(doc):
     m = doc["machine"]
+    gpu = f"{m['gpu']} GPU, " if m.get("gpu") else ""
     lines = ["# compare_pytorch", "",
-             f"Machine: {m['cpu']}, {m['cores']} logical cores, {m['threads']} threads on both sides; "
+             f"Machine: {gpu}{m['cpu']}, {m['cores']} logical cores, {m['threads']} threads on both sides; "
              f"{m['date']}; 1-min load average {m['load_average_1min']:.2f} at the start, "
              f"{doc['load_average_1min_end']:.2f} at the end. PyTorch {m['torch']} from {m['torch_source']}, "
              f"Python {m['python']}. Each figure: median over {doc['rounds']} alternating rounds of the "
@@ -304,7 +308,10 @@ def main(argv):
     makes = build_models(torch)
     modes = ["eager"]
     if args.device == "cuda" and int(torch.__version__.split(".")[0]) >= 2:
-        modes.append("compiled")
+        modes = [m for m in args.modes.split(",") if m]
+        for m in modes:
+            if m not in ("eager", "compiled"):
+                sys.exit(f"compare_pytorch: --modes: unknown mode '{m}' (eager, compiled)")
     doc = {"bench": "compare_pytorch", "machine": machine(torch, args.threads), "steps": args.steps,
            "warmup": args.warmup, "rounds": args.rounds, "results": []}
     for model in args.models:

@@ -5,9 +5,9 @@
 //     how the CPU backend uses Eigen: single-threaded GEMMs inside a static OpenMP
 //     partition (EIGEN_DONT_PARALLELIZE); or T times one such GEMM run alone, if higher:
 //     T threads can do no more than T cores, and on a machine shared with other jobs
-//     the run of all T at once is the first to be slowed. On a CUDA backend, the backend's own gemm at
-//     4096³ (our kernel, not cuBLAS: the fraction is then of what our best kernel
-//     reaches); on the CPU executor of the CUDA kernels, 128³ (its figures only say that
+//     the run of all T at once is the first to be slowed. On the GPU, cuBLAS SGEMM at 4096³ (plain
+//     FP32, bench/cublas_peak.cu), the chip's ceiling, with our own gemm's rate beside
+//     it (own_gemm_gflops; it is the peak where cuBLAS is missing); on the CPU executor of the CUDA kernels, 128³ (its figures only say that
 //     it runs).
 //   bandwidth: the backend's axpy y += a·x over n floats, 3·4·n bytes (x read, y read
 //     and written): a stream whose counted bytes are its traffic. (A copy's are not: the
@@ -33,6 +33,9 @@
 #include <vector>
 
 #include "bench/bench_common.h"
+#if defined(STEREOGRAD_HAS_CUBLAS_PEAK)
+#include "bench/cublas_peak.h"
+#endif
 #include "engine/backend.h"
 
 namespace sg::bench {
@@ -40,6 +43,7 @@ namespace sg::bench {
 struct Roofline {
   double peak_flops = 0;  // FLOP/s
   std::string peak_source;
+  double own_gemm_flops = 0;  // on the CUDA backends: our gemm's, beside the peak
   std::vector<std::pair<double, double>> bandwidth;  // (bytes moved, bytes/s), ascending
 
   double bandwidth_at(double bytes) const {
@@ -57,14 +61,17 @@ struct Roofline {
   // The higher roof of two measurements of the same sizes.
   void keep_best(const Roofline& o) {
     if (o.peak_flops > peak_flops) peak_flops = o.peak_flops, peak_source = o.peak_source;
+    own_gemm_flops = std::max(own_gemm_flops, o.own_gemm_flops);
     for (size_t i = 0; i < bandwidth.size(); ++i)
       bandwidth[i].second = std::max(bandwidth[i].second, o.bandwidth[i].second);
   }
   nlohmann::json to_json() const {
     nlohmann::json bw = nlohmann::json::array();
     for (const auto& [size, b] : bandwidth) bw.push_back({{"bytes", size}, {"gbs", b * 1e-9}});
-    return {{"peak_gflops", peak_flops * 1e-9}, {"peak_source", peak_source},
-            {"stream_bandwidth", bw}};
+    nlohmann::json j = {{"peak_gflops", peak_flops * 1e-9}, {"peak_source", peak_source},
+                        {"stream_bandwidth", bw}};
+    if (own_gemm_flops > 0) j["own_gemm_gflops"] = own_gemm_flops * 1e-9;
+    return j;
   }
 };
 
@@ -122,8 +129,16 @@ inline Roofline measure_roofline(Backend& be, TimeSpec spec) {
     const Timing t = time_median(
         spec, [&] { be.gemm(false, false, n, n, n, 1.0f, A.data(), B.data(), 0.0f, C.data()); },
         device_sync(be, C));
-    r.peak_flops = 2.0 * n * n * n / t.best_s;
+    r.own_gemm_flops = 2.0 * n * n * n / t.best_s;
+    r.peak_flops = r.own_gemm_flops;
     r.peak_source = "backend gemm " + std::to_string(n) + "^3";
+#if defined(STEREOGRAD_HAS_CUBLAS_PEAK)
+    if (d == Device::CUDA) {
+      const double cublas = cublas_sgemm_flops(int(n), spec.repeats);
+      if (cublas > r.peak_flops)
+        r.peak_flops = cublas, r.peak_source = "cuBLAS sgemm " + std::to_string(n) + "^3 (FP32, no TF32)";
+    }
+#endif
   }
   // n = 2^15, 2^16, ..., 2^26 floats: 384 KiB to 768 MiB moved, in steps of 2.
   const int64_t largest = d == Device::CudaOnCpu ? (1 << 18) : (1 << 26);
