@@ -6,9 +6,10 @@
 // Then, with CRS = C·R·S and P = OH·OW (all matrices row-major):
 //   forward          Y_n[K,P]    = W[K,CRS] · col[CRS,P] + b          (b broadcast over P)
 //   backward data    dcol[CRS,P] = Wᵀ · dY_n,  then col2im adds dcol back onto dx
+//                    (in a layout where that is one long add per tap: see below)
 //   backward filter  dW[K,CRS]  += dY_n · colᵀ,  db[k] += sum_p dY_n[k,p]
 // A 1×1 kernel without padding needs no unfolding: col is x itself. With at most 9 taps
-// (CRS ≤ 9) the forward and backward-filter products run conv_few_taps.h's loops. The
+// (CRS ≤ 9) the forward and backward filter run conv_few_taps.h's loops, no unfolding. The
 // backward functions accumulate (+=); a null dx, dw or db is "not needed" and skipped.
 //
 // Determinism: forward and backward-data treat each sample alone, so their bits do not
@@ -18,6 +19,7 @@
 #include "kernels/cpu/conv.h"
 #include "kernels/cpu/conv_few_taps.h"
 #include "kernels/cpu/conv_sample.h"
+#include "kernels/cpu/vec16.h"
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -53,63 +55,52 @@ float fixed_order_sum(const float* v, int64_t n) {
   return s;
 }
 
-// Output columns [lo, hi) whose tap s reads inside the row: 0 <= ox + s - pw < W.
-void valid_columns(const ConvGeom& g, int64_t s, int64_t& lo, int64_t& hi) {
-  lo = std::max<int64_t>(0, g.pad_w - s);
-  hi = std::min<int64_t>(g.OW(), g.W + g.pad_w - s);
-  if (hi < lo) hi = lo;
+// dst[0, n) = src[0, n) without a library call (per row of a few floats, the call costs
+// more than the copy): blocks of 16, the last one ending at n, or lane by lane below 16.
+void copy_floats(const float* src, int64_t n, float* dst) {
+  using namespace vec;
+  if (n < L) return store_first(dst, load_first(src, n), n);
+  for (int64_t i = 0; i + L < n; i += L) store(dst + i, load(src + i));
+  store(dst + n - L, load(src + n - L));
 }
 
 // col[(c·R + r)·S + s, oy·OW + ox] = x[c, oy+r-ph, ox+s-pw], zero outside the image.
-// x is one sample (C×H×W); col is CRS×P, row-major.
+// x is one sample (C×H×W); col is CRS×P, row-major, with 16 floats to spare at its end.
+// From the zero-bordered sample every row of col is a plain copy of OW floats, done in
+// whole blocks of 16 (a memcpy per row of 12 floats cost as much as the GEMM): a row's
+// last block spills into the next row, written after it, or into the spare floats.
 void im2col(const ConvGeom& g, const float* x, float* col) {
+  using namespace vec;
+  const PaddedSample in = padded_sample(g, x);
   const int64_t OH = g.OH(), OW = g.OW();
   for (int64_t c = 0; c < g.C; ++c)
     for (int64_t r = 0; r < g.R; ++r)
       for (int64_t s = 0; s < g.S; ++s) {
-        int64_t lo, hi;
-        valid_columns(g, s, lo, hi);
-        float* row = col + ((c * g.R + r) * g.S + s) * OH * OW;
-        for (int64_t oy = 0; oy < OH; ++oy) {
-          float* dst = row + oy * OW;
-          const int64_t iy = oy + r - g.pad_h;
-          if (iy < 0 || iy >= g.H) {
-            std::fill(dst, dst + OW, 0.0f);
-            continue;
-          }
-          std::fill(dst, dst + lo, 0.0f);
-          if (hi > lo) {  // ox = lo reads ix = lo + s - pw >= 0
-            const float* src = x + (c * g.H + iy) * g.W + (lo + s - g.pad_w);
-            std::memcpy(dst + lo, src, size_t(hi - lo) * sizeof(float));
-          }
-          std::fill(dst + hi, dst + OW, 0.0f);
-        }
-      }
-}
-
-// The adjoint of im2col: dx[c, oy+r-ph, ox+s-pw] += dcol[(c·R + r)·S + s, oy·OW + ox]
-// for every in-image position. dx is one sample (C×H×W).
-void col2im(const ConvGeom& g, const float* dcol, float* dx) {
-  const int64_t OH = g.OH(), OW = g.OW();
-  for (int64_t c = 0; c < g.C; ++c)
-    for (int64_t r = 0; r < g.R; ++r)
-      for (int64_t s = 0; s < g.S; ++s) {
-        int64_t lo, hi;
-        valid_columns(g, s, lo, hi);
-        const float* row = dcol + ((c * g.R + r) * g.S + s) * OH * OW;
-        for (int64_t oy = 0; oy < OH; ++oy) {
-          const int64_t iy = oy + r - g.pad_h;
-          if (iy < 0 || iy >= g.H || hi <= lo) continue;
-          const float* src = row + oy * OW + lo;
-          float* dst = dx + (c * g.H + iy) * g.W + (lo + s - g.pad_w);
-          for (int64_t i = 0; i < hi - lo; ++i) dst[i] += src[i];
-        }
+        float* dst = col + ((c * g.R + r) * g.S + s) * OH * OW;
+        const float* src = in.x + (c * in.Hp + r) * in.Wp + s;
+        for (int64_t oy = 0; oy < OH; ++oy, dst += OW, src += in.Wp)
+          for (int64_t ox = 0; ox < OW; ox += L) store(dst + ox, load(src + ox));
       }
 }
 
 }  // namespace
 
 // ---- One sample (conv_sample.h) ----
+
+PaddedSample padded_sample(const ConvGeom& g, const float* xn) {
+  const int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, plane = Hp * Wp;
+  float* xp = workspace(kPaddedSlot, g.C * plane + vec::L);
+  if (!g.pad_h && !g.pad_w) {
+    std::copy(xn, xn + g.C * plane, xp);
+  } else {
+    std::fill(xp, xp + g.C * plane, 0.0f);
+    for (int64_t c = 0; c < g.C; ++c)
+      for (int64_t iy = 0; iy < g.H; ++iy)
+        copy_floats(xn + (c * g.H + iy) * g.W, g.W, xp + c * plane + (iy + g.pad_h) * Wp + g.pad_w);
+  }
+  std::fill(xp + g.C * plane, xp + g.C * plane + vec::L, 0.0f);
+  return {xp, Hp, Wp};
+}
 
 float* workspace(int slot, int64_t n) {
   thread_local AlignedVec buf[kWorkspaceSlots];
@@ -123,30 +114,60 @@ float* workspace(int slot, int64_t n) {
 void conv_sample_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
                          float* yn) {
   const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
+  if (CRS <= kMaxFewTaps) return few_taps_forward(g, w, b, xn, yn);
   const float* col = xn;
   if (!is_pointwise(g)) {
-    float* buf = workspace(0, CRS * P);
+    float* buf = workspace(kColSlot, CRS * P + vec::L);
     im2col(g, xn, buf);
     col = buf;
   }
-  if (CRS <= kMaxFewTaps) return few_taps_forward(g.K, CRS, P, w, b, col, yn);
   Mat Y(yn, g.K, P);
   for (int64_t k = 0; k < g.K; ++k) Y.row(k).setConstant(b ? b[k] : 0.0f);
   Y.noalias() += ConstMat(w, g.K, CRS) * ConstMat(col, CRS, P);
 }
 
-// dx_n += col2im(Wᵀ·dy_n)
+// dx_n += col2im(Wᵀ·dy_n), in the wide layout: with dy_n's rows widened to Wp columns
+// (the extra Wp − OW of them 0), row (c, r, s) of dcol = Wᵀ·dy_wide lands on the zero-
+// bordered dx as one contiguous range starting at (c·Hp + r)·Wp + s, so col2im is one long
+// vector add per tap instead of one short add per output row (the zero columns add 0).
 void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* dyn,
                                float* dxn) {
-  const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
-  const ConstMat W(w, g.K, CRS), dY(dyn, g.K, P);
+  const int64_t CRS = g.C * g.R * g.S, OH = g.OH(), OW = g.OW(), P = OH * OW;
+  const ConstMat W(w, g.K, CRS);
   if (is_pointwise(g)) {
-    Mat(dxn, CRS, P).noalias() += W.transpose() * dY;
-  } else {
-    Mat dcol(workspace(0, CRS * P), CRS, P);
-    dcol.noalias() = W.transpose() * dY;
-    col2im(g, dcol.data(), dxn);
+    Mat(dxn, CRS, P).noalias() += W.transpose() * ConstMat(dyn, g.K, P);
+    return;
   }
+  const int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, PW = OH * Wp;
+  float* dyw = workspace(kWideDySlot, g.K * PW);
+  for (int64_t k = 0; k < g.K; ++k)
+    for (int64_t oy = 0; oy < OH; ++oy) {
+      float* row = dyw + k * PW + oy * Wp;
+      copy_floats(dyn + k * P + oy * OW, OW, row);
+      std::fill(row + OW, row + Wp, 0.0f);
+    }
+  Mat dcol(workspace(kColSlot, CRS * PW), CRS, PW);
+  dcol.noalias() = W.transpose() * ConstMat(dyw, g.K, PW);
+  const bool padded = g.pad_h || g.pad_w;
+  const int64_t size = g.C * Hp * Wp;
+  float* dxp = padded ? workspace(kPaddedDxSlot, size) : dxn;
+  if (padded) std::fill(dxp, dxp + size, 0.0f);
+  for (int64_t c = 0, q = 0; c < g.C; ++c)
+    for (int64_t r = 0; r < g.R; ++r)
+      for (int64_t s = 0; s < g.S; ++s, ++q) {
+        const int64_t at = (c * Hp + r) * Wp + s;
+        const int64_t n = std::min(PW, size - at);  // what is cut off adds only zeros
+        const float* src = dcol.data() + q * PW;
+        float* dst = dxp + at;
+        for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+      }
+  if (padded)
+    for (int64_t c = 0; c < g.C; ++c)
+      for (int64_t iy = 0; iy < g.H; ++iy) {
+        const float* src = dxp + (c * Hp + iy + g.pad_h) * Wp + g.pad_w;
+        float* dst = dxn + (c * g.H + iy) * g.W;
+        for (int64_t ix = 0; ix < g.W; ++ix) dst[ix] += src[ix];
+      }
 }
 
 // dw_part[K,CRS] += dy_n·col(x_n)ᵀ,  db_part[k] += Σ_p dy_n[k,p]   (either may be null)
@@ -154,17 +175,16 @@ void conv_sample_backward_filter(const ConvGeom& g, const float* xn, const float
                                  float* dw_part, float* db_part) {
   const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
   const ConstMat dY(dyn, g.K, P);
-  if (dw_part) {
+  if (dw_part && CRS <= kMaxFewTaps) {
+    few_taps_backward_filter(g, xn, dyn, dw_part);
+  } else if (dw_part) {
     const float* col = xn;
     if (!is_pointwise(g)) {
-      float* buf = workspace(0, CRS * P);
+      float* buf = workspace(kColSlot, CRS * P + vec::L);
       im2col(g, xn, buf);
       col = buf;
     }
-    if (CRS <= kMaxFewTaps)
-      few_taps_backward_filter(g.K, CRS, P, dyn, col, dw_part);
-    else
-      Mat(dw_part, g.K, CRS).noalias() += dY * ConstMat(col, CRS, P).transpose();
+    Mat(dw_part, g.K, CRS).noalias() += dY * ConstMat(col, CRS, P).transpose();
   }
   if (db_part)
     for (int64_t k = 0; k < g.K; ++k) db_part[k] += fixed_order_sum(dY.data() + k * P, P);

@@ -1,76 +1,131 @@
-// Direct loops for convolutions with Q ≤ 9 taps (conv_few_taps.h), on vectors of 16 lanes;
-// Q is a template parameter so the Q column vectors of a block (forward) or the
-// accumulators (backward) stay in registers.
+// Direct loops for convolutions with Q ≤ 9 taps (conv_few_taps.h), on vectors of 16 lanes
+// along an output row; Q is a template parameter so the Q input vectors of a block
+// (forward) or the accumulators (backward) stay in registers. Every load stays inside the
+// row it reads (input rows are Wp ≥ OW + S − 1 wide), and no pixel enters a sum twice.
 #include "kernels/cpu/conv_few_taps.h"
 
-#include <cstring>
+#include <algorithm>
 
 #include "engine/error.h"
+#include "kernels/cpu/conv_sample.h"
+#include "kernels/cpu/vec16.h"
 
 namespace sg::cpu {
 
 namespace {
 
-// 16 floats: one AVX-512 register or two AVX2 ones. GCC's and Clang's vector extension
-// states the blocking to the compiler directly; plain arrays of 16 were not kept in
-// registers (the forward ran 6× slower than Eigen).
-typedef float v16 __attribute__((vector_size(64)));
-constexpr int64_t L = 16;
+using namespace vec;
 
-inline v16 load(const float* p) {
-  v16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+// The sample as the loops read it (conv_sample.h's zero-bordered copy, rows of Wp floats)
+// and the offset of each tap (c, r, s) from an output pixel's position in it.
+struct Input {
+  const float* x;
+  int64_t Wp;
+  int64_t off[kMaxFewTaps];
+};
+
+Input padded_input(const ConvGeom& g, const float* xn) {
+  const PaddedSample p = padded_sample(g, xn);
+  Input in{p.x, p.Wp, {}};
+  for (int64_t c = 0, q = 0; c < g.C; ++c)
+    for (int64_t r = 0; r < g.R; ++r)
+      for (int64_t s = 0; s < g.S; ++s) in.off[q++] = (c * p.Hp + r) * p.Wp + s;
+  return in;
 }
-inline void store(float* p, v16 v) { std::memcpy(p, &v, sizeof v); }
-inline v16 splat(float x) { return v16{} + x; }  // broadcast
 
-// Per block of L pixels: load the Q rows of col once, then for every k one multiply-add
-// per tap: Q·K FMAs per Q vector loads.
-template <int64_t Q>
-void forward_q(int64_t K, int64_t P, const float* w, const float* b, const float* col,
-               float* y) {
-  int64_t p0 = 0;
-  for (; p0 + L <= P; p0 += L) {
-    v16 c[Q];
-    for (int64_t q = 0; q < Q; ++q) c[q] = load(col + q * P + p0);
-    for (int64_t k = 0; k < K; ++k) {
-      v16 acc = splat(b ? b[k] : 0.0f);
-      for (int64_t q = 0; q < Q; ++q) acc += splat(w[k * Q + q]) * c[q];
-      store(y + k * P + p0, acc);
-    }
+// A row of OW ≥ 16 pixels ends with a block that overlaps the one before it (at OW − 16):
+// the forward recomputes and rewrites identical values there; the backward masks the
+// overlap's dy lanes to 0 so that no pixel counts twice. A row shorter than 16 is one
+// block of n < 16 lanes loaded and stored as such (slower, but only for tiny inputs).
+enum class Block { Full, Overlap, Short };
+
+template <Block B>
+[[gnu::always_inline]] inline v16 load_block(const float* p, int64_t n) {
+  return B == Block::Short ? load_first(p, n) : load(p);
+}
+
+// Lanes [L − n, L) of v, the others 0: the n new pixels of an overlapping block.
+inline v16 last_lanes(v16 v, int64_t n) {
+  const m16 lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  return select(lane >= int32_t(L - n), v, v16{});
+}
+
+// Per block of pixels of row oy from column ox: load the Q input vectors once, then for
+// every k one multiply-add per tap: Q·K FMAs per Q vector loads.
+template <int64_t Q, Block B>
+[[gnu::always_inline]] inline void forward_block(const Input& in, int64_t K, int64_t P,
+                                                 const float* w, const float* b, int64_t oy,
+                                                 int64_t OW, int64_t ox, int64_t n, float* y) {
+  const float* src = in.x + oy * in.Wp + ox;
+  v16 c[Q];
+  for (int64_t q = 0; q < Q; ++q) c[q] = load_block<B>(src + in.off[q], n);
+  for (int64_t k = 0; k < K; ++k) {
+    v16 acc = splat(b ? b[k] : 0.0f);
+    for (int64_t q = 0; q < Q; ++q) acc += splat(w[k * Q + q]) * c[q];
+    float* dst = y + k * P + oy * OW + ox;
+    if (B == Block::Short)
+      store_first(dst, acc, n);
+    else
+      store(dst, acc);
   }
-  for (int64_t k = 0; k < K; ++k)  // the last P mod L pixels, same order of operations
-    for (int64_t p = p0; p < P; ++p) {
-      float acc = b ? b[k] : 0.0f;
-      for (int64_t q = 0; q < Q; ++q) acc += w[k * Q + q] * col[q * P + p];
-      y[k * P + p] = acc;
-    }
 }
 
-// Two output channels at a time: 2·Q lane-wise accumulators, 2 + Q vector loads per 2·Q
-// FMAs; the lanes are added up at the end, in a fixed order.
 template <int64_t Q>
-void filter_q(int64_t K, int64_t P, const float* dy, const float* col, float* dw) {
+void forward_q(const ConvGeom& g, const Input& in, const float* w, const float* b, float* y) {
+  const int64_t OH = g.OH(), OW = g.OW(), P = OH * OW;
+  for (int64_t oy = 0; oy < OH; ++oy) {
+    int64_t ox = 0;
+    for (; ox + L <= OW; ox += L)
+      forward_block<Q, Block::Full>(in, g.K, P, w, b, oy, OW, ox, L, y);
+    if (ox < OW && OW >= L)
+      forward_block<Q, Block::Overlap>(in, g.K, P, w, b, oy, OW, OW - L, OW - ox, y);
+    else if (ox < OW)
+      forward_block<Q, Block::Short>(in, g.K, P, w, b, oy, OW, ox, OW - ox, y);
+  }
+}
+
+// Two output channels d0, d1 at a time: 2·Q lane-wise accumulators, 2 + Q vector loads
+// per 2·Q FMAs.
+template <int64_t Q, Block B>
+[[gnu::always_inline]] inline void filter_block(const Input& in, const float* d0,
+                                                const float* d1, int64_t oy, int64_t OW,
+                                                int64_t ox, int64_t n, v16 (&acc)[2][Q]) {
+  const float* src = in.x + oy * in.Wp + ox;
+  v16 a = load_block<B>(d0 + oy * OW + ox, n), b = load_block<B>(d1 + oy * OW + ox, n);
+  if (B == Block::Overlap) a = last_lanes(a, n), b = last_lanes(b, n);
+  for (int64_t q = 0; q < Q; ++q) {
+    const v16 c = load_block<B>(src + in.off[q], n);
+    acc[0][q] += a * c;
+    acc[1][q] += b * c;
+  }
+}
+
+// Row by row, block by block, then the 16 lanes of each accumulator added in lane order.
+template <int64_t Q>
+void filter_q(const ConvGeom& g, const Input& in, const float* dy, float* dw) {
+  const int64_t OH = g.OH(), OW = g.OW(), P = OH * OW, K = g.K;
   for (int64_t k0 = 0; k0 < K; k0 += 2) {
     const int64_t kn = K - k0 < 2 ? 1 : 2;
     const float* d0 = dy + k0 * P;
     const float* d1 = dy + (k0 + kn - 1) * P;  // == d0 for a last odd channel (not stored)
     v16 acc[2][Q] = {};
-    int64_t p0 = 0;
-    for (; p0 + L <= P; p0 += L) {
-      const v16 a = load(d0 + p0), b = load(d1 + p0);
-      for (int64_t q = 0; q < Q; ++q) {
-        const v16 c = load(col + q * P + p0);
-        acc[0][q] += a * c;
-        acc[1][q] += b * c;
-      }
+    // The rows' full blocks, then their last blocks: two loop nests without a call in
+    // them (the short blocks' memcpy), so the accumulators never leave the registers.
+    const int64_t full = OW / L * L, rest = OW - full;
+    if (OW >= L) {
+      for (int64_t oy = 0; oy < OH; ++oy)
+        for (int64_t ox = 0; ox < full; ox += L)
+          filter_block<Q, Block::Full>(in, d0, d1, oy, OW, ox, L, acc);
+      for (int64_t oy = 0; rest && oy < OH; ++oy)
+        filter_block<Q, Block::Overlap>(in, d0, d1, oy, OW, OW - L, rest, acc);
+    } else {
+      for (int64_t oy = 0; oy < OH; ++oy)
+        filter_block<Q, Block::Short>(in, d0, d1, oy, OW, 0, OW, acc);
     }
     for (int64_t j = 0; j < kn; ++j)
       for (int64_t q = 0; q < Q; ++q) {
         float s = 0.0f;
         for (int64_t l = 0; l < L; ++l) s += acc[j][q][l];
-        for (int64_t p = p0; p < P; ++p) s += dy[(k0 + j) * P + p] * col[q * P + p];
         dw[(k0 + j) * Q + q] += s;
       }
   }
@@ -78,30 +133,31 @@ void filter_q(int64_t K, int64_t P, const float* dy, const float* col, float* dw
 
 template <int64_t... Qs>
 struct Table {
-  using Fwd = void (*)(int64_t, int64_t, const float*, const float*, const float*, float*);
-  using Filter = void (*)(int64_t, int64_t, const float*, const float*, float*);
+  using Fwd = void (*)(const ConvGeom&, const Input&, const float*, const float*, float*);
+  using Filter = void (*)(const ConvGeom&, const Input&, const float*, float*);
   static constexpr Fwd fwd[] = {nullptr, forward_q<Qs>...};
   static constexpr Filter filter[] = {nullptr, filter_q<Qs>...};
 };
 using Taps = Table<1, 2, 3, 4, 5, 6, 7, 8, 9>;
 
-void check_q(int64_t Q) {
-  SG_CHECK(Q >= 1 && Q <= kMaxFewTaps, "few-taps conv: Q = ", Q, " outside [1, ", kMaxFewTaps,
-           "]");
+int64_t checked_taps(const ConvGeom& g) {
+  const int64_t Q = g.C * g.R * g.S;
+  SG_CHECK(Q >= 1 && Q <= kMaxFewTaps, "few-taps conv: C·R·S = ", Q, " outside [1, ",
+           kMaxFewTaps, "]");
+  return Q;
 }
 
 }  // namespace
 
-void few_taps_forward(int64_t K, int64_t Q, int64_t P, const float* w, const float* b,
-                      const float* col, float* y) {
-  check_q(Q);
-  Taps::fwd[Q](K, P, w, b, col, y);
+void few_taps_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
+                      float* yn) {
+  const int64_t Q = checked_taps(g);
+  Taps::fwd[Q](g, padded_input(g, xn), w, b, yn);
 }
 
-void few_taps_backward_filter(int64_t K, int64_t Q, int64_t P, const float* dy,
-                              const float* col, float* dw) {
-  check_q(Q);
-  Taps::filter[Q](K, P, dy, col, dw);
+void few_taps_backward_filter(const ConvGeom& g, const float* xn, const float* dyn, float* dw) {
+  const int64_t Q = checked_taps(g);
+  Taps::filter[Q](g, padded_input(g, xn), dyn, dw);
 }
 
 }  // namespace sg::cpu

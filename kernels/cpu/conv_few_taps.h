@@ -1,20 +1,23 @@
 // Convolutions with few taps: Q = C·R·S ≤ 9, the first layer of each CNN (one input
 // channel, 3×3 or 1×3). Eigen's GEMM is at its worst when the inner dimension is 3 or 9
-// (each packed panel is used for a handful of FMAs), so these two products of conv.cpp
-// are written as register-blocked loops over blocks of 16 output pixels instead:
-//   forward          y[k,p]  = b[k] + Σ_q w[k,q]·col[q,p]          (w is [K,Q], col [Q,P])
-//   backward filter  dw[k,q] += Σ_p dy[k,p]·col[q,p]
-// Per sample, like the callers, so results do not depend on the thread count.
+// (each packed panel is used for a handful of FMAs), and unfolding the input (im2col)
+// costs as much as the arithmetic, so these two passes of conv.cpp are register-blocked
+// loops over blocks of 16 output pixels of a row that read the input directly:
+//   forward          y[k,p]  = b[k] + Σ_q w[k,q]·x[c, oy+r−ph, ox+s−pw]     (q = (c,r,s))
+//   backward filter  dw[k,q] += Σ_p dy[k,p]·x[c, oy+r−ph, ox+s−pw]          (p = (oy,ox))
+// One sample (C×H×W in, K×OH×OW out), like the callers, so results do not depend on the
+// thread count; they read conv_sample.h's zero-bordered copy of the sample.
 #pragma once
 #include <cstdint>
+
+#include "engine/geometry.h"
 
 namespace sg::cpu {
 
 constexpr int64_t kMaxFewTaps = 9;
 
-void few_taps_forward(int64_t K, int64_t Q, int64_t P, const float* w, const float* b,
-                      const float* col, float* y);
-void few_taps_backward_filter(int64_t K, int64_t Q, int64_t P, const float* dy,
-                              const float* col, float* dw);
+void few_taps_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
+                      float* yn);
+void few_taps_backward_filter(const ConvGeom& g, const float* xn, const float* dyn, float* dw);
 
 }  // namespace sg::cpu

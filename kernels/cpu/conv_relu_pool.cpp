@@ -12,12 +12,116 @@
 // conv2d → relu → maxpool2d (tests/test_conv_block.cpp checks this).
 #include "kernels/cpu/backend.h"
 #include "kernels/cpu/conv_sample.h"
+#include "kernels/cpu/vec16.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace sg {
 
 using cpu::workspace;
+
+namespace {
+
+// relu_pool_plane reads up to this many floats past a plane's end (the last row's block
+// of 32 columns); the workspace holding the planes has them to spare.
+constexpr int64_t kPoolSlack = 2 * cpu::vec::L;
+
+// One plane z[OH, OW] to y, at [QH, QW], windows ph×pw: y = max(0, the window's values),
+// at = the offset a·pw + c of its first maximum in row-major order, -1 where y = 0.
+// Windows 1×2 and 2×2 (the models') take 16 windows at a time: the even and the odd
+// columns of two 16-float loads are the windows' left and right values, compared in
+// window order with the same strict > as the scalar loop, so both give the same bits.
+void relu_pool_plane(const float* z, int64_t OW, int64_t ph, int64_t pw, int64_t QH,
+                     int64_t QW, float* y, float* at) {
+  using namespace cpu::vec;
+  if (pw == 2 && ph <= 2) {
+    // 16 windows from column j of row i; n < 16 only for rows shorter than 16 windows
+    // (a longer row's last block starts at QW − 16 and rewrites identical values).
+    auto block = [&](int64_t i, int64_t j, int64_t n) {
+      v16 m = splat(0.0f), best = splat(-1.0f);
+      for (int64_t a = 0; a < ph; ++a) {
+        const float* row = z + (i * ph + a) * OW + 2 * j;
+        const v16 lo = load(row), hi = load(row + L);
+        for (const auto& [v, offset] : {std::pair{even(lo, hi), 2 * a}, {odd(lo, hi), 2 * a + 1}}) {
+          const m16 greater = v > m;
+          m = select(greater, v, m);
+          best = select(greater, splat(float(offset)), best);
+        }
+      }
+      if (n == L) {
+        store(y + i * QW + j, m);
+        store(at + i * QW + j, best);
+      } else {
+        store_first(y + i * QW + j, m, n);
+        store_first(at + i * QW + j, best, n);
+      }
+    };
+    for (int64_t i = 0; i < QH; ++i) {
+      int64_t j = 0;
+      for (; j + L <= QW; j += L) block(i, j, L);
+      if (j < QW) QW >= L ? block(i, QW - L, L) : block(i, j, QW - j);
+    }
+    return;
+  }
+  for (int64_t i = 0; i < QH; ++i)
+    for (int64_t j = 0; j < QW; ++j) {
+      const float* win = z + i * ph * OW + j * pw;
+      float m = 0.0f;  // relu: nothing below 0; strict > keeps the first maximum
+      int64_t best = -1;
+      for (int64_t a = 0; a < ph; ++a)
+        for (int64_t c = 0; c < pw; ++c)
+          if (win[a * OW + c] > m) m = win[a * OW + c], best = a * pw + c;
+      y[i * QW + j] = m;
+      at[i * QW + j] = float(best);
+    }
+}
+
+// The adjoint: dz[OH, OW] = dy at each window's `at`, 0 everywhere else (every element of
+// the plane is written). 1×2 and 2×2 windows: 16 windows at a time, the left and right
+// values interleaved back into the columns.
+void relu_pool_plane_backward(const float* dy, const float* at, int64_t OH, int64_t OW,
+                              int64_t ph, int64_t pw, int64_t QH, int64_t QW, float* dz) {
+  using namespace cpu::vec;
+  if (pw == 2 && ph <= 2) {
+    const v16 zero = splat(0.0f);
+    // As in relu_pool_plane: a longer row's last block starts at QW − 16.
+    auto block = [&](int64_t i, int64_t j, int64_t n) {
+      const bool full = n == L;
+      const v16 d = full ? load(dy + i * QW + j) : load_first(dy + i * QW + j, n);
+      const v16 a = full ? load(at + i * QW + j) : load_first(at + i * QW + j, n);
+      for (int64_t r = 0; r < ph; ++r) {
+        const v16 left = select(a == splat(float(2 * r)), d, zero);
+        const v16 right = select(a == splat(float(2 * r + 1)), d, zero);
+        float* row = dz + (i * ph + r) * OW + 2 * j;
+        if (full) {
+          store(row, interleave_lo(left, right));
+          store(row + L, interleave_hi(left, right));
+        } else {
+          store_first(row, interleave_lo(left, right), std::min(L, 2 * n));
+          store_first(row + L, interleave_hi(left, right), std::max<int64_t>(0, 2 * n - L));
+        }
+      }
+    };
+    for (int64_t i = 0; i < QH; ++i) {
+      int64_t j = 0;
+      for (; j + L <= QW; j += L) block(i, j, L);
+      if (j < QW) QW >= L ? block(i, QW - L, L) : block(i, j, QW - j);
+      for (int64_t r = 0; r < ph; ++r)  // a last odd column is in no window
+        std::fill(dz + (i * ph + r) * OW + 2 * QW, dz + (i * ph + r + 1) * OW, 0.0f);
+    }
+    std::fill(dz + QH * ph * OW, dz + OH * OW, 0.0f);  // a last odd row likewise
+    return;
+  }
+  std::fill(dz, dz + OH * OW, 0.0f);
+  for (int64_t i = 0; i < QH; ++i)
+    for (int64_t j = 0; j < QW; ++j) {
+      const int64_t a = int64_t(at[i * QW + j]);
+      if (a >= 0) dz[(i * ph + a / pw) * OW + j * pw + a % pw] = dy[i * QW + j];
+    }
+}
+
+}  // namespace
 
 // y = max over the window of relu(z); at = offset of its first maximum, -1 where y = 0.
 void CpuBackend::conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t pw,
@@ -28,24 +132,11 @@ void CpuBackend::conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t p
   const int64_t QH = OH / ph, QW = OW / pw, Q = QH * QW;
 #pragma omp parallel for schedule(static)
   for (int64_t n = 0; n < g.N; ++n) {
-    float* z = workspace(1, g.K * P);
+    float* z = workspace(cpu::kBlockSlot, g.K * P + kPoolSlack);
     cpu::conv_sample_forward(g, w, b, x + n * g.C * g.H * g.W, z);
-    for (int64_t k = 0; k < g.K; ++k) {
-      const float* zk = z + k * P;
-      float* yk = y + (n * g.K + k) * Q;
-      float* ak = at + (n * g.K + k) * Q;
-      for (int64_t i = 0; i < QH; ++i)
-        for (int64_t j = 0; j < QW; ++j) {
-          const float* win = zk + i * ph * OW + j * pw;
-          float m = 0.0f;  // relu: nothing below 0; strict > keeps the first maximum
-          int64_t best = -1;
-          for (int64_t a = 0; a < ph; ++a)
-            for (int64_t c = 0; c < pw; ++c)
-              if (win[a * OW + c] > m) m = win[a * OW + c], best = a * pw + c;
-          yk[i * QW + j] = m;
-          ak[i * QW + j] = float(best);
-        }
-    }
+    for (int64_t k = 0; k < g.K; ++k)
+      relu_pool_plane(z + k * P, OW, ph, pw, QH, QW, y + (n * g.K + k) * Q,
+                      at + (n * g.K + k) * Q);
   }
 }
 
@@ -59,18 +150,10 @@ void CpuBackend::conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t 
   const int64_t QH = g.OH() / ph, QW = OW / pw, Q = QH * QW;
   const int64_t in_size = g.C * g.H * g.W;
   auto sample = [&](int64_t n, float* dwc, float* dbc) {
-    float* dz = workspace(1, g.K * P);
-    std::fill(dz, dz + g.K * P, 0.0f);
-    for (int64_t k = 0; k < g.K; ++k) {
-      const float* ak = at + (n * g.K + k) * Q;
-      const float* dyk = dy + (n * g.K + k) * Q;
-      float* dzk = dz + k * P;
-      for (int64_t i = 0; i < QH; ++i)
-        for (int64_t j = 0; j < QW; ++j) {
-          const int64_t a = int64_t(ak[i * QW + j]);
-          if (a >= 0) dzk[(i * ph + a / pw) * OW + j * pw + a % pw] = dyk[i * QW + j];
-        }
-    }
+    float* dz = workspace(cpu::kBlockSlot, g.K * P);
+    for (int64_t k = 0; k < g.K; ++k)
+      relu_pool_plane_backward(dy + (n * g.K + k) * Q, at + (n * g.K + k) * Q, g.OH(), OW, ph,
+                               pw, QH, QW, dz + k * P);
     if (dwc || dbc) cpu::conv_sample_backward_filter(g, x + n * in_size, dz, dwc, dbc);
     if (dx) cpu::conv_sample_backward_data(g, w, dz, dx + n * in_size);
   };

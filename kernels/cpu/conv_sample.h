@@ -13,10 +13,26 @@ namespace sg::cpu {
 // bits for any thread count.
 constexpr int64_t kFilterChunks = 16;
 
-// Per-thread scratch, 64-byte aligned, grown on demand and kept between calls. Slot 0 is
-// the im2col matrix; other slots are free for the callers of these functions.
-constexpr int kWorkspaceSlots = 2;
+// Per-thread scratch, 64-byte aligned, grown on demand and kept between calls, one buffer
+// per use: the callers of these functions (the fused block) have their own.
+enum WorkspaceSlot : int {
+  kColSlot,        // im2col matrix, or backward data's dcol
+  kPaddedSlot,     // the zero-bordered input (padded_sample)
+  kWideDySlot,     // backward data: dy in rows of Wp
+  kPaddedDxSlot,   // backward data: dx with its border
+  kBlockSlot,      // the fused conv block's z and dz (conv_relu_pool.cpp)
+  kWorkspaceSlots
+};
 float* workspace(int slot, int64_t n);
+
+// One sample x_n (C×H×W) with its zero border: C planes of Hp×Wp floats, Hp = H + 2·ph,
+// Wp = W + 2·pw, then 16 zero floats, so that a load of 16 from any pixel of it stays in
+// the buffer. Tap (c, r, s) of output pixel (oy, ox) is at (c·Hp + oy + r)·Wp + ox + s.
+struct PaddedSample {
+  const float* x;
+  int64_t Hp, Wp;
+};
+PaddedSample padded_sample(const ConvGeom& g, const float* xn);
 
 // y_n[K,P] = W[K,CRS]·col(x_n)[CRS,P] + b   (P = OH·OW; b may be null)
 void conv_sample_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
