@@ -53,7 +53,9 @@ int64_t numel(const Shape& s) {
 
 // The cases of layer i of s at batch oc.batch(). A Conv2DTranspose with more input
 // channels than the layer before it gave takes the concatenation of that and a skip.
-std::vector<Case> layer_cases(OpCases& oc, const Sequential& s, size_t i) {
+// input_grad: whether training needs the gradient of the layer's input (not for the
+// first layer, whose input is the images): a conv then has no backward-data pass.
+std::vector<Case> layer_cases(OpCases& oc, const Sequential& s, size_t i, bool input_grad) {
   const auto& layers = s.layers();
   Layer& l = *layers[i];
   const Layer* next = i + 1 < layers.size() ? layers[i + 1].get() : nullptr;
@@ -76,9 +78,9 @@ std::vector<Case> layer_cases(OpCases& oc, const Sequential& s, size_t i) {
                two ? w[3] : w[2], 0, 0};
     g.pad_w = (out.back() - g.W + g.S - 1) / 2;
     g.pad_h = two ? g.pad_w : 0;
-    append(oc.conv(two ? "conv2d" : "conv1d", g));
+    append(oc.conv(two ? "conv2d" : "conv1d", g, input_grad));
     if (fused) append(oc.conv_relu_pool(two ? "conv2d_relu_pool" : "conv1d_relu_pool", g,
-                                        two ? 2 : 1, 2));
+                                        two ? 2 : 1, 2, input_grad));
     append(oc.relu(N * numel(out)));
   } else if (type == "Conv2DTranspose") {
     // w [Cin, K, R, S]; the adjoint conv reads the output [K, OH, OW].
@@ -148,9 +150,12 @@ class Runner {
             for (const std::string& impl : c.conv ? impls : std::vector<std::string>{""})
               time_case(be, sync, m.name, layer, batch, impl, c);
         };
-        for (const auto& [prefix, seq] : m.parts)
+        for (size_t part = 0; part < m.parts.size(); ++part) {
+          const auto& [prefix, seq] = m.parts[part];
           for (size_t i = 0; i < seq->layers().size(); ++i)
-            time_all(prefix + seq->layers()[i]->name, layer_cases(oc, *seq, i));
+            time_all(prefix + seq->layers()[i]->name,
+                     layer_cases(oc, *seq, i, /*input_grad=*/part > 0 || i > 0));
+        }
         time_all("head", oc.angle_head());
         time_all("loss", oc.mse(batch * m.loss_values));
         time_all("optimizer", oc.adam(m.parameters));

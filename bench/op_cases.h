@@ -36,20 +36,25 @@ class OpCases {
   // with db. Each pass is 2·N·K·OH·OW·C·R·S FLOPs (ConvGeom::flops).
   //   fwd  bytes 4(x + w + K + y)
   //   bwd_data  4(dy + w + 2dx)           bwd_filter  4(x + dy + 2w + 2K)
-  std::vector<Case> conv(const std::string& op, const ConvGeom& g) {
+  // input_grad false: the layer's input needs no gradient (the first layer), so training
+  // runs no backward-data pass and none is timed.
+  std::vector<Case> conv(const std::string& op, const ConvGeom& g, bool input_grad = true) {
     auto x = buf(g.x_size()), w = buf(g.w_size()), b = buf(g.K), y = buf(g.y_size()),
          dy = buf(g.y_size()), dx = buf(g.x_size()), dw = buf(g.w_size()), db = buf(g.K);
     const std::string s = conv_shape(g);
     Backend& be = be_;
-    return {
+    std::vector<Case> cases{
         {op, "fwd", s, g.flops(), 4.0 * (g.x_size() + g.w_size() + g.K + g.y_size()), true,
          [=, &be] { be.conv2d_forward(g, x->data(), w->data(), b->data(), y->data()); }},
-        {op, "bwd_data", s, g.flops(), 4.0 * (g.y_size() + g.w_size() + 2 * g.x_size()), true,
-         [=, &be] { be.conv2d_backward_data(g, dy->data(), w->data(), dx->data()); }},
         {op, "bwd_filter", s, g.flops(),
          4.0 * (g.x_size() + g.y_size() + 2 * g.w_size() + 2 * g.K), true,
          [=, &be] { be.conv2d_backward_filter(g, x->data(), dy->data(), dw->data(), db->data()); }},
     };
+    if (input_grad)
+      cases.insert(cases.begin() + 1,
+                   {op, "bwd_data", s, g.flops(), 4.0 * (g.y_size() + g.w_size() + 2 * g.x_size()),
+                    true, [=, &be] { be.conv2d_backward_data(g, dy->data(), w->data(), dx->data()); }});
+    return cases;
   }
 
   // Conv2DTranspose x [N,Cin,H,W] → [N,K,OH,OW] is the adjoint of the conv g whose input
@@ -79,9 +84,10 @@ class OpCases {
   // The fused Conv (ReLU) + MaxPooling of ph×pw (Op::ConvReluPool); P = pooled size.
   //   fwd  FLOPs g.flops() + z (ReLU) + z (window compares), z = N·K·OH·OW;
   //        bytes 4(x + w + K + 2P) (y and at)
-  //   bwd  FLOPs 2·g.flops() (data and filter); bytes 4(x + w + 2P + 2x + 2w + 2K)
+  //   bwd  FLOPs 2·g.flops() (data and filter); bytes 4(x + w + 2P + 2x + 2w + 2K);
+  //        without input_grad (the first layer) no dx: g.flops(), 4(x + 2w + 2K + 2P)
   std::vector<Case> conv_relu_pool(const std::string& op, const ConvGeom& g, int64_t ph,
-                                   int64_t pw) {
+                                   int64_t pw, bool input_grad = true) {
     if (!be_.supports(Op::ConvReluPool)) return {};
     const int64_t P = g.N * g.K * (g.OH() / ph) * (g.OW() / pw);
     auto x = buf(g.x_size()), w = buf(g.w_size()), b = buf(g.K), y = buf(P), at = buf(P),
@@ -96,10 +102,12 @@ class OpCases {
          [=, &be] {
            be.conv_relu_pool_forward(g, ph, pw, x->data(), w->data(), b->data(), y->data(), at->data());
          }},
-        {op, "bwd", s, 2 * g.flops(), 4.0 * (3 * g.x_size() + 3 * g.w_size() + 2 * g.K + 2 * P), true,
+        {op, "bwd", s, (input_grad ? 2 : 1) * g.flops(),
+         4.0 * ((input_grad ? 3 : 1) * g.x_size() + (input_grad ? 3 : 2) * g.w_size() + 2 * g.K + 2 * P),
+         true,
          [=, &be] {
            be.conv_relu_pool_backward(g, ph, pw, x->data(), w->data(), at->data(), dy->data(),
-                                      dx->data(), dw->data(), db->data());
+                                      input_grad ? dx->data() : nullptr, dw->data(), db->data());
          }},
     };
   }
