@@ -245,7 +245,8 @@ TEST_CASE("cuda kernels: gemm in every transpose against double loops (odd sizes
     INFO(device_name(d));
     Backend& b = backend_for(d);
     for (Size z : {Size{1, 1, 1}, Size{70, 33, 17}, Size{64, 64, 16}, Size{3, 130, 100},
-                   Size{129, 5, 65}, Size{4, 6, 0}}) {
+                   Size{129, 5, 65}, Size{4, 6, 0},
+                   Size{20, 32800, 3}, Size{9, 65600, 5}}) {  // the 32×128 and 16×256 tiles
       for (int t = 0; t < 4; ++t) {
         const bool ta = t & 1, tb = t & 2;
         for (float beta : {0.0f, 0.75f}) {
@@ -283,6 +284,10 @@ TEST_CASE("cuda kernels: conv2d passes against the reference (padding up to beyo
       conv_geom(2, 2, 5, 6, 3, 2, 3, 1, 2),     conv_geom(21, 2, 6, 5, 3, 3, 3, 1, 1),
       conv_geom(2, 2, 4, 3, 2, 3, 3, 3, 3),     conv_geom(2, 2, 1, 2, 3, 1, 3, 0, 1),
       conv_geom(1, 70, 9, 9, 66, 3, 3, 1, 1),   conv_geom(40, 2, 30, 30, 3, 3, 3, 0, 0),
+      // Every tile shape (tiled_gemm.h), M not a multiple of it, filter slices whose
+      // length is not a multiple of 16, and 512 of them.
+      conv_geom(8, 5, 13, 11, 20, 3, 2, 1, 0),  conv_geom(3, 33, 7, 6, 40, 2, 3, 0, 1),
+      conv_geom(64, 1, 34, 34, 3, 3, 3, 0, 0),  conv_geom(2, 2, 130, 130, 20, 3, 3, 1, 1),
   };
   for (Device d : cuda_devices()) {
     INFO(device_name(d));

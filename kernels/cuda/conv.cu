@@ -11,14 +11,17 @@
 //   backward filter  dW[K, CRS] += dY[K, N·P] · colᵀ[N·P, CRS], split along N·P into a
 //                    fixed number of slices (a function of the geometry only); slice z
 //                    writes its partial product to a workspace and a second kernel adds
-//                    the partials in slice order: deterministic, no float atomics.
+//                    the partials in a fixed order: deterministic, no float atomics.
 //                    db[k] += sum dy[n,k,·]: the segmented sum of reduce.cu.
-// Mapping and shared memory: see tiled_gemm.h (64×64 output tiles, 16 deep, 256 threads);
-// the M rows of the tile are output channels (forward, filter) or input channels (data).
-// Bytes moved, forward: x is gathered RS·ceil(K/64) times, w read ceil(N·P/64) times,
+// Mapping and shared memory: see tiled_gemm.h (BM×BN output tiles, BM = 16/32/64 to fit M,
+// 16 deep, 4×4 outputs per thread); the M rows of the tile are output channels (forward,
+// filter) or input channels (data). Each problem splits its row and column indices into a
+// TileIndex (formulas at each struct) once per tile, so a gather is two adds, two
+// unsigned compares and a load. Backward filter's slices give about 1024 blocks in all.
+// Bytes moved, forward: x is gathered RS·ceil(K/BM) times, w read ceil(N·P/BN) times,
 // y written once; backward data the same with dy and dx (dx read and written);
-// backward filter x and dy once per 64 rows/columns of dW, plus 8·splits·K·CRS for the
-// partials. 1-D convolutions are the H = 1, R = 1 case.
+// backward filter x and dy once per BM rows / BN columns of dW, plus 8·slices·K·CRS for
+// the partials. 1-D convolutions are the H = 1, R = 1 case.
 #include "kernels/cuda/exec/device.h"
 
 #include "kernels/cuda/backend.h"
@@ -35,88 +38,127 @@ struct ConvDims {
   int RS, P, HW;  // R·S, OH·OW, H·W
 };
 
+// src[k.off + n.off] when (k.y + n.y, k.x + n.x) lies inside the h×w image, else 0 (the
+// padding): every gather below, with the row and column halves of the index precomputed.
+__device__ inline float gather(const float* src, const TileIndex& k, const TileIndex& n, int h,
+                               int w) {
+  const int y = k.y + n.y, x = k.x + n.x;
+  return unsigned(y) < unsigned(h) && unsigned(x) < unsigned(w) ? src[k.off + n.off] : 0.0f;
+}
+
 // Forward: M = K, N = N·P, reduction over CRS.
+//   q = (c, r, s):   off = c·HW + r·W + s, (y, x) = (r, s), aux = q
+//   j = (n, oy, ox): off = n·C·HW + (oy-ph)·W + ox-pw, (y, x) = (oy-ph, ox-pw),
+//                    aux = n·(K-1)·P, so that y[n, k, p] = y[j + aux + k·P]
 struct ConvForward {
   int M, N, K, k_per_split;
-  bool a_k_fastest, b_n_fastest;
+  static constexpr bool a_k_fastest = true, b_n_fastest = true;
   ConvDims d;
   const float* x;
   const float* w;
   const float* bias;
   float* y;
 
-  __device__ float a(int k, int q) const { return w[k * K + q]; }  // K = CRS here
-  __device__ float b(int q, int j) const {
+  __device__ TileIndex k_index(int q) const {
     const int c = q / d.RS, rs = q % d.RS, r = rs / d.S, s = rs % d.S;
-    const int n = j / d.P, p = j % d.P, oy = p / d.OW, ox = p % d.OW;
-    const int iy = oy + r - d.ph, ix = ox + s - d.pw;
-    if (iy < 0 || iy >= d.H || ix < 0 || ix >= d.W) return 0.0f;
-    return x[((n * d.C + c) * d.H + iy) * d.W + ix];
+    return TileIndex{c * d.HW + r * d.W + s, r, s, q};
   }
-  __device__ void store(int, int k, int j, float v) const {
-    const int n = j / d.P, p = j % d.P;
-    y[(n * d.K + k) * d.P + p] = v + (bias ? bias[k] : 0.0f);
+  __device__ TileIndex n_index(int j) const {
+    const int n = j / d.P, p = j % d.P, oy = p / d.OW - d.ph, ox = p % d.OW - d.pw;
+    return TileIndex{n * d.C * d.HW + oy * d.W + ox, oy, ox, n * (d.K - 1) * d.P};
+  }
+  __device__ float a(int k, const TileIndex& q) const { return w[k * K + q.aux]; }  // K = CRS
+  __device__ float b(const TileIndex& q, const TileIndex& j) const {
+    return gather(x, q, j, d.H, d.W);
+  }
+  __device__ void store(int, int k, int j, const TileIndex& jj, float v) const {
+    y[j + jj.aux + k * d.P] = v + (bias ? bias[k] : 0.0f);
   }
 };
 
 // Backward data: M = C, N = N·H·W, reduction over K·RS.
+//   q = (k, r, s):   off = k·P - r·OW - s, (y, x) = (-r, -s), aux = k·C·RS + r·S + s
+//   j = (n, iy, ix): off = n·K·P + (iy+ph)·OW + ix+pw, (y, x) = (iy+ph, ix+pw),
+//                    aux = n·(C-1)·HW, so that dx[n, c, i] = dx[j + aux + c·HW]
 struct ConvBackwardData {
   int M, N, K, k_per_split;
-  bool a_k_fastest, b_n_fastest;
+  static constexpr bool a_k_fastest = true, b_n_fastest = true;
   ConvDims d;
   const float* dy;
   const float* w;
   float* dx;
 
-  __device__ float a(int c, int q) const {
-    const int k = q / d.RS, rs = q % d.RS;
-    return w[(k * d.C + c) * d.RS + rs];
-  }
-  __device__ float b(int q, int j) const {
+  __device__ TileIndex k_index(int q) const {
     const int k = q / d.RS, rs = q % d.RS, r = rs / d.S, s = rs % d.S;
-    const int hw = d.HW, n = j / hw, i = j % hw, iy = i / d.W, ix = i % d.W;
-    const int oy = iy - r + d.ph, ox = ix - s + d.pw;
-    if (oy < 0 || oy >= d.OH || ox < 0 || ox >= d.OW) return 0.0f;
-    return dy[((n * d.K + k) * d.OH + oy) * d.OW + ox];
+    return TileIndex{k * d.P - r * d.OW - s, -r, -s, k * d.C * d.RS + rs};
   }
-  __device__ void store(int, int c, int j, float v) const {
-    const int hw = d.HW, n = j / hw, i = j % hw;
-    dx[(n * d.C + c) * hw + i] += v;
+  __device__ TileIndex n_index(int j) const {
+    const int n = j / d.HW, i = j % d.HW, iy = i / d.W + d.ph, ix = i % d.W + d.pw;
+    return TileIndex{n * d.K * d.P + iy * d.OW + ix, iy, ix, n * (d.C - 1) * d.HW};
+  }
+  __device__ float a(int c, const TileIndex& q) const { return w[q.aux + c * d.RS]; }
+  __device__ float b(const TileIndex& q, const TileIndex& j) const {
+    return gather(dy, q, j, d.OH, d.OW);
+  }
+  __device__ void store(int, int c, int j, const TileIndex& jj, float v) const {
+    dx[j + jj.aux + c * d.HW] += v;
   }
 };
 
 // Backward filter: M = K, N = CRS, reduction over N·P split into slices.
+//   j = (n, oy, ox): off = n·C·HW + oy·W + ox, (y, x) = (oy, ox), aux = n·K·P + oy·OW + ox
+//   q = (c, r, s):   off = c·HW + (r-ph)·W + s-pw, (y, x) = (r-ph, s-pw)
 struct ConvBackwardFilter {
   int M, N, K, k_per_split;
-  bool a_k_fastest, b_n_fastest;
+  static constexpr bool a_k_fastest = true, b_n_fastest = false;
   ConvDims d;
   const float* x;
   const float* dy;
   float* partial;  // [splits][K][CRS]
 
-  __device__ float a(int k, int j) const {
-    const int n = j / d.P, p = j % d.P;
-    return dy[(n * d.K + k) * d.P + p];
-  }
-  __device__ float b(int j, int q) const {
-    const int c = q / d.RS, rs = q % d.RS, r = rs / d.S, s = rs % d.S;
+  __device__ TileIndex k_index(int j) const {
     const int n = j / d.P, p = j % d.P, oy = p / d.OW, ox = p % d.OW;
-    const int iy = oy + r - d.ph, ix = ox + s - d.pw;
-    if (iy < 0 || iy >= d.H || ix < 0 || ix >= d.W) return 0.0f;
-    return x[((n * d.C + c) * d.H + iy) * d.W + ix];
+    return TileIndex{n * d.C * d.HW + oy * d.W + ox, oy, ox, n * d.K * d.P + p};
   }
-  __device__ void store(int split, int k, int q, float v) const {
+  __device__ TileIndex n_index(int q) const {
+    const int c = q / d.RS, rs = q % d.RS, r = rs / d.S - d.ph, s = rs % d.S - d.pw;
+    return TileIndex{c * d.HW + r * d.W + s, r, s, 0};
+  }
+  __device__ float a(int k, const TileIndex& j) const { return dy[j.aux + k * d.P]; }
+  __device__ float b(const TileIndex& j, const TileIndex& q) const {
+    return gather(x, j, q, d.H, d.W);
+  }
+  __device__ void store(int split, int k, int q, const TileIndex&, float v) const {
     partial[(split * M + k) * N + q] = v;
   }
 };
 
-// dw[i] += sum_z partial[z, i], z in order. Mapping: grid-stride over the K·CRS weights;
-// bytes moved 4·(splits + 2)·K·CRS.
-__global__ void add_partials_kernel(int64_t n, int splits, const float* partial, float* dw) {
-  SG_GRID_STRIDE(i, n) {
-    float s = 0.0f;
-    for (int z = 0; z < splits; ++z) s += partial[z * n + i];
-    dw[i] += s;
+// dw[i] += sum_z partial[z, i] in a fixed order (deterministic, no atomics): thread
+// (i, g) of a 32×32 block adds the slices z of group g, [g·zc, (g+1)·zc) with
+// zc = ceil(used/32), in order; then thread (i, 0) adds the 32 group sums in order.
+// Mapping: block b owns dW entries 32b..32b+31; a warp reads 128 contiguous bytes per
+// slice. Bytes moved 4·(used + 2)·K·CRS.
+constexpr int kSumGroups = 32;
+__global__ void add_partials_kernel(int n, int used, const float* partial, float* dw) {
+  SG_DYNAMIC_SHARED(float, group_sum);  // [kSumGroups][kWarp + 1]
+  const int lane = int(threadIdx.x), g = int(threadIdx.y), i = int(blockIdx.x) * kWarp + lane;
+  const int zc = (used + kSumGroups - 1) / kSumGroups, z1 = min(used, (g + 1) * zc);
+  float s = 0.0f;
+  int z = g * zc;
+  if (i < n) {
+    for (; z + 8 <= z1; z += 8) {  // 8 loads in flight, then added in order
+      float v[8];
+      for (int u = 0; u < 8; ++u) v[u] = partial[(z + u) * n + i];
+      for (int u = 0; u < 8; ++u) s += v[u];
+    }
+    for (; z < z1; ++z) s += partial[z * n + i];
+  }
+  group_sum[g * (kWarp + 1) + lane] = s;
+  __syncthreads();
+  if (g == 0 && i < n) {
+    float total = 0.0f;
+    for (int h = 0; h < kSumGroups; ++h) total += group_sum[h * (kWarp + 1) + lane];
+    dw[i] += total;
   }
 }
 
@@ -133,11 +175,13 @@ ConvDims checked_dims(const ConvGeom& g) {
 
 int round_up_to_tile(int64_t k) { return int((k + kTileK - 1) / kTileK * kTileK); }
 
-// Reduction slices of backward-filter: about 2048 terms each, at most 128 slices. A
-// function of the geometry only, so dW has the same bits on every run and every GPU.
-int filter_splits(int64_t reduction) {
-  const int64_t s = (reduction + 2047) / 2048;
-  return int(s < 1 ? 1 : (s > 128 ? 128 : s));
+// Reduction slices of backward filter, whose dW (K×CRS) is a handful of tiles: enough
+// slices for about 1024 blocks in all, each at least 128 terms (8 steps), at most 1024.
+// A function of the geometry only, so dW has the same bits on every run and every GPU.
+int filter_splits(int64_t reduction, int64_t tiles) {
+  const int64_t want = (1024 + tiles - 1) / tiles, most = reduction / 128;
+  const int64_t s = want < most ? want : most;
+  return int(s < 1 ? 1 : (s > 1024 ? 1024 : s));
 }
 
 }  // namespace
@@ -154,7 +198,7 @@ void CudaBackend::conv2d_forward(const ConvGeom& g, const float* x, const float*
   }
 #endif
   const int64_t CRS = g.C * g.R * g.S;
-  ConvForward p{d.K, d.N * d.P, int(CRS), round_up_to_tile(CRS), true, true, d, x, w, b, y};
+  ConvForward p{d.K, d.N * d.P, int(CRS), round_up_to_tile(CRS), d, x, w, b, y};
   launch_tiled_gemm(p, 1, stream_);
 }
 
@@ -166,8 +210,7 @@ void CudaBackend::conv2d_backward_data(const ConvGeom& g, const float* dy, const
   if (conv_impl_ == cuda::ConvImpl::Cudnn) return cudnn().backward_data(g, dy, w, dx);
 #endif
   const int64_t KRS = g.K * g.R * g.S;
-  ConvBackwardData p{d.C, d.N * d.H * d.W, int(KRS), round_up_to_tile(KRS), true, true, d,
-                     dy, w, dx};
+  ConvBackwardData p{d.C, d.N * d.H * d.W, int(KRS), round_up_to_tile(KRS), d, dy, w, dx};
   launch_tiled_gemm(p, 1, stream_);
 }
 
@@ -181,16 +224,16 @@ void CudaBackend::conv2d_backward_filter(const ConvGeom& g, const float* x, cons
   if (conv_impl_ == cuda::ConvImpl::Cudnn) return cudnn().backward_filter(g, x, dy, dw);
 #endif
   const int64_t CRS = g.C * g.R * g.S, NP = g.N * g.OH() * g.OW();
-  const int splits = filter_splits(NP);
+  const int splits = filter_splits(NP, tiles_for(d.K, int(CRS)));
   const int per_split = round_up_to_tile((NP + splits - 1) / splits);
   const int used = int((NP + per_split - 1) / per_split);  // slices that got any terms
   check_int32(int64_t(used) * g.K * CRS, "conv2d filter partials");
   Scratch partial(*this, int64_t(used) * g.K * CRS);
-  ConvBackwardFilter p{d.K, int(CRS), int(NP), per_split, true, false, d, x, dy,
-                       partial.get()};
+  ConvBackwardFilter p{d.K, int(CRS), int(NP), per_split, d, x, dy, partial.get()};
   launch_tiled_gemm(p, used, stream_);
-  const int64_t n = g.K * CRS;
-  SG_LAUNCH(add_partials_kernel, blocks_for(n), kBlock, 0, stream_, n, used,
+  const int n = int(g.K * CRS);
+  SG_LAUNCH(add_partials_kernel, unsigned(ceil_div(n, kWarp)), dim3(kWarp, kSumGroups),
+            sizeof(float) * kSumGroups * (kWarp + 1), stream_, n, used,
             static_cast<const float*>(partial.get()), dw);
 }
 

@@ -2,12 +2,14 @@
 // On the GPU the convolution itself is conv.cu's (or cuDNN's) into a scratch buffer z;
 // what the fusion saves is the rest: the ReLU is folded into the pooling, which writes
 // only y and the window offsets `at`, and z is released at once instead of being kept
-// for the backward pass. The backward scatters dy to `at` in a zeroed scratch dz and runs
-// the conv backward on it. Same values and gradients as conv → relu → maxpool, bit for bit.
+// for the backward pass. The backward writes dz (dy at `at`, zero elsewhere) into a
+// scratch and runs the conv backward on it. Same values and gradients as conv → relu →
+// maxpool, bit for bit.
 //
-// Mapping: grid-stride, one thread per pooled element (n, k, i, j) scanning its window.
-// Bytes: forward reads the covered part of z and writes y and at (4·(|z| + 2|y|));
-// backward zero-fills dz, reads at and dy and writes one dz element per window.
+// Mapping: grid-stride; forward one thread per pooled element (n, k, i, j) scanning its
+// window, backward one thread per dz element. Bytes: forward reads the covered part of z
+// and writes y and at (4·(|z| + 2|y|)); backward reads at and dy and writes dz
+// (4·(|z| + 2|y|)).
 #include "kernels/cuda/exec/device.h"
 
 #include "kernels/cuda/backend.h"
@@ -43,12 +45,20 @@ __global__ void relu_pool_kernel(int n, BlockDims d, const float* z, float* y, f
   }
 }
 
-// dz[window origin + offset at[o]] = dy[o] (dz zeroed before; windows do not overlap)
-__global__ void scatter_kernel(int n, BlockDims d, const float* at, const float* dy,
-                               float* dz) {
-  SG_GRID_STRIDE(o, n) {
-    const int a = int(at[o]);
-    if (a >= 0) dz[window_origin(d, int(o)) + (a / d.pw) * d.OW + a % d.pw] = dy[o];
+// dz[plane, oy, ox] = dy[o] where (oy, ox) is at[o], the first maximum of pooled element
+// o's window, else 0 (also in the rows and columns past the last whole window): the
+// zero-fill and the scatter of the backward in one pass that writes every dz element once.
+__global__ void unpool_kernel(int n, BlockDims d, const float* at, const float* dy,
+                              float* dz) {
+  SG_GRID_STRIDE(e, n) {
+    const int plane = int(e) / (d.OH * d.OW), p = int(e) % (d.OH * d.OW);
+    const int oy = p / d.OW, ox = p % d.OW, i = oy / d.ph, j = ox / d.pw;
+    float v = 0.0f;
+    if (i < d.QH && j < d.QW) {
+      const int o = (plane * d.QH + i) * d.QW + j;
+      if (int(at[o]) == (oy - i * d.ph) * d.pw + ox - j * d.pw) v = dy[o];
+    }
+    dz[e] = v;
   }
 }
 
@@ -77,9 +87,8 @@ void CudaBackend::conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t
   const BlockDims d = checked_dims(g, ph, pw);
   if (!dx && !dw && !db) return;
   Scratch dz(*this, g.y_size());
-  fill(g.y_size(), 0.0f, dz.get());
-  const int n = int(g.N * g.K) * d.QH * d.QW;
-  if (n > 0) SG_LAUNCH(scatter_kernel, blocks_for(n), kBlock, 0, stream_, n, d, at, dy, dz.get());
+  const int n = int(g.y_size());
+  if (n > 0) SG_LAUNCH(unpool_kernel, blocks_for(n), kBlock, 0, stream_, n, d, at, dy, dz.get());
   if (dx) conv2d_backward_data(g, dz.get(), w, dx);
   if (dw || db) conv2d_backward_filter(g, x, dz.get(), dw, db);
 }

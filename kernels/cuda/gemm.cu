@@ -24,9 +24,16 @@ struct GemmProblem {
   float* C;
   float alpha, beta;
 
-  __device__ float a(int m, int k) const { return ta ? A[k * M + m] : A[m * K + k]; }
-  __device__ float b(int k, int n) const { return tb ? B[n * K + k] : B[k * N + n]; }
-  __device__ void store(int, int m, int n, float v) const {
+  // Plain indices: no decomposition, only off is used.
+  __device__ TileIndex k_index(int k) const { return TileIndex{k, 0, 0, 0}; }
+  __device__ TileIndex n_index(int n) const { return TileIndex{n, 0, 0, 0}; }
+  __device__ float a(int m, const TileIndex& k) const {
+    return ta ? A[k.off * M + m] : A[m * K + k.off];
+  }
+  __device__ float b(const TileIndex& k, const TileIndex& n) const {
+    return tb ? B[n.off * K + k.off] : B[k.off * N + n.off];
+  }
+  __device__ void store(int, int m, int n, const TileIndex&, float v) const {
     float* c = C + m * N + n;
     *c = beta == 0.0f ? alpha * v : alpha * v + beta * *c;
   }
