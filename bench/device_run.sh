@@ -75,13 +75,16 @@ step bench_ops 90 $B/bench_ops --device cuda --batch 64,1024 --json "$R/bench_op
   --md "$R/bench_ops.md"
 step bench_train 60 $B/bench_train --device cuda --model difference2d,difference1d,unet \
   --json "$R/bench_train.json"
+STEREOGRAD_CONV=cudnn step bench_train_cudnn 60 $B/bench_train --device cuda \
+  --model difference2d,difference1d,unet --json "$R/bench_train_cudnn.json"
 step compare_eager 90 python3 bench/compare_pytorch.py --ours-bin $B/bench_train --device cuda \
   --modes eager --threads "$(nproc)" --json "$R/compare_eager.json" --md "$R/compare_eager.md"
 
 # The README's main job on the GPU: the default training, then its accuracy table.
 step train_gpu 150 bash -c "time $B/stereograd train --config configs/difference_squares_10deg.json \
   --out $R/run_gpu --device cuda"
-rm -f "$R"/run_gpu/*.bin "$R"/run_gpu/*.npy 2>/dev/null
+step train_gpu_cudnn 150 bash -c "time $B/stereograd train --config configs/difference_squares_10deg.json \
+  --out $R/run_gpu_cudnn --device cuda --conv cudnn"
 
 step compare_compiled 120 python3 bench/compare_pytorch.py --ours-bin $B/bench_train \
   --device cuda --modes compiled --threads "$(nproc)" --json "$R/compare_compiled.json" \

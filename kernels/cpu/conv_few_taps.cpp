@@ -114,9 +114,10 @@ void forward_q(const ConvGeom& g, const Input& in, const float* w, const float* 
 
 // GCC folds a vector load into each FMA that uses it, so c, used by two, was loaded
 // twice: 2 + 2·Q loads per 2·Q FMAs made the loop load-bound (46 against 58 GFLOP/s on
-// one AVX-512 core). An empty asm that claims to change c keeps it in a register.
+// one AVX-512 core). An empty asm that claims to change c keeps it in a register (one
+// zmm register; without AVX-512, c is two registers and the compiler decides).
 inline void keep_in_register([[maybe_unused]] v16& c) {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__AVX512F__) && (defined(__GNUC__) || defined(__clang__))
   __asm__("" : "+v"(c));
 #endif
 }
