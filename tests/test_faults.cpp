@@ -31,6 +31,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // 5 epochs of 2, 2, 4, 4, 4 steps on 32 × 32 images: about a second per run.
+constexpr int64_t kTinySteps[] = {2, 2, 4, 4, 4};
 const char* kTinyConfig = R"({"name": "faults", "stages": [0.5, 1.0], "epochs_per_stage": 2,
   "final_epochs": 1, "batch": 16, "eval_pairs": 16, "wrap": "symmetric",
   "data": {"shape": "square", "count": 64, "size": 32, "radius_min": 0.2, "radius_max": 0.3}})";
@@ -129,6 +130,16 @@ const Reference& reference_run() {
 }
 const std::map<std::string, std::vector<float>>& reference() { return reference_run().tensors; }
 
+// The fraction of the tiny run's steps still to do from a checkpoint position.
+double work_left(std::pair<int64_t, int64_t> position) {
+  int64_t done = std::max<int64_t>(0, position.second), total = 0;
+  for (int64_t e = 0; e < 5; ++e) {
+    total += kTinySteps[e];
+    if (e < position.first) done += kTinySteps[e];
+  }
+  return 1.0 - double(done) / double(total);
+}
+
 // Runs (resuming when there is a checkpoint) until a run finishes; true when its final
 // checkpoint equals the reference bit for bit.
 bool finish_and_compare(const Workspace& w, const fs::path& out) {
@@ -174,10 +185,11 @@ TEST_CASE("faults: SIGKILL inside checkpoint writes and at random moments, then 
       if (resume) CHECK(slurp(ck) == before);
       ++in_write;
     } else {
-      // Between 2 % and 12 % of a whole run's time: the four random kills together stop
-      // it before its end even if the machine gets twice as fast, so every round kills.
+      // Between 2 % and 12 % of the time the steps still to do take: each kill lands
+      // before the run's end even if the machine gets several times as fast (or the
+      // reference ran slowed by other jobs), so every round kills.
       Child c(w.config(), out.string(), resume, (w.dir / "log").string());
-      const double fraction = 0.02 + 0.10 * rng.uniform();
+      const double fraction = (0.02 + 0.10 * rng.uniform()) * work_left(last);
       std::this_thread::sleep_for(
           std::chrono::microseconds(int64_t(1e6 * fraction * reference_run().seconds)));
       ::kill(c.pid, SIGKILL);
