@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -133,7 +134,7 @@ const std::map<std::string, std::vector<float>>& reference() { return reference_
 // The fraction of the tiny run's steps still to do from a checkpoint position.
 double work_left(std::pair<int64_t, int64_t> position) {
   int64_t done = std::max<int64_t>(0, position.second), total = 0;
-  for (int64_t e = 0; e < 5; ++e) {
+  for (int64_t e = 0; e < int64_t(std::size(kTinySteps)); ++e) {
     total += kTinySteps[e];
     if (e < position.first) done += kTinySteps[e];
   }

@@ -59,9 +59,12 @@ float fixed_order_sum(const float* v, int64_t n) {
 // more than the copy): blocks of 16, the last one ending at n, or lane by lane below 16.
 void copy_floats(const float* src, int64_t n, float* dst) {
   using namespace vec;
-  if (n < L) return store_first(dst, load_first(src, n), n);
-  for (int64_t i = 0; i + L < n; i += L) store(dst + i, load(src + i));
-  store(dst + n - L, load(src + n - L));
+  for_each_block(n, [&](int64_t i, int64_t width) {
+    if (width == L)
+      store(dst + i, load(src + i));
+    else
+      store_first(dst + i, load_first(src + i, width), width);
+  });
 }
 
 // col[(c·R + r)·S + s, oy·OW + ox] = x[c, oy+r-ph, ox+s-pw], zero outside the image.

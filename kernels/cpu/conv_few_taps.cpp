@@ -24,8 +24,11 @@ struct Input {
   int64_t off[kMaxFewTaps];
 };
 
+// Without padding the sample itself: no block reads past its row (see Block), so these
+// loops need neither the border nor the spare floats of the copy.
 Input padded_input(const ConvGeom& g, const float* xn) {
-  const PaddedSample p = padded_sample(g, xn);
+  const PaddedSample p =
+      g.pad_h || g.pad_w ? padded_sample(g, xn) : PaddedSample{xn, g.H, g.W};
   Input in{p.x, p.Wp, {}};
   for (int64_t c = 0, q = 0; c < g.C; ++c)
     for (int64_t r = 0; r < g.R; ++r)
@@ -113,9 +116,9 @@ void forward_q(const ConvGeom& g, const Input& in, const float* w, const float* 
 }
 
 // GCC folds a vector load into each FMA that uses it, so c, used by two, was loaded
-// twice: 2 + 2·Q loads per 2·Q FMAs made the loop load-bound (46 against 58 GFLOP/s on
-// one AVX-512 core). An empty asm that claims to change c keeps it in a register (one
-// zmm register; without AVX-512, c is two registers and the compiler decides).
+// twice: 2 + 2·Q loads per 2·Q FMAs made the loop load-bound. An empty asm that claims
+// to change c keeps it in a register (one zmm register; without AVX-512, c is two
+// registers and the compiler decides).
 inline void keep_in_register([[maybe_unused]] v16& c) {
 #if defined(__AVX512F__) && (defined(__GNUC__) || defined(__clang__))
   __asm__("" : "+v"(c));

@@ -6,7 +6,7 @@
 //   forward          y[k,p]  = b[k] + Σ_q w[k,q]·x[c, oy+r−ph, ox+s−pw]     (q = (c,r,s))
 //   backward filter  dw[k,q] += Σ_p dy[k,p]·x[c, oy+r−ph, ox+s−pw]          (p = (oy,ox))
 // One sample (C×H×W in, K×OH×OW out), like the callers, so results do not depend on the
-// thread count; they read conv_sample.h's zero-bordered copy of the sample.
+// thread count; a padded conv reads conv_sample.h's zero-bordered copy of the sample.
 #pragma once
 #include <cstdint>
 

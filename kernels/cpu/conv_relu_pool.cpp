@@ -36,8 +36,8 @@ void relu_pool_plane(const float* z, int64_t OW, int64_t ph, int64_t pw, int64_t
                      int64_t QW, float* y, float* at) {
   using namespace cpu::vec;
   if (pw == 2 && ph <= 2) {
-    // 16 windows from column j of row i; n < 16 only for rows shorter than 16 windows
-    // (a longer row's last block starts at QW − 16 and rewrites identical values).
+    // 16 windows from column j of row i (vec::for_each_block: a longer row's last block
+    // overlaps and rewrites identical values; n < 16 only for rows shorter than 16).
     auto block = [&](int64_t i, int64_t j, int64_t n) {
       v16 m = splat(0.0f), best = splat(-1.0f);
       for (int64_t a = 0; a < ph; ++a) {
@@ -57,11 +57,8 @@ void relu_pool_plane(const float* z, int64_t OW, int64_t ph, int64_t pw, int64_t
         store_first(at + i * QW + j, best, n);
       }
     };
-    for (int64_t i = 0; i < QH; ++i) {
-      int64_t j = 0;
-      for (; j + L <= QW; j += L) block(i, j, L);
-      if (j < QW) QW >= L ? block(i, QW - L, L) : block(i, j, QW - j);
-    }
+    for (int64_t i = 0; i < QH; ++i)
+      for_each_block(QW, [&](int64_t j, int64_t n) { block(i, j, n); });
     return;
   }
   for (int64_t i = 0; i < QH; ++i)
@@ -85,7 +82,6 @@ void relu_pool_plane_backward(const float* dy, const float* at, int64_t OH, int6
   using namespace cpu::vec;
   if (pw == 2 && ph <= 2) {
     const v16 zero = splat(0.0f);
-    // As in relu_pool_plane: a longer row's last block starts at QW − 16.
     auto block = [&](int64_t i, int64_t j, int64_t n) {
       const bool full = n == L;
       const v16 d = full ? load(dy + i * QW + j) : load_first(dy + i * QW + j, n);
@@ -104,9 +100,7 @@ void relu_pool_plane_backward(const float* dy, const float* at, int64_t OH, int6
       }
     };
     for (int64_t i = 0; i < QH; ++i) {
-      int64_t j = 0;
-      for (; j + L <= QW; j += L) block(i, j, L);
-      if (j < QW) QW >= L ? block(i, QW - L, L) : block(i, j, QW - j);
+      for_each_block(QW, [&](int64_t j, int64_t n) { block(i, j, n); });
       for (int64_t r = 0; r < ph; ++r)  // a last odd column is in no window
         std::fill(dz + (i * ph + r) * OW + 2 * QW, dz + (i * ph + r + 1) * OW, 0.0f);
     }

@@ -59,4 +59,19 @@ inline v16 interleave_hi(v16 e, v16 o) {
                                  31);
 }
 
+// Covers [0, n) with blocks of 16: f(start, width) for whole blocks from 0, then, when 16
+// does not divide n, one more that ends at n and overlaps the one before it (so width is
+// still 16 and the caller may recompute and rewrite those lanes), or for n < 16 a single
+// block of width n (the caller loads and stores only its first n lanes).
+template <class F>
+inline void for_each_block(int64_t n, F f) {
+  if (n < L) {
+    if (n > 0) f(int64_t(0), n);
+    return;
+  }
+  int64_t i = 0;
+  for (; i + L <= n; i += L) f(i, L);
+  if (i < n) f(n - L, L);
+}
+
 }  // namespace sg::cpu::vec
