@@ -1,5 +1,6 @@
 #include "data/sinogram.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "data/projection.h"
@@ -63,6 +64,12 @@ Image filtered_back_projection(const Sinogram& sinogram) {
       q[i] = acc;
     }
   }
+  if (!sinogram.weights.empty()) {
+    SG_CHECK(int64_t(sinogram.weights.size()) == n_angles, "filtered_back_projection: ",
+             sinogram.weights.size(), " weights for ", n_angles, " projections");
+    for (int64_t a = 0; a < n_angles; ++a)
+      for (int64_t i = 0; i < D; ++i) filtered[size_t(a * D + i)] *= sinogram.weights[size_t(a)];
+  }
   // 3. Back-project with linear interpolation; 4. circle mask and scale.
   Image out(size, size);
   const int64_t centre = size / 2, mid = D / 2;
@@ -93,6 +100,46 @@ Image filtered_back_projection(const Sinogram& sinogram) {
     }
   }
   return out;
+}
+
+std::vector<double> angular_weights(const std::vector<double>& angles_deg) {
+  const size_t n = angles_deg.size();
+  std::vector<double> w(n, 1.0);
+  if (n < 2) return w;
+  std::vector<std::pair<double, size_t>> a(n);
+  for (size_t i = 0; i < n; ++i) {
+    double t = std::fmod(angles_deg[i], 360.0);
+    a[i] = {t < 0 ? t + 360.0 : t, i};
+  }
+  std::sort(a.begin(), a.end());
+  for (size_t k = 0; k < n; ++k) {
+    const double prev = k == 0 ? a[n - 1].first - 360.0 : a[k - 1].first;
+    const double next = k + 1 == n ? a[0].first + 360.0 : a[k + 1].first;
+    w[a[k].second] = 0.5 * (next - prev) * double(n) / 360.0;
+  }
+  return w;
+}
+
+void forward_project(const Image& img, double theta_deg, float* out) {
+  const int64_t size = img.w;
+  SG_CHECK(img.h == size, "forward_project: image must be square, got ", img.h, "x", img.w);
+  const double th = theta_deg * (kPi / 180.0), ct = std::cos(th), st = std::sin(th);
+  const int64_t centre = size / 2;
+  std::vector<double> acc(size_t(size), 0.0);
+  for (int64_t r = 0; r < size; ++r) {
+    const double x = double(r - centre);
+    for (int64_t c = 0; c < size; ++c) {
+      const double v = img.at(r, c);
+      if (v == 0) continue;
+      const double t = double(c - centre) * ct - x * st + double(centre);
+      const double f = std::floor(t);
+      const int64_t i0 = int64_t(f);
+      const double frac = t - f;
+      if (i0 >= 0 && i0 < size) acc[size_t(i0)] += v * (1 - frac);
+      if (i0 + 1 >= 0 && i0 + 1 < size) acc[size_t(i0 + 1)] += v * frac;
+    }
+  }
+  for (int64_t i = 0; i < size; ++i) out[i] = float(acc[size_t(i)]);
 }
 
 double rmse(const Image& a, const Image& b) {

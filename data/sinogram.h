@@ -32,7 +32,15 @@ namespace sg {
 struct Sinogram {
   std::vector<double> angles_deg;  // one per row
   Image rows;                      // [angles, size]: row a is the projection at angles_deg[a]
+  // Optional per-row weights of the back projection (empty: all 1, skimage's iradon).
+  // Irregularly spaced angles need them: row a stands for the arc it is nearest to, so
+  // its weight is that arc's length over the mean (angular_weights).
+  std::vector<double> weights;
 };
+
+// Weight of each angle for back projection from irregular angles: half the gap to each
+// neighbour on the circle, normalised to mean 1 (all 1 for evenly spaced angles).
+std::vector<double> angular_weights(const std::vector<double>& angles_deg);
 
 // Pose of the shape a sinogram is taken of: centroid on the rotation axis (pixel index
 // size / 2, i.e. coordinate size / 2 + 0.5), circumradius `radius`, at theta.
@@ -45,6 +53,13 @@ Sinogram make_sinogram(const ParticleShape& shape, int64_t size, double radius, 
 
 // [size, size] reconstruction from a sinogram with rows of length size.
 Image filtered_back_projection(const Sinogram& sinogram);
+
+// The projection of an image at theta in the geometry above: the adjoint of step 3's
+// linear-interpolation back projection, so pixel (r, c) adds its value to positions
+// t = y cos(theta) - x sin(theta) + size/2 of out[size], split linearly between the two
+// nearest samples. forward_project of a rendered shape is its projection up to that
+// interpolation (tests/test_projection_matching.cpp).
+void forward_project(const Image& img, double theta_deg, float* out);
 
 // Root-mean-square difference of two images of the same size.
 double rmse(const Image& a, const Image& b);

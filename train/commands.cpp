@@ -17,6 +17,8 @@ const std::vector<Command>& commands() {
       {"summary", "print a model's layers, output shapes and parameter counts", cmd_summary,
        summary_options},
       {"gen", "generate a synthetic stereo-pair dataset (.npy + params.json)", cmd_gen, gen_options},
+      {"reconstruct", "angles of unlabelled projection pairs, and the particle reconstructed from them",
+       cmd_reconstruct, reconstruct_options},
       {"sinogram", "sinogram of a shape, filtered back projection and its error", cmd_sinogram,
        sinogram_options},
   };

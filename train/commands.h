@@ -21,6 +21,7 @@ int cmd_eval(const Args& args);      // train/cmd_eval.cpp
 int cmd_predict(const Args& args);   // train/cmd_predict.cpp
 int cmd_sweep(const Args& args);     // train/cmd_sweep.cpp
 int cmd_perturb(const Args& args);   // train/cmd_perturb.cpp
+int cmd_reconstruct(const Args& args);  // train/cmd_reconstruct.cpp
 
 ArgParser summary_options();
 ArgParser demo_options();
@@ -31,6 +32,7 @@ ArgParser eval_options();
 ArgParser predict_options();
 ArgParser sweep_options();
 ArgParser perturb_options();
+ArgParser reconstruct_options();
 
 struct Command {
   const char* name;

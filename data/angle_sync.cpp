@@ -1,0 +1,199 @@
+#include "data/angle_sync.h"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <numeric>
+
+#include "engine/error.h"
+#include "engine/random.h"
+
+namespace sg {
+
+namespace {
+using cd = std::complex<double>;
+constexpr double kPi = 3.14159265358979323846;
+
+// A Hermitian matrix in compressed rows; y = A x.
+struct SparseHermitian {
+  std::vector<int64_t> row;  // [M + 1]
+  std::vector<int64_t> col;
+  std::vector<cd> val;
+  void multiply(const cd* x, cd* y, int64_t M) const {
+#pragma omp parallel for schedule(static) if (M >= 4096)
+    for (int64_t i = 0; i < M; ++i) {
+      cd acc = 0;
+      for (int64_t e = row[size_t(i)]; e < row[size_t(i + 1)]; ++e) acc += val[size_t(e)] * x[col[size_t(e)]];
+      y[i] = acc;
+    }
+  }
+};
+
+double wrap_deg(double d) { return d - 360.0 * std::floor((d + 180.0) / 360.0); }
+
+cd dot(const std::vector<cd>& a, const cd* b) {  // a^H b
+  cd s = 0;
+  for (size_t i = 0; i < a.size(); ++i) s += std::conj(a[i]) * b[i];
+  return s;
+}
+}  // namespace
+
+void nearest_neighbours(const float* x, int64_t M, int64_t L, int k, std::vector<int64_t>& index,
+                        std::vector<double>& dist2) {
+  SG_CHECK(k >= 1 && k < M, "nearest_neighbours: k = ", k, " needs at least k + 1 = ", k + 1,
+           " vectors, got ", M);
+  using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const Mat X = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+                    x, M, L)
+                    .cast<double>();
+  const Eigen::VectorXd sq = X.rowwise().squaredNorm();
+  index.assign(size_t(M * k), 0);
+  dist2.assign(size_t(M * k), 0);
+  const int64_t block = 256;
+  for (int64_t r0 = 0; r0 < M; r0 += block) {
+    const int64_t rows = std::min(block, M - r0);
+    // ||a - b||² = ||a||² + ||b||² - 2 a·b, one GEMM per block of rows.
+    const Mat G = X.middleRows(r0, rows) * X.transpose();
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t i = r0 + r;
+      std::vector<std::pair<double, int64_t>> d;
+      d.reserve(size_t(M));
+      for (int64_t j = 0; j < M; ++j)
+        if (j != i) d.emplace_back(std::max(0.0, sq[i] + sq[j] - 2 * G(r, j)), j);
+      std::partial_sort(d.begin(), d.begin() + k, d.end());
+      for (int q = 0; q < k; ++q) {
+        index[size_t(i * k + q)] = d[size_t(q)].second;
+        dist2[size_t(i * k + q)] = d[size_t(q)].first;
+      }
+    }
+  }
+}
+
+SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double delta_deg,
+                              const SyncOptions& o) {
+  SG_CHECK(N >= 2 && L >= 4, "synchronise_angles: need at least 2 pairs of length >= 4, got ", N,
+           " of length ", L);
+  SG_CHECK(delta_deg > 0 && delta_deg < 180, "synchronise_angles: stereo angle must be in (0, 180), got ",
+           delta_deg);
+  SG_CHECK(o.neighbours >= 1 && o.pair_weight > 0 && o.max_steps >= 2,
+           "synchronise_angles: bad options");
+  const int64_t M = 2 * N;
+  // Node i < N is pair i's first projection, node N + i its partner.
+  std::vector<float> x(static_cast<size_t>(M * L));
+  for (int64_t i = 0; i < N; ++i)
+    for (int s = 0; s < 2; ++s)
+      std::copy(pairs + (2 * i + s) * L, pairs + (2 * i + s + 1) * L, x.begin() + (s * N + i) * L);
+  const int k = int(std::min<int64_t>(o.neighbours, M - 1));
+  std::vector<int64_t> nn;
+  std::vector<double> d2;
+  nearest_neighbours(x.data(), M, L, k, nn, d2);
+
+  // Edges (i, j, value), both directions; a neighbour edge chosen by both ends is kept once.
+  struct Edge {
+    int64_t i, j;
+    cd v;
+  };
+  std::vector<Edge> edges;
+  edges.reserve(size_t(2 * M * k + 2 * N));
+  std::vector<double> sigma(static_cast<size_t>(M));
+  for (int64_t i = 0; i < M; ++i) sigma[size_t(i)] = std::sqrt(d2[size_t(i * k + k - 1)]) + 1e-12;
+  for (int64_t i = 0; i < M; ++i)
+    for (int q = 0; q < k; ++q) {
+      const int64_t j = nn[size_t(i * k + q)];
+      const double w = std::exp(-d2[size_t(i * k + q)] / (sigma[size_t(i)] * sigma[size_t(j)]));
+      edges.push_back({i, j, w});
+      edges.push_back({j, i, w});
+    }
+  std::sort(edges.begin(), edges.end(),
+            [](const Edge& a, const Edge& b) { return a.i != b.i ? a.i < b.i : a.j < b.j; });
+  edges.erase(std::unique(edges.begin(), edges.end(),
+                          [](const Edge& a, const Edge& b) { return a.i == b.i && a.j == b.j; }),
+              edges.end());
+  const size_t neighbour_edges = edges.size();
+  // z̄_a z_b e^{-iδ} is largest when θ_b = θ_a + δ.
+  const cd rot = std::polar(o.pair_weight, -delta_deg * kPi / 180.0);
+  for (int64_t a = 0; a < N; ++a) {
+    edges.push_back({a, N + a, rot});
+    edges.push_back({N + a, a, std::conj(rot)});
+  }
+  std::sort(edges.begin(), edges.end(),
+            [](const Edge& a, const Edge& b) { return a.i != b.i ? a.i < b.i : a.j < b.j; });
+
+  // Degree normalisation D^{-1/2} H D^{-1/2}: keeps the spectrum in [-1, 1] whatever the
+  // local density of the angles.
+  std::vector<double> deg(size_t(M), 0.0);
+  for (const Edge& e : edges) deg[size_t(e.i)] += std::abs(e.v);
+  SparseHermitian H;
+  H.row.assign(size_t(M + 1), 0);
+  for (const Edge& e : edges) {
+    ++H.row[size_t(e.i + 1)];
+    H.col.push_back(e.j);
+    H.val.push_back(e.v / std::sqrt(deg[size_t(e.i)] * deg[size_t(e.j)]));
+  }
+  std::partial_sum(H.row.begin(), H.row.end(), H.row.begin());
+
+  // Lanczos with full re-orthogonalisation for the largest eigenvalue: the spectrum near
+  // the top is dense (gaps ~1e-4), which power iteration would take 10^4-10^5 steps over.
+  const int max_steps = int(std::min<int64_t>(o.max_steps, M));
+  std::vector<std::vector<cd>> Q;
+  std::vector<double> alpha, beta;
+  std::vector<cd> w(static_cast<size_t>(M));
+  Rng rng(0x5eed, 0);
+  std::vector<cd> q(static_cast<size_t>(M));
+  for (auto& v : q) v = cd(rng.normal(), rng.normal());
+  double nq = std::sqrt(std::real(dot(q, q.data())));
+  for (auto& v : q) v /= nq;
+  SyncResult r;
+  Eigen::VectorXd y;
+  double lambda = 0;
+  for (int j = 0; j < max_steps; ++j) {
+    Q.push_back(q);
+    H.multiply(Q.back().data(), w.data(), M);
+    alpha.push_back(std::real(dot(Q.back(), w.data())));
+    for (int pass = 0; pass < 2; ++pass)
+      for (const auto& qi : Q) {
+        const cd c = dot(qi, w.data());
+        for (int64_t t = 0; t < M; ++t) w[size_t(t)] -= c * qi[size_t(t)];
+      }
+    const double b = std::sqrt(std::real(dot(w, w.data())));
+    const int n = j + 1;
+    if (n % 10 == 0 || n == max_steps || b < 1e-12) {
+      Eigen::MatrixXd T = Eigen::MatrixXd::Zero(n, n);
+      for (int t = 0; t < n; ++t) {
+        T(t, t) = alpha[size_t(t)];
+        if (t + 1 < n) T(t, t + 1) = T(t + 1, t) = beta[size_t(t)];
+      }
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(T);
+      lambda = es.eigenvalues()(n - 1);
+      y = es.eigenvectors().col(n - 1);
+      r.residual = b * std::abs(y(n - 1));  // ||Hz - λz|| of the Ritz vector
+      r.steps = n;
+      if (r.residual < o.tolerance || b < 1e-12) break;
+    }
+    beta.push_back(b);
+    for (int64_t t = 0; t < M; ++t) q[size_t(t)] = w[size_t(t)] / b;
+  }
+  std::vector<cd> z(size_t(M), 0);
+  for (int t = 0; t < r.steps; ++t)
+    for (int64_t i = 0; i < M; ++i) z[size_t(i)] += y(t) * Q[size_t(t)][size_t(i)];
+  r.eigenvalue = lambda;
+  r.angles_deg.resize(size_t(M));
+  for (int64_t i = 0; i < M; ++i) {
+    double a = std::arg(z[size_t(i)]) * 180.0 / kPi;
+    if (a < 0) a += 360.0;
+    r.angles_deg[size_t(i)] = a >= 360.0 ? 0.0 : a;
+  }
+  // Label-free quality: how far apart the graph's neighbours were put.
+  std::vector<double> dis;
+  dis.reserve(neighbour_edges);
+  for (int64_t i = 0; i < M; ++i)
+    for (int q2 = 0; q2 < k; ++q2)
+      dis.push_back(std::fabs(wrap_deg(r.angles_deg[size_t(i)] - r.angles_deg[size_t(nn[size_t(i * k + q2)])])));
+  std::nth_element(dis.begin(), dis.begin() + dis.size() / 2, dis.end());
+  r.neighbour_disagreement_deg = dis[dis.size() / 2];
+  return r;
+}
+
+}  // namespace sg

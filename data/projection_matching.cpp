@@ -1,0 +1,226 @@
+#include "data/projection_matching.h"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "data/projection.h"
+#include "data/sinogram.h"
+#include "engine/error.h"
+
+namespace sg {
+
+namespace {
+using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// cost(i, k) = |x_i - template_k|² for rows [r0, r0 + rows) of x [*, L].
+Mat distances(const Templates& t, const float* x, int64_t r0, int64_t rows) {
+  const Mat X = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+                    x + r0 * t.length, rows, t.length)
+                    .cast<double>();
+  const Mat T = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+                    t.rows.data(), t.count, t.length)
+                    .cast<double>();
+  Mat C = -2.0 * X * T.transpose();
+  const Eigen::VectorXd xn = X.rowwise().squaredNorm();
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t k = 0; k < t.count; ++k) C(i, k) += xn[i] + t.norm2[size_t(k)];
+  return C;
+}
+
+// The minimum of a cyclic cost row, refined by the parabola through its neighbours.
+void argmin_refined(const double* c, int64_t K, double step, double& angle, double& cost) {
+  int64_t best = 0;
+  for (int64_t k = 1; k < K; ++k)
+    if (c[k] < c[best]) best = k;
+  const double cm = c[(best + K - 1) % K], c0 = c[best], cp = c[(best + 1) % K];
+  const double den = cm - 2 * c0 + cp;
+  const double off = den > 0 ? std::clamp(0.5 * (cm - cp) / den, -0.5, 0.5) : 0.0;
+  angle = std::fmod((double(best) + off) * step + 360.0, 360.0);
+  cost = c0 - 0.25 * (cm - cp) * off;
+}
+
+Matched match_rows(const Templates& t, const float* x, int64_t M, int64_t stride, int64_t shift,
+                   const float* partner) {
+  Matched m;
+  m.angles_deg.resize(size_t(M));
+  m.cost.resize(size_t(M));
+  const int64_t K = t.count, block = 512;
+  std::vector<float> a, b;
+  for (int64_t r0 = 0; r0 < M; r0 += block) {
+    const int64_t rows = std::min(block, M - r0);
+    a.resize(size_t(rows * t.length));
+    b.resize(partner ? size_t(rows * t.length) : 0);
+    for (int64_t i = 0; i < rows; ++i) {
+      std::copy_n(x + (r0 + i) * stride, t.length, a.begin() + i * t.length);
+      if (partner) std::copy_n(partner + (r0 + i) * stride, t.length, b.begin() + i * t.length);
+    }
+    Mat C = distances(t, a.data(), 0, rows);
+    if (partner) {
+      // The partner at θ + δ is template k + shift.
+      const Mat Cb = distances(t, b.data(), 0, rows);
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t k = 0; k < K; ++k) C(i, k) += Cb(i, (k + shift) % K);
+    }
+    for (int64_t i = 0; i < rows; ++i)
+      argmin_refined(C.row(i).data(), K, t.step_deg, m.angles_deg[size_t(r0 + i)],
+                     m.cost[size_t(r0 + i)]);
+  }
+  double s = 0;
+  for (double c : m.cost) s += c;
+  m.mean_cost = s / double(std::max<int64_t>(M, 1));
+  return m;
+}
+}  // namespace
+
+double matching_step(double delta_deg, double target_deg) {
+  SG_CHECK(delta_deg > 0 && target_deg > 0, "matching_step: angles must be positive");
+  return delta_deg / std::max(1.0, std::round(delta_deg / target_deg));
+}
+
+Templates make_templates(const Image& object, double step_deg) {
+  const double n = 360.0 / step_deg;
+  SG_CHECK(step_deg > 0 && n <= 1e6, "make_templates: step must be in (0, 360], got ", step_deg);
+  Templates t;
+  t.step_deg = step_deg;
+  t.count = std::max<int64_t>(1, int64_t(std::floor(n + 1e-9)));
+  t.length = object.w;
+  t.rows.resize(size_t(t.count * t.length));
+  t.norm2.resize(size_t(t.count));
+#pragma omp parallel for schedule(static)
+  for (int64_t k = 0; k < t.count; ++k) {
+    float* row = t.rows.data() + k * t.length;
+    forward_project(object, double(k) * step_deg, row);
+    double s = 0;
+    for (int64_t i = 0; i < t.length; ++i) s += double(row[i]) * double(row[i]);
+    t.norm2[size_t(k)] = s;
+  }
+  return t;
+}
+
+Templates shape_templates(const ParticleShape& shape, int64_t size, double radius_px,
+                          int supersample, double step_deg) {
+  Templates t = make_templates(Image(size, size), step_deg);
+#pragma omp parallel
+  {
+    Image img(size, size);
+#pragma omp for schedule(static)
+    for (int64_t k = 0; k < t.count; ++k) {
+      float* row = t.rows.data() + k * size;
+      render(shape, sinogram_pose(size, radius_px, double(k) * step_deg), supersample, size, size,
+             img.px.data());
+      project_y(img.px.data(), size, size, row);
+      centre_projection(row, size);
+      double s = 0;
+      for (int64_t i = 0; i < size; ++i) s += double(row[i]) * double(row[i]);
+      t.norm2[size_t(k)] = s;
+    }
+  }
+  return t;
+}
+
+Matched match_pairs(const Templates& t, const float* pairs, int64_t N, double delta_deg) {
+  const double steps = delta_deg / t.step_deg;
+  const int64_t shift = std::llround(steps);
+  SG_CHECK(std::abs(steps - double(shift)) < 1e-6 && std::abs(double(t.count) * t.step_deg - 360.0) < 1e-6,
+           "match_pairs: the template step ", t.step_deg, " must divide the stereo angle ",
+           delta_deg, " and 360 (use matching_step)");
+  return match_rows(t, pairs, N, 2 * t.length, shift, pairs + t.length);
+}
+
+Matched match_single(const Templates& t, const float* projections, int64_t M) {
+  return match_rows(t, projections, M, t.length, 0, nullptr);
+}
+
+Image back_project(const float* projections, int64_t M, int64_t L,
+                   const std::vector<double>& angles_deg) {
+  SG_CHECK(int64_t(angles_deg.size()) == M && M >= 1, "back_project: ", angles_deg.size(),
+           " angles for ", M, " projections");
+  Sinogram s;
+  s.angles_deg = angles_deg;
+  s.rows = Image(M, L);
+  std::copy_n(projections, M * L, s.rows.px.begin());
+  s.weights = angular_weights(angles_deg);
+  return filtered_back_projection(s);
+}
+
+Recovered recover_angles(const float* pairs, int64_t N, int64_t L, double delta_deg,
+                         const RecoverOptions& o) {
+  SG_CHECK(o.rounds >= 0 && o.rounds <= 100, "recover_angles: rounds must be in [0, 100], got ",
+           o.rounds);
+  Recovered r;
+  r.sync = synchronise_angles(pairs, N, L, delta_deg, o.sync);
+  // Projections as [2N, L] in the angle order of angles_deg (firsts, then partners).
+  std::vector<float> flat(static_cast<size_t>(2 * N * L));
+  for (int64_t i = 0; i < N; ++i)
+    for (int s = 0; s < 2; ++s)
+      std::copy_n(pairs + (2 * i + s) * L, L, flat.begin() + (s * N + i) * L);
+  std::vector<double> angles = r.sync.angles_deg;
+  r.angles_deg = angles;
+  r.object = back_project(flat.data(), 2 * N, L, angles);
+  double best = std::numeric_limits<double>::infinity();
+  const double step = matching_step(delta_deg, o.step_deg);
+  for (int round = 0; round < o.rounds; ++round) {
+    const Image object = back_project(flat.data(), 2 * N, L, angles);
+    const Matched m = match_pairs(make_templates(object, step), pairs, N, delta_deg);
+    r.round_cost.push_back(m.mean_cost);
+    for (int64_t i = 0; i < N; ++i) {
+      angles[size_t(i)] = m.angles_deg[size_t(i)];
+      angles[size_t(N + i)] = std::fmod(m.angles_deg[size_t(i)] + delta_deg, 360.0);
+    }
+    if (m.mean_cost < best) {
+      best = m.mean_cost;
+      r.best_round = round + 1;
+      r.angles_deg = angles;
+    }
+  }
+  if (r.best_round > 0) r.object = back_project(flat.data(), 2 * N, L, r.angles_deg);
+  return r;
+}
+
+namespace {
+// img rotated by angle about (c, c), c = size/2, optionally mirrored first (column
+// c + d -> c - d); bilinear, 0 outside.
+Image rotated(const Image& img, double angle_deg, bool mirror) {
+  const int64_t n = img.w, c = n / 2;
+  const double th = angle_deg * 3.14159265358979323846 / 180.0, ct = std::cos(th), st = std::sin(th);
+  Image out(n, n);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t q = 0; q < n; ++q) {
+      const double y = double(r - c), x = double(q - c);
+      const double sy = ct * y - st * x + double(c);
+      double sx = st * y + ct * x;
+      sx = (mirror ? -sx : sx) + double(c);
+      const double fy = std::floor(sy), fx = std::floor(sx);
+      const int64_t y0 = int64_t(fy), x0 = int64_t(fx);
+      const double ay = sy - fy, ax = sx - fx;
+      auto at = [&](int64_t i, int64_t j) {
+        return i >= 0 && i < n && j >= 0 && j < n ? double(img.at(i, j)) : 0.0;
+      };
+      out.at(r, q) = float((1 - ay) * ((1 - ax) * at(y0, x0) + ax * at(y0, x0 + 1)) +
+                           ay * ((1 - ax) * at(y0 + 1, x0) + ax * at(y0 + 1, x0 + 1)));
+    }
+  return out;
+}
+}  // namespace
+
+Alignment aligned_rmse(const Image& reconstruction, const Image& truth) {
+  SG_CHECK(reconstruction.h == truth.h && reconstruction.w == truth.w && truth.h == truth.w,
+           "aligned_rmse: images must be square and the same size");
+  Alignment best{std::numeric_limits<double>::infinity(), 0, false};
+  for (int m = 0; m < 2; ++m)
+    for (int k = 0; k < 720; ++k) {
+      const double e = rmse(rotated(reconstruction, 0.5 * k, m == 1), truth);
+      if (e < best.rmse) best = {e, 0.5 * k, m == 1};
+    }
+  const Alignment coarse = best;
+  for (int k = -25; k <= 25; ++k) {
+    const double a = coarse.angle_deg + 0.02 * k;
+    const double e = rmse(rotated(reconstruction, a, coarse.mirrored), truth);
+    if (e < best.rmse) best = {e, a, coarse.mirrored};
+  }
+  return best;
+}
+
+}  // namespace sg

@@ -1,0 +1,87 @@
+// Projection matching: the angle of a projection is the angle at which a 2-D object's
+// projection (data/sinogram.h forward_project) is nearest to it, and the object is the
+// filtered back projection of the projections at their angles. Alternating the two is
+// how tomography and cryo-EM refine poses without labels; here it starts from the
+// angular synchronisation (data/angle_sync.h), which is accurate to about a degree, and
+// one round brings the angles to what matching against the true shape gives
+// (docs/projections.md has the measurements).
+//
+// Costs are squared Euclidean distances between centred projections. A stereo pair is
+// matched jointly: the cost of angle θ for pair (a, b) is |a - P_θ|² + |b - P_{θ+δ}|²,
+// so the partner's evidence and the known δ decide together; a single projection is
+// matched alone. The template grid's step divides δ, and the minimum is refined to a
+// fraction of the step by the parabola through it and its two neighbours.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "data/angle_sync.h"
+#include "data/image.h"
+#include "data/shapes.h"
+
+namespace sg {
+
+struct Templates {
+  double step_deg = 0;
+  int64_t count = 0, length = 0;
+  std::vector<float> rows;     // [count, length]: the object's projection at k * step_deg
+  std::vector<double> norm2;   // |row k|²
+};
+
+// A grid step near `target_deg` that divides delta_deg: delta / round(delta / target).
+double matching_step(double delta_deg, double target_deg = 0.25);
+Templates make_templates(const Image& object, double step_deg);
+// The matcher that knows the shape (the ceiling a label-free method is judged against):
+// the shape rendered at every grid angle at the rotation axis, projected and centred
+// like the data (data/projection.h centre_projection).
+Templates shape_templates(const ParticleShape& shape, int64_t size, double radius_px,
+                          int supersample, double step_deg);
+
+struct Matched {
+  std::vector<double> angles_deg;  // per match, in [0, 360)
+  std::vector<double> cost;        // its squared distance (summed over a pair's two)
+  double mean_cost = 0;
+};
+
+// pairs [N, 2, L]: angles of the first projections (partners are at + delta_deg).
+Matched match_pairs(const Templates& t, const float* pairs, int64_t N, double delta_deg);
+// projections [M, L], each alone.
+Matched match_single(const Templates& t, const float* projections, int64_t M);
+
+// [size, size] filtered back projection of [M, L] projections at irregular angles, each
+// weighted by the arc it stands for (data/sinogram.h angular_weights).
+Image back_project(const float* projections, int64_t M, int64_t L,
+                   const std::vector<double>& angles_deg);
+
+struct RecoverOptions {
+  SyncOptions sync;
+  int rounds = 3;            // matching rounds after the synchronisation
+  double step_deg = 0.25;    // target template step
+};
+
+struct Recovered {
+  std::vector<double> angles_deg;      // [2N]: first projections, then partners
+  Image object;                        // the back projection at those angles
+  SyncResult sync;                     // the starting angles and their diagnostics
+  std::vector<double> round_cost;      // mean pair cost of each matching round
+  int best_round = 0;                  // the round kept: the lowest cost (label-free)
+};
+
+// Angles of unlabelled stereo pairs [N, 2, L] (centred, data/projection.h) from the
+// projections and δ alone: synchronisation, then `rounds` rounds of back projection and
+// joint pair matching; the round with the lowest mean matching cost is kept. The cost
+// can rise again after the first round (the object sharpens around its own errors), so
+// the rounds are scored rather than simply run to the end.
+Recovered recover_angles(const float* pairs, int64_t N, int64_t L, double delta_deg,
+                         const RecoverOptions& options = {});
+
+// RMSE of a reconstruction against the truth after the rotation (about the axis at
+// index size/2) and mirror that fit best: projections fix an object only up to both
+// (docs/projections.md). Searched over 0.5° then 0.02° steps, bilinear resampling.
+struct Alignment {
+  double rmse = 0, angle_deg = 0;
+  bool mirrored = false;
+};
+Alignment aligned_rmse(const Image& reconstruction, const Image& truth);
+
+}  // namespace sg

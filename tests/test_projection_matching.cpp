@@ -1,0 +1,280 @@
+// Label-free angles of projections: sub-pixel centring (data/projection.h), the forward
+// projector and irregular-angle weights (data/sinogram.h), angular synchronisation
+// (data/angle_sync.h), projection matching and the whole recovery
+// (data/projection_matching.h), and `stereograd reconstruct`'s bad-input answers.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <algorithm>
+#include <vector>
+
+#include "data/angle_sync.h"
+#include "data/dataset_io.h"
+#include "data/pairs.h"
+#include "data/projection.h"
+#include "data/projection_matching.h"
+#include "data/shapes.h"
+#include "data/sinogram.h"
+#include "engine/io/npy.h"
+#include "engine/random.h"
+#include "tests/cli_run.h"
+#include "train/evaluate.h"
+
+using namespace sg;
+
+namespace {
+constexpr double kPi = 3.14159265358979323846;
+
+// Fraction of |error| <= 2° once evaluate_angles has removed the offset (and mirror).
+double within2(const std::vector<double>& pred, const std::vector<float>& truth, bool* mirrored = nullptr) {
+  std::vector<float> p(truth.size());
+  for (size_t i = 0; i < truth.size(); ++i) p[i] = float(pred[i]);
+  const Accuracy a = evaluate_angles(p, truth, 1);
+  if (mirrored) *mirrored = a.mirrored;
+  return a.within[2];
+}
+
+// Projection pairs of the 'S' at a fixed size, centred as recover_angles expects.
+Dataset s_pairs(int64_t count, uint64_t seed, int supersample) {
+  GenParams g;
+  g.shape = "s";
+  g.count = count;
+  g.seed = seed;
+  g.projection = true;
+  g.supersample = supersample;
+  g.radius_min = g.radius_max = 0.3;
+  Dataset ds = generate(g);
+  for (int64_t i = 0; i < 2 * count; ++i) centre_projection(ds.images.data() + i * 64, 64);
+  return ds;
+}
+}  // namespace
+
+TEST_CASE("centre_projection moves the centre of mass to n/2 and keeps a smooth signal's shape") {
+  const int64_t n = 64;
+  for (double c : {20.3, 31.5, 32.0, 40.77}) {
+    std::vector<float> p(n);
+    auto g = [](double x, double m) { return std::exp(-0.5 * (x - m) * (x - m) / 9.0); };
+    for (int64_t j = 0; j < n; ++j) p[size_t(j)] = float(g(double(j), c));
+    centre_projection(p.data(), n);
+    double m;
+    REQUIRE(projection_centre(p.data(), n, m));
+    CHECK(m == doctest::Approx(32.0).epsilon(1e-4));
+    // The band-limited shift of a Gaussian is the Gaussian at the new centre.
+    for (int64_t j = 0; j < n; ++j) CHECK(double(p[size_t(j)]) == doctest::Approx(g(double(j), 32.0)).epsilon(2e-3));
+  }
+  std::vector<float> empty(16, 0.0f);
+  centre_projection(empty.data(), 16);  // nothing to centre: left alone
+  for (float v : empty) CHECK(v == 0.0f);
+}
+
+TEST_CASE("forward_project of a disk gives its chord lengths at every angle") {
+  // A disk of radius r at the rotation axis: p(t) = 2 sqrt(r² - t²) at offset t from the
+  // axis, whatever the angle (the pixelised disk, so within a pixel's worth).
+  const int64_t n = 64;
+  const double r = 15;
+  Image disk(n, n);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      int in = 0;
+      for (int a = 0; a < 8; ++a)
+        for (int b = 0; b < 8; ++b) {
+          const double y = double(i) + (a + 0.5) / 8 - 32.5, x = double(j) + (b + 0.5) / 8 - 32.5;
+          in += x * x + y * y <= r * r;
+        }
+      disk.at(i, j) = float(in) / 64.0f;
+    }
+  std::vector<float> p(n);
+  for (double theta : {0.0, 17.0, 90.0, 211.5}) {
+    forward_project(disk, theta, p.data());
+    double mass = 0;
+    for (float v : p) mass += v;
+    CHECK(mass == doctest::Approx(kPi * r * r).epsilon(0.01));
+    for (int64_t j = 20; j <= 44; ++j) {
+      const double t = double(j) - 32.0;
+      CHECK(double(p[size_t(j)]) == doctest::Approx(2 * std::sqrt(r * r - t * t)).epsilon(0.05));
+    }
+  }
+}
+
+TEST_CASE("forward_project agrees with rendering the rotated shape and summing along y") {
+  const ParticleShape s = ParticleShape::make("s");
+  const int64_t n = 64;
+  const Image upright = render(s, sinogram_pose(n, 19.2, 0), 4, n);
+  std::vector<float> a(n), b(n);
+  for (double theta : {0.0, 33.0, 140.0, 301.0}) {
+    forward_project(upright, theta, a.data());
+    const Image turned = render(s, sinogram_pose(n, 19.2, theta), 4, n);
+    project_y(turned.px.data(), n, n, b.data());
+    double num = 0, den = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      num += (a[size_t(j)] - b[size_t(j)]) * (a[size_t(j)] - b[size_t(j)]);
+      den += b[size_t(j)] * b[size_t(j)];
+    }
+    CHECK(std::sqrt(num / den) < 0.03);  // interpolation only
+  }
+}
+
+TEST_CASE("angular_weights: 1 for even spacing, the arc each angle stands for otherwise") {
+  for (double w : angular_weights({0, 90, 180, 270})) CHECK(w == doctest::Approx(1.0));
+  // Angles 0, 10, 180 (mean gap 120): arcs (10 + 180) / 2 = 95, (10 + 170) / 2 = 90,
+  // (170 + 180) / 2 = 175, over 120.
+  const std::vector<double> w = angular_weights({10, 180, 360});
+  CHECK(w[0] == doctest::Approx(90.0 / 120));
+  CHECK(w[1] == doctest::Approx(175.0 / 120));
+  CHECK(w[2] == doctest::Approx(95.0 / 120));
+}
+
+TEST_CASE("nearest_neighbours matches a brute-force search") {
+  Rng rng(3, 0);
+  const int64_t M = 300, L = 5;
+  std::vector<float> x(static_cast<size_t>(M * L));
+  for (float& v : x) v = float(rng.normal());
+  std::vector<int64_t> idx;
+  std::vector<double> d2;
+  nearest_neighbours(x.data(), M, L, 4, idx, d2);
+  for (int64_t i = 0; i < M; i += 37) {
+    std::vector<std::pair<double, int64_t>> all;
+    for (int64_t j = 0; j < M; ++j) {
+      if (j == i) continue;
+      double s = 0;
+      for (int64_t t = 0; t < L; ++t) s += std::pow(double(x[size_t(i * L + t)]) - x[size_t(j * L + t)], 2);
+      all.emplace_back(s, j);
+    }
+    std::sort(all.begin(), all.end());
+    for (int q = 0; q < 4; ++q) {
+      CHECK(idx[size_t(i * 4 + q)] == all[size_t(q)].second);
+      CHECK(d2[size_t(i * 4 + q)] == doctest::Approx(all[size_t(q)].first).epsilon(1e-9));
+    }
+  }
+}
+
+TEST_CASE("synchronise_angles recovers the S's angles from unlabelled pairs, and fails when the pairs are lies") {
+  const Dataset ds = s_pairs(700, 5, 1);
+  const SyncResult r = synchronise_angles(ds.images.data(), ds.count(), 64, 10.0);
+  CHECK(r.residual < 1e-5);
+  std::vector<double> firsts(r.angles_deg.begin(), r.angles_deg.begin() + ds.count());
+  bool mirrored = true;
+  CHECK(within2(firsts, ds.angles, &mirrored) > 90.0);
+  CHECK_FALSE(mirrored);  // δ fixes the direction
+  // Partners shuffled among the pairs: the stereo edges now contradict the neighbour
+  // graph and no consistent circle exists.
+  Dataset lies = ds;
+  for (int64_t i = 0; i < lies.count(); ++i)
+    std::copy_n(ds.images.data() + ((i * 379) % ds.count()) * 128 + 64, 64, lies.images.data() + i * 128 + 64);
+  const SyncResult bad = synchronise_angles(lies.images.data(), lies.count(), 64, 10.0);
+  std::vector<double> bf(bad.angles_deg.begin(), bad.angles_deg.begin() + ds.count());
+  CHECK(within2(bf, ds.angles) < 30.0);
+}
+
+TEST_CASE("match_pairs and match_single find off-grid angles of an object's own projections") {
+  const Image object = render(ParticleShape::make("s"), sinogram_pose(64, 19.2, 0), 4, 64);
+  const double delta = 10, step = matching_step(delta);
+  CHECK(step == doctest::Approx(0.25));
+  CHECK(matching_step(7.3) == doctest::Approx(7.3 / 29));
+  const Templates t = make_templates(object, step);
+  CHECK(t.count == 1440);
+  const int64_t N = 40;
+  std::vector<float> pairs(static_cast<size_t>(N * 128));
+  std::vector<double> truth(static_cast<size_t>(N));
+  Rng rng(11, 0);
+  for (int64_t i = 0; i < N; ++i) {
+    truth[size_t(i)] = 360.0 * rng.uniform();
+    forward_project(object, truth[size_t(i)], pairs.data() + i * 128);
+    forward_project(object, truth[size_t(i)] + delta, pairs.data() + i * 128 + 64);
+  }
+  const Matched m = match_pairs(t, pairs.data(), N, delta);
+  std::vector<float> firsts(static_cast<size_t>(N * 64));
+  for (int64_t i = 0; i < N; ++i) std::copy_n(pairs.data() + i * 128, 64, firsts.begin() + i * 64);
+  const Matched s = match_single(t, firsts.data(), N);
+  for (int64_t i = 0; i < N; ++i) {
+    auto err = [&](double a) { return std::fabs(std::remainder(a - truth[size_t(i)], 360.0)); };
+    CHECK(err(m.angles_deg[size_t(i)]) < 0.1);  // grid 0.25°, parabola-refined
+    CHECK(err(s.angles_deg[size_t(i)]) < 0.1);
+  }
+  CHECK_THROWS_AS(match_pairs(make_templates(object, 0.3), pairs.data(), N, delta), Error);
+}
+
+TEST_CASE("recover_angles: unseen pairs matched against the recovered object") {
+  const Dataset train = s_pairs(800, 21, 1), test = s_pairs(300, 22, 1);
+  const Recovered r = recover_angles(train.images.data(), train.count(), 64, 10.0);
+  std::vector<double> firsts(r.angles_deg.begin(), r.angles_deg.begin() + train.count());
+  CHECK(within2(firsts, train.angles) > 95.0);
+  CHECK(r.best_round >= 0);
+  CHECK(r.round_cost.size() == 3);
+  const Matched m = match_pairs(make_templates(r.object, 0.25), test.images.data(), test.count(), 10.0);
+  CHECK(within2(m.angles_deg, test.angles) > 93.0);
+  // The reconstruction is the S up to rotation and mirror: far closer to it than to the T.
+  const Image s = render(ParticleShape::make("s"), sinogram_pose(64, 19.2, 0), 1, 64);
+  const Image t = render(ParticleShape::make("t"), sinogram_pose(64, 19.2, 0), 1, 64);
+  CHECK(aligned_rmse(r.object, s).rmse < 0.6 * aligned_rmse(r.object, t).rmse);
+}
+
+TEST_CASE("reconstruct: bad input is a one-line error with a non-zero exit") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "sg_test_reconstruct";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string d = dir.string();
+  auto one_line_error = [](const test::Run& r, const std::string& part) {
+    INFO(r.out);
+    CHECK(r.status != 0);
+    CHECK(test::has(r.out, part));
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+  };
+  std::vector<float> v(size_t(10 * 2 * 64), 1.0f);
+  save_npy(d + "/rank2.npy", {20, 64}, v.data());
+  one_line_error(test::run_cli("reconstruct --input " + d + "/rank2.npy --stereo-angle 10 --out " + d + "/o"),
+                 "expected stereo pairs of projections [N, 2, L]");
+  save_npy(d + "/pairs.npy", {10, 2, 64}, v.data());
+  one_line_error(test::run_cli("reconstruct --input " + d + "/pairs.npy --out " + d + "/o"), "--stereo-angle");
+  one_line_error(test::run_cli("reconstruct --input " + d + "/pairs.npy --stereo-angle 190 --out " + d + "/o"),
+                 "(0, 180)");
+  v[5] = std::nanf("");
+  save_npy(d + "/nan.npy", {10, 2, 64}, v.data());
+  one_line_error(test::run_cli("reconstruct --input " + d + "/nan.npy --stereo-angle 10 --out " + d + "/o"), "finite");
+  std::fill(v.begin(), v.begin() + 64, 0.0f);
+  v[5] = 1;
+  std::fill(v.begin(), v.begin() + 64, 0.0f);
+  save_npy(d + "/empty.npy", {10, 2, 64}, v.data());
+  one_line_error(test::run_cli("reconstruct --input " + d + "/empty.npy --stereo-angle 10 --out " + d + "/o"),
+                 "no particle");
+  one_line_error(test::run_cli("reconstruct --input " + d + "/missing.npy --stereo-angle 10 --out " + d + "/o"),
+                 "missing.npy");
+  one_line_error(test::run_cli("reconstruct --input " + d + "/pairs.npy --stereo-angle 10 --out " + d +
+                               "/o --neighbours 0"),
+                 "--neighbours");
+  GenParams g;
+  g.count = 10;
+  save_dataset(d + "/images2d", generate(g));
+  one_line_error(test::run_cli("reconstruct --input " + d + "/images2d --out " + d + "/o"), "1-D projections");
+  CHECK_FALSE(fs::exists(dir / "o" / "angles.npy"));  // nothing written on any of these
+  fs::remove_all(dir);
+}
+
+TEST_CASE("reconstruct writes angles, the object and a report, and scores them against the truth") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "sg_test_reconstruct_run";
+  fs::remove_all(dir);
+  const std::string d = dir.string();
+  REQUIRE(test::run_cli("gen --shape s --projection --count 600 --radius-min 0.3 --radius-max 0.3 --seed 3 --out " +
+                        d + "/train").status == 0);
+  REQUIRE(test::run_cli("gen --shape s --projection --count 100 --radius-min 0.3 --radius-max 0.3 --seed 4 --out " +
+                        d + "/test").status == 0);
+  const test::Run r = test::run_cli("reconstruct --input " + d + "/train --test " + d + "/test --out " + d + "/r");
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  CHECK(test::has(r.out, "matched"));
+  CHECK(test::has(r.out, "true shape"));
+  const NpyArray a = load_npy(d + "/r/angles.npy");
+  CHECK(a.shape == std::vector<int64_t>{600, 2});
+  // Partners are exactly δ on.
+  for (int64_t i = 0; i < 600; ++i)
+    CHECK(std::fabs(std::remainder(double(a.data[size_t(2 * i + 1)]) - a.data[size_t(2 * i)] - 10.0, 360.0)) < 1e-3);
+  CHECK(load_npy(d + "/r/object.npy").shape == std::vector<int64_t>{64, 64});
+  const nlohmann::json j = nlohmann::json::parse(std::ifstream(d + "/r/report.json"));
+  CHECK(j.at("accuracy").at("within_2").get<double>() > 90.0);
+  CHECK(j.at("rmse_ratio").get<double>() < 2.0);
+  fs::remove_all(dir);
+}

@@ -1,0 +1,225 @@
+// stereograd reconstruct: angles of unlabelled stereo pairs of 1-D projections, and the
+// particle reconstructed from them by filtered back projection. No angle is read to find
+// the angles or the object; the true angles (a dataset folder's angles.npy) are read only
+// afterwards, to score them. See data/angle_sync.h, data/projection_matching.h and
+// docs/projections.md.
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "data/dataset_io.h"
+#include "data/image_io.h"
+#include "data/projection.h"
+#include "data/projection_matching.h"
+#include "data/shapes.h"
+#include "data/sinogram.h"
+#include "engine/error.h"
+#include "engine/io/atomic_file.h"
+#include "engine/io/npy.h"
+#include "engine/tensor.h"
+#include "train/args.h"
+#include "train/commands.h"
+#include "train/evaluate.h"
+
+namespace sg {
+
+namespace {
+struct PairInput {
+  std::vector<float> pairs;  // [N, 2, L], centred
+  int64_t N = 0, L = 0;
+  double delta_deg = 0;
+  bool has_truth = false;
+  Dataset ds;  // the folder's parameters and true angles, when it has them
+};
+
+PairInput read_pairs(const std::string& path, const ArgParser& p, bool centre) {
+  PairInput in;
+  if (std::filesystem::is_directory(path)) {
+    in.ds = load_dataset(path);
+    SG_CHECK(in.ds.params.projection, "reconstruct: '", path,
+             "' holds 2-D images; this command takes 1-D projections (gen --projection)");
+    in.pairs = in.ds.images;
+    in.N = in.ds.count();
+    in.L = in.ds.params.size;
+    in.delta_deg = in.ds.params.stereo_angle_deg;
+    in.has_truth = true;
+    SG_CHECK(!p.given("stereo-angle") || std::abs(p.get_double("stereo-angle") - in.delta_deg) < 1e-9,
+             "reconstruct: --stereo-angle ", p.get("stereo-angle"), " contradicts '", path,
+             "/params.json' (", in.delta_deg, ")");
+  } else {
+    NpyArray a = load_npy(path);
+    check_finite(a, path);
+    SG_CHECK(a.shape.size() == 3 && a.shape[1] == 2 && a.shape[2] >= 16,
+             "reconstruct: '", path, "' has shape ", shape_str(a.shape),
+             "; expected stereo pairs of projections [N, 2, L] with L >= 16");
+    SG_CHECK(p.given("stereo-angle"), "reconstruct: '", path,
+             "' is a bare .npy: give the pairs' --stereo-angle");
+    in.delta_deg = p.get_double("stereo-angle");
+    in.pairs = std::move(a.data);
+    in.N = a.shape[0];
+    in.L = a.shape[2];
+  }
+  SG_CHECK(in.delta_deg > 0 && in.delta_deg < 180, "reconstruct: the stereo angle must be in (0, 180) degrees, got ",
+           in.delta_deg);
+  SG_CHECK(in.N >= 8, "reconstruct: '", path, "' holds ", in.N, " pairs; at least 8 are needed");
+  for (int64_t i = 0; i < 2 * in.N; ++i) {
+    double c;
+    SG_CHECK(projection_centre(in.pairs.data() + i * in.L, in.L, c),
+             "reconstruct: projection ", i / 2, ".", i % 2, " of '", path,
+             "' is empty or negative in sum: no particle in it");
+    if (centre) centre_projection(in.pairs.data() + i * in.L, in.L);
+  }
+  return in;
+}
+
+// Accuracy of angles (first projection of each pair) against the truth, the offset and
+// mirror removed by evaluate_angles.
+Accuracy score(const std::vector<double>& angles_deg, const std::vector<float>& truth) {
+  std::vector<float> pred(truth.size());
+  for (size_t i = 0; i < truth.size(); ++i) pred[i] = float(angles_deg[i]);
+  return evaluate_angles(pred, truth, 1);
+}
+}  // namespace
+
+ArgParser reconstruct_options() {
+  ArgParser p("reconstruct",
+              "Recover the angles of unlabelled stereo pairs of 1-D projections from the\n"
+              "projections and the stereo angle alone (angular synchronisation over a\n"
+              "nearest-neighbour graph, then rounds of projection matching against the\n"
+              "filtered back projection), and reconstruct the particle. --input is a dataset\n"
+              "folder (gen --projection) or a .npy [N, 2, L]. Writes DIR/angles.npy [N, 2]\n"
+              "(degrees, arbitrary zero), DIR/object.npy + .png, DIR/report.json. When the\n"
+              "truth is known (a folder with angles.npy) it also scores the angles and the\n"
+              "reconstruction (after aligning rotation and mirror) against FBP with the\n"
+              "true angles; --test DIR scores unseen pairs matched against the object.");
+  p.option("input", "PATH", "stereo pairs: dataset folder or .npy [N, 2, L]", "", true)
+      .option("out", "DIR", "output folder (created)", "", true)
+      .option("stereo-angle", "DEG", "the pairs' stereo angle (a folder's params.json has it)")
+      .option("neighbours", "K", "neighbours per projection in the graph", "6")
+      .option("pair-weight", "W", "weight of a stereo edge against a neighbour edge", "10")
+      .option("rounds", "R", "projection-matching rounds after the synchronisation", "3")
+      .option("test", "DIR", "unseen pairs (dataset folder with angles) to match and score")
+      .flag("no-centre", "keep the projections' own centring (no sub-pixel shift)");
+  return p;
+}
+
+int cmd_reconstruct(const Args& args) {
+  ArgParser p = reconstruct_options();
+  if (!p.parse(args, std::cout)) return 0;
+  const bool centre = !p.get_flag("no-centre");
+  RecoverOptions o;
+  const int64_t k = p.get_int("neighbours"), rounds = p.get_int("rounds");
+  SG_CHECK(k >= 1 && k <= 100, "--neighbours must be in [1, 100], got ", k);
+  SG_CHECK(rounds >= 0 && rounds <= 100, "--rounds must be in [0, 100], got ", rounds);
+  o.sync.neighbours = int(k);
+  o.sync.pair_weight = p.get_double("pair-weight");
+  SG_CHECK(std::isfinite(o.sync.pair_weight) && o.sync.pair_weight > 0,
+           "--pair-weight must be a positive number, got ", p.get("pair-weight"));
+  o.rounds = int(rounds);
+  PairInput in = read_pairs(p.get("input"), p, centre);
+  PairInput test;
+  if (p.given("test")) {
+    test = read_pairs(p.get("test"), p, centre);
+    SG_CHECK(test.L == in.L && std::abs(test.delta_deg - in.delta_deg) < 1e-9,
+             "reconstruct: --test pairs must have the input's length and stereo angle");
+  }
+
+  const Recovered r = recover_angles(in.pairs.data(), in.N, in.L, in.delta_deg, o);
+  const std::filesystem::path dir = p.get("out");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  SG_CHECK(!ec, "cannot create directory '", dir.string(), "': ", ec.message());
+  std::vector<float> angles(static_cast<size_t>(2 * in.N));
+  for (int64_t i = 0; i < in.N; ++i) {
+    angles[size_t(2 * i)] = float(r.angles_deg[size_t(i)]);
+    angles[size_t(2 * i + 1)] = float(r.angles_deg[size_t(in.N + i)]);
+  }
+  save_npy((dir / "angles.npy").string(), {in.N, 2}, angles.data());
+  save_npy((dir / "object.npy").string(), {in.L, in.L}, r.object.px.data());
+  write_png((dir / "object.png").string(), r.object);
+
+  nlohmann::json j{{"command", "reconstruct"},
+                   {"pairs", in.N},
+                   {"length", in.L},
+                   {"stereo_angle_deg", in.delta_deg},
+                   {"centred", centre},
+                   {"neighbours", o.sync.neighbours},
+                   {"pair_weight", o.sync.pair_weight},
+                   {"sync_eigenvalue", r.sync.eigenvalue},
+                   {"sync_residual", r.sync.residual},
+                   {"sync_steps", r.sync.steps},
+                   {"neighbour_disagreement_deg", r.sync.neighbour_disagreement_deg},
+                   {"round_cost", r.round_cost},
+                   {"best_round", r.best_round}};
+  std::cout << "reconstruct: " << in.N << " pairs of length " << in.L << ", δ = " << in.delta_deg
+            << "°: synchronisation in " << r.sync.steps << " Lanczos steps, neighbours "
+            << r.sync.neighbour_disagreement_deg << "° apart (median); matching round "
+            << r.best_round << " of " << o.rounds << " kept\n";
+  if (in.has_truth) {
+    const Accuracy sync = score(r.sync.angles_deg, in.ds.angles);
+    const Accuracy fin = score(r.angles_deg, in.ds.angles);
+    std::cout << table_header() << table_row("sync", sync) << table_row("matched", fin);
+    j["accuracy_sync"] = to_json(sync);
+    j["accuracy"] = to_json(fin);
+    const GenParams& g = in.ds.params;
+    if (g.radius_min == g.radius_max) {
+      // The particle every projection shows, at the rotation axis, and FBP of the same
+      // projections at the true angles: the best any angle estimate could reconstruct.
+      const ParticleShape shape = ParticleShape::make(g.shape, g.sides);
+      const Image truth = render(shape, sinogram_pose(in.L, g.radius_min * double(g.size), 0),
+                                 g.supersample, in.L);
+      std::vector<double> true_angles(static_cast<size_t>(2 * in.N));
+      std::vector<float> flat(static_cast<size_t>(2 * in.N * in.L));
+      for (int64_t i = 0; i < in.N; ++i) {
+        true_angles[size_t(i)] = in.ds.angles[size_t(i)];
+        true_angles[size_t(in.N + i)] = std::fmod(in.ds.angles[size_t(i)] + in.delta_deg, 360.0);
+        for (int s = 0; s < 2; ++s)
+          std::copy_n(in.pairs.data() + (2 * i + s) * in.L, in.L, flat.begin() + (s * in.N + i) * in.L);
+      }
+      const Image oracle = back_project(flat.data(), 2 * in.N, in.L, true_angles);
+      const Alignment a = aligned_rmse(r.object, truth), b = aligned_rmse(oracle, truth);
+      write_png((dir / "truth.png").string(), truth, 0, 1);
+      write_png((dir / "object_true_angles.png").string(), oracle);
+      std::cout << "reconstruction RMSE " << a.rmse << " (aligned: rotated " << a.angle_deg
+                << "°" << (a.mirrored ? ", mirrored" : "") << "); with the true angles "
+                << b.rmse << " (ratio " << a.rmse / b.rmse << ")\n";
+      j["rmse"] = a.rmse;
+      j["rmse_true_angles"] = b.rmse;
+      j["rmse_ratio"] = a.rmse / b.rmse;
+      j["alignment"] = {{"angle_deg", a.angle_deg}, {"mirrored", a.mirrored}};
+    }
+  }
+  if (p.given("test")) {
+    const Templates t = make_templates(r.object, matching_step(in.delta_deg));
+    const Matched pair = match_pairs(t, test.pairs.data(), test.N, test.delta_deg);
+    std::vector<float> firsts(static_cast<size_t>(test.N * test.L));
+    for (int64_t i = 0; i < test.N; ++i)
+      std::copy_n(test.pairs.data() + 2 * i * test.L, test.L, firsts.begin() + i * test.L);
+    const Matched single = match_single(t, firsts.data(), test.N);
+    const Accuracy ap = score(pair.angles_deg, test.ds.angles);
+    const Accuracy as = score(single.angles_deg, test.ds.angles);
+    std::cout << "unseen pairs (" << test.N << "), matched against the object:\n"
+              << table_header() << table_row("single", as) << table_row("pair", ap);
+    j["test"] = {{"pairs", test.N}, {"single", to_json(as)}, {"pair", to_json(ap)}};
+    const GenParams& g = test.ds.params;
+    if (g.radius_min == g.radius_max) {
+      // The ceiling: the same matching against the true shape's projections.
+      const Templates known = shape_templates(ParticleShape::make(g.shape, g.sides), test.L,
+                                              g.radius_min * double(g.size), g.supersample,
+                                              matching_step(in.delta_deg));
+      const Accuracy kp = score(match_pairs(known, test.pairs.data(), test.N, test.delta_deg).angles_deg,
+                                test.ds.angles);
+      const Accuracy ks = score(match_single(known, firsts.data(), test.N).angles_deg, test.ds.angles);
+      std::cout << "the same pairs matched against the true shape (knows the shape):\n"
+                << table_row("single", ks) << table_row("pair", kp);
+      j["test"]["known_shape"] = {{"single", to_json(ks)}, {"pair", to_json(kp)}};
+    }
+  }
+  const std::string text = j.dump(2) + "\n";
+  write_file_atomic((dir / "report.json").string(), [&](std::ostream& out) { out << text; });
+  std::cout << j.dump() << "\n";
+  return 0;
+}
+
+}  // namespace sg
