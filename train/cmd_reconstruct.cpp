@@ -80,6 +80,44 @@ Accuracy score(const std::vector<double>& angles_deg, const std::vector<float>& 
   for (size_t i = 0; i < truth.size(); ++i) pred[i] = float(angles_deg[i]);
   return evaluate_angles(pred, truth, 1);
 }
+
+// [2N, L] projections, the pairs' firsts then their partners (the order of angles_deg).
+std::vector<float> firsts_then_partners(const PairInput& in) {
+  std::vector<float> flat(size_t(2 * in.N * in.L));
+  for (int64_t i = 0; i < in.N; ++i)
+    for (int s = 0; s < 2; ++s)
+      std::copy_n(in.pairs.data() + (2 * i + s) * in.L, in.L, flat.begin() + (s * in.N + i) * in.L);
+  return flat;
+}
+
+// When every projection shows one particle (a fixed size): the reconstruction `object`
+// from `angles_deg` [2N] against the true shape, beside FBP of the same projections at
+// the true angles (the best any angle estimate could do), both aligned in rotation and
+// mirror. Pictures and figures go to dir (names prefixed) and j.
+void reconstruction_error(const PairInput& in, const Image& object, const std::filesystem::path& dir,
+                          const std::string& prefix, nlohmann::json& j) {
+  const GenParams& g = in.ds.params;
+  if (!in.has_truth || g.radius_min != g.radius_max) return;
+  const ParticleShape shape = ParticleShape::make(g.shape, g.sides);
+  const Image truth =
+      render(shape, sinogram_pose(in.L, g.radius_min * double(g.size), 0), g.supersample, in.L);
+  std::vector<double> true_angles(size_t(2 * in.N));
+  for (int64_t i = 0; i < in.N; ++i) {
+    true_angles[size_t(i)] = in.ds.angles[size_t(i)];
+    true_angles[size_t(in.N + i)] = std::fmod(in.ds.angles[size_t(i)] + in.delta_deg, 360.0);
+  }
+  const Image oracle = back_project(firsts_then_partners(in).data(), 2 * in.N, in.L, true_angles);
+  const Alignment a = aligned_rmse(object, truth), b = aligned_rmse(oracle, truth);
+  write_png((dir / (prefix + "truth.png")).string(), truth, 0, 1);
+  write_png((dir / (prefix + "object_true_angles.png")).string(), oracle);
+  std::cout << prefix << "reconstruction from " << 2 * in.N << " projections: RMSE " << a.rmse
+            << " (aligned: rotated " << a.angle_deg << "°" << (a.mirrored ? ", mirrored" : "")
+            << "); with the true angles " << b.rmse << " (ratio " << a.rmse / b.rmse << ")\n";
+  j[prefix + "rmse"] = a.rmse;
+  j[prefix + "rmse_true_angles"] = b.rmse;
+  j[prefix + "rmse_ratio"] = a.rmse / b.rmse;
+  j[prefix + "alignment"] = {{"angle_deg", a.angle_deg}, {"mirrored", a.mirrored}};
+}
 }  // namespace
 
 ArgParser reconstruct_options() {
@@ -162,33 +200,7 @@ int cmd_reconstruct(const Args& args) {
     std::cout << table_header() << table_row("sync", sync) << table_row("matched", fin);
     j["accuracy_sync"] = to_json(sync);
     j["accuracy"] = to_json(fin);
-    const GenParams& g = in.ds.params;
-    if (g.radius_min == g.radius_max) {
-      // The particle every projection shows, at the rotation axis, and FBP of the same
-      // projections at the true angles: the best any angle estimate could reconstruct.
-      const ParticleShape shape = ParticleShape::make(g.shape, g.sides);
-      const Image truth = render(shape, sinogram_pose(in.L, g.radius_min * double(g.size), 0),
-                                 g.supersample, in.L);
-      std::vector<double> true_angles(static_cast<size_t>(2 * in.N));
-      std::vector<float> flat(static_cast<size_t>(2 * in.N * in.L));
-      for (int64_t i = 0; i < in.N; ++i) {
-        true_angles[size_t(i)] = in.ds.angles[size_t(i)];
-        true_angles[size_t(in.N + i)] = std::fmod(in.ds.angles[size_t(i)] + in.delta_deg, 360.0);
-        for (int s = 0; s < 2; ++s)
-          std::copy_n(in.pairs.data() + (2 * i + s) * in.L, in.L, flat.begin() + (s * in.N + i) * in.L);
-      }
-      const Image oracle = back_project(flat.data(), 2 * in.N, in.L, true_angles);
-      const Alignment a = aligned_rmse(r.object, truth), b = aligned_rmse(oracle, truth);
-      write_png((dir / "truth.png").string(), truth, 0, 1);
-      write_png((dir / "object_true_angles.png").string(), oracle);
-      std::cout << "reconstruction RMSE " << a.rmse << " (aligned: rotated " << a.angle_deg
-                << "°" << (a.mirrored ? ", mirrored" : "") << "); with the true angles "
-                << b.rmse << " (ratio " << a.rmse / b.rmse << ")\n";
-      j["rmse"] = a.rmse;
-      j["rmse_true_angles"] = b.rmse;
-      j["rmse_ratio"] = a.rmse / b.rmse;
-      j["alignment"] = {{"angle_deg", a.angle_deg}, {"mirrored", a.mirrored}};
-    }
+    reconstruction_error(in, r.object, dir, "", j);
   }
   if (p.given("test")) {
     const Templates t = make_templates(r.object, matching_step(in.delta_deg));
@@ -202,6 +214,15 @@ int cmd_reconstruct(const Args& args) {
     std::cout << "unseen pairs (" << test.N << "), matched against the object:\n"
               << table_header() << table_row("single", as) << table_row("pair", ap);
     j["test"] = {{"pairs", test.N}, {"single", to_json(as)}, {"pair", to_json(ap)}};
+    // The unseen pairs' own reconstruction at their matched angles.
+    std::vector<double> both(size_t(2 * test.N));
+    for (int64_t i = 0; i < test.N; ++i) {
+      both[size_t(i)] = pair.angles_deg[size_t(i)];
+      both[size_t(test.N + i)] = std::fmod(pair.angles_deg[size_t(i)] + test.delta_deg, 360.0);
+    }
+    const Image test_object = back_project(firsts_then_partners(test).data(), 2 * test.N, test.L, both);
+    write_png((dir / "test_object.png").string(), test_object);
+    reconstruction_error(test, test_object, dir, "test_", j);
     const GenParams& g = test.ds.params;
     if (g.radius_min == g.radius_max) {
       // The ceiling: the same matching against the true shape's projections.
