@@ -4,14 +4,37 @@
 //   params.json  every generation parameter and the seed (data/pairs.h to_json)
 // e.g. np.load("DIR/images.npy"). load_dataset checks that the three agree with one
 // another and rejects anything malformed, truncated or mismatched, naming the file.
+//
+// A folder written by another renderer may carry a minimal params.json instead:
+//   {"stereo_angle_deg": 10, "order": 4, "shape": "polygon", "sides": 4}
+// stereo_angle_deg required, in (0, 180); order (integer >= 1), shape and sides optional.
+// What it leaves out (the shape, hence the order n) comes from the caller's defaults
+// (the config's data section); the layout and size come from images.npy's shape.
+// docs/data.md, "Training from a folder", is the user's description.
 #pragma once
 #include <string>
 
 #include "data/pairs.h"
+#include "engine/io/npy.h"
 
 namespace sg {
 
 void save_dataset(const std::string& dir, const Dataset& ds);  // creates dir if needed
+// A folder written by `stereograd gen`: the full params.json and angles.npy required.
 Dataset load_dataset(const std::string& dir);
+
+// Any dataset folder: params.json full or minimal (unstated fields from `defaults`).
+// angles.npy is read only when `angles_for` is not empty, and is then required: its
+// absence is the error "DIR has no angles.npy: <angles_for>". Otherwise the Dataset has
+// no angles (Dataset::has_angles() is false) even when the folder holds them.
+Dataset load_dataset_folder(const std::string& dir, const GenParams& defaults,
+                            const std::string& angles_for);
+
+// The checks both loaders run, on the files' contents already read (the fuzz target
+// feeds it bytes): params.json's text, images.npy, and angles.npy or nullptr if it was
+// not read. `defaults` null: params.json must be the full file gen writes. Errors name
+// the files inside `dir`.
+Dataset dataset_from_contents(const std::string& dir, const std::string& params_text,
+                              NpyArray images, const NpyArray* angles, const GenParams* defaults);
 
 }  // namespace sg

@@ -51,9 +51,12 @@ GenParams params_from_text(const std::string& text, const std::string& what);
 struct Dataset {
   GenParams params;
   std::vector<float> images;  // [N, 2, size, size] or, with projection, [N, 2, size]
-  std::vector<float> angles;  // [N] theta of the first image, degrees in [0, 360)
+  // [N] theta of the first image, degrees in [0, 360); empty when the ground truth is
+  // unknown (a folder trained on without angles.npy: the stereo objective needs none).
+  std::vector<float> angles;
 
-  int64_t count() const { return int64_t(angles.size()); }
+  int64_t count() const { return int64_t(images.size()) / sample_floats(); }  // N
+  bool has_angles() const { return !angles.empty(); }
   int order() const;  // rotational order n of the shape
   double stereo_angle_deg() const { return params.stereo_angle_deg; }
   std::vector<int64_t> image_shape() const;  // {N, 2, H, W} or {N, 2, L}

@@ -23,7 +23,8 @@ using Feed = void (*)(const uint8_t*, size_t);
 const std::map<std::string, Feed> kTargets = {{"safetensors", sg::fuzz::feed_safetensors},
                                               {"npy", sg::fuzz::feed_npy},
                                               {"config", sg::fuzz::feed_config},
-                                              {"args", sg::fuzz::feed_args}};
+                                              {"args", sg::fuzz::feed_args},
+                                              {"dataset", sg::fuzz::feed_dataset}};
 
 std::vector<uint8_t> bytes_of(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -50,6 +51,10 @@ int replay(const std::string& kind) {
 
 TEST_CASE("fuzz inputs: the seed corpus of every target goes through its parser") {
   CHECK(replay("corpus") >= 8);
+  for (const auto& [target, feed] : kTargets) {  // no target is fed nothing
+    CAPTURE(target);
+    CHECK(!fs::is_empty(fs::path(STEREOGRAD_SOURCE_DIR) / "tests/fuzz/corpus" / target));
+  }
 }
 
 TEST_CASE("fuzz inputs: every input fuzzing found a crash with now ends in sg::Error or parses") {

@@ -21,7 +21,7 @@ PairBatch make_batch(const Dataset& ds, const std::vector<int64_t>& idx, size_t 
     const float* p = ds.pair(i);
     std::memcpy(a.data() + k * per_image, p, size_t(per_image) * sizeof(float));
     std::memcpy(b.data() + k * per_image, p + per_image, size_t(per_image) * sizeof(float));
-    out.theta_deg.push_back(ds.angles[size_t(i)]);
+    if (ds.has_angles()) out.theta_deg.push_back(ds.angles[size_t(i)]);
   }
   out.first = Tensor::from_vector(a, shape, device);
   out.second = Tensor::from_vector(b, shape, device);

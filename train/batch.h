@@ -11,7 +11,8 @@ namespace sg {
 
 struct PairBatch {
   Tensor first, second;            // images at θ and θ + δ
-  std::vector<float> theta_deg;    // ground truth: evaluation and supervised mode only
+  std::vector<float> theta_deg;    // ground truth: evaluation and supervised mode only;
+                                   // empty when the dataset has no angles
 };
 
 // Pairs idx[begin, end) of `ds`.

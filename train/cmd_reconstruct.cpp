@@ -36,14 +36,18 @@ struct PairInput {
 PairInput read_pairs(const std::string& path, const ArgParser& p, bool centre) {
   PairInput in;
   if (std::filesystem::is_directory(path)) {
-    in.ds = load_dataset(path);
+    // The angles are not read here: recovery sees only projections and δ (attach_truth
+    // reads them afterwards, for scoring).
+    GenParams defaults;
+    defaults.shape = "s";
+    defaults.projection = true;
+    in.ds = load_dataset_folder(path, defaults, "");
     SG_CHECK(in.ds.params.projection, "reconstruct: '", path,
              "' holds 2-D images; this command takes 1-D projections (gen --projection)");
     in.pairs = in.ds.images;
     in.N = in.ds.count();
     in.L = in.ds.params.size;
     in.delta_deg = in.ds.params.stereo_angle_deg;
-    in.has_truth = true;
     SG_CHECK(!p.given("stereo-angle") || std::abs(p.get_double("stereo-angle") - in.delta_deg) < 1e-9,
              "reconstruct: --stereo-angle ", p.get("stereo-angle"), " contradicts '", path,
              "/params.json' (", in.delta_deg, ")");
@@ -71,6 +75,15 @@ PairInput read_pairs(const std::string& path, const ArgParser& p, bool centre) {
     if (centre) centre_projection(in.pairs.data() + i * in.L, in.L);
   }
   return in;
+}
+
+// The folder's true angles, when it has them: read only once the angles are recovered.
+void attach_truth(PairInput& in, const std::string& path) {
+  if (!std::filesystem::is_directory(path) ||
+      !std::filesystem::exists(std::filesystem::path(path) / "angles.npy"))
+    return;
+  in.ds = load_dataset_folder(path, in.ds.params, "scoring the recovered angles");
+  in.has_truth = true;
 }
 
 // Accuracy of angles (first projection of each pair) against the truth, the offset and
@@ -164,6 +177,12 @@ int cmd_reconstruct(const Args& args) {
   }
 
   const Recovered r = recover_angles(in.pairs.data(), in.N, in.L, in.delta_deg, o);
+  attach_truth(in, p.get("input"));
+  if (p.given("test")) {
+    attach_truth(test, p.get("test"));
+    SG_CHECK(test.has_truth, "reconstruct: --test '", p.get("test"),
+             "' has no angles.npy: scoring unseen pairs needs their true angles");
+  }
   const std::filesystem::path dir = p.get("out");
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

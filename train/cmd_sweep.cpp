@@ -65,6 +65,8 @@ int cmd_sweep(const Args& args) {
   const int64_t first_seed = p.get_int("first-seed");
   SG_CHECK(seeds >= 1 && seeds <= 100, "sweep: --seeds must be in [1, 100]");
   SG_CHECK(first_seed >= 0, "sweep: --first-seed must be >= 0");
+  SG_CHECK(base.data_path.empty(), "sweep: the config trains on the folder '", base.data_path,
+           "' (data.path), whose stereo angle is fixed; a sweep generates its pairs per angle");
   const std::string out = p.get("out");
   nlohmann::json runs = nlohmann::json::array();
   std::map<double, std::vector<Accuracy>> results;

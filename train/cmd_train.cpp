@@ -42,11 +42,15 @@ std::string same_options(const ArgParser& p) {
 
 ArgParser train_options() {
   ArgParser p("train", "Train a model from a JSON config (configs/ has one per experiment of the\n"
-                       "report), checkpointing every epoch, then print the accuracy table.");
-  p.option("config", "FILE", "the run's configuration", "", true)
+                       "report), checkpointing every epoch, then print the accuracy table.\n"
+                       "With data.path the pairs come from a dataset folder (images.npy,\n"
+                       "params.json; docs/data.md \"Training from a folder\"), the stereo angle\n"
+                       "from its params.json; angles.npy is read only by mode supervised and\n"
+                       "curriculum angle_range.");
+  p.option("config", "FILE", "the run's configuration (its data.path: train on a dataset folder)", "", true)
       .option("out", "DIR", "output folder (checkpoint, metrics, plots)", "runs/default")
       .option("seed", "S", "override the config's seed")
-      .option("stereo-angle", "DEG", "override data.stereo_angle_deg")
+      .option("stereo-angle", "DEG", "override data.stereo_angle_deg (not with data.path)")
       .flag("resume", "continue the run in --out from its last checkpoint");
   add_device_options(p);
   return p;
@@ -58,15 +62,24 @@ int cmd_train(const Args& args) {
   const Device device = device_from_options(p);
   TrainConfig cfg = load_config(p.get("config"));
   if (p.given("seed")) cfg.seed = uint64_t(p.get_int("seed"));
+  SG_CHECK(!p.given("stereo-angle") || cfg.data_path.empty(), "train: --stereo-angle does not apply "
+           "with data.path: the stereo angle is the one in '", cfg.data_path, "/params.json'");
   if (p.given("stereo-angle")) cfg.data.stereo_angle_deg = p.get_double("stereo-angle");
   cfg.data.validate();
   Trainer trainer(cfg, p.get("out"), device);
+  const double config_delta = cfg.data.stereo_angle_deg;
+  cfg = trainer.config();  // with data.path, the folder's stereo angle
   g_trainer = &trainer;
   auto old_int = std::signal(SIGINT, on_interrupt);
   auto old_term = std::signal(SIGTERM, on_interrupt);
+  if (!cfg.data_path.empty())
+    std::printf("training pairs from '%s' (δ = %g° from its params.json; the config's %g° is not "
+                "used), unseen evaluation pairs generated from the config's data section\n",
+                cfg.data_path.c_str(), cfg.data.stereo_angle_deg, config_delta);
   std::printf("training '%s': %s, %s mode, curriculum %s, %lld pairs, δ = %g°, %lld epochs\n",
               cfg.name.c_str(), cfg.model.c_str(), cfg.mode.c_str(), cfg.curriculum.c_str(),
-              (long long)cfg.data.count, cfg.data.stereo_angle_deg, (long long)cfg.total_epochs());
+              (long long)trainer.train_data().count(), cfg.data.stereo_angle_deg,
+              (long long)cfg.total_epochs());
   std::fflush(stdout);
   try {
     trainer.run(p.get_flag("resume"), stdout);

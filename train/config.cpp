@@ -71,10 +71,11 @@ void validate_in(const std::string& where, const T& x) {
   }
 }
 
-GenParams data_from_json(const nlohmann::json& j, const std::string& where) {
+GenParams data_from_json(const nlohmann::json& j, const std::string& where, std::string& path) {
   GenParams p;
   p.count = 4096;
   Reader r(j, where);
+  r.get("path", path);
   r.get("shape", p.shape);
   r.get("sides", p.sides);
   r.get("count", p.count);
@@ -182,7 +183,7 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {
   r.get("seed", c.seed);
   r.get("eval_pairs", c.eval_pairs);
   c.data.count = 4096;
-  if (j.contains("data")) c.data = data_from_json(j.at("data"), what + " 'data'");
+  if (j.contains("data")) c.data = data_from_json(j.at("data"), what + " 'data'", c.data_path);
   r.skip("data");
   if (j.contains("unet")) {
     SG_CHECK(c.is_unet(), what, ": the 'unet' section is for "
@@ -220,6 +221,7 @@ nlohmann::json to_json(const TrainConfig& c) {
           {"stages", c.stages}, {"epochs_per_stage", c.epochs_per_stage},
           {"final_epochs", c.final_epochs}, {"batch", c.batch}, {"epoch_pairs", c.epoch_pairs}, {"lr", c.lr}, {"final_lr", c.final_lr}, {"wrap", c.wrap},
           {"seed", c.seed}, {"eval_pairs", c.eval_pairs}, {"data", data}};
+  if (!c.data_path.empty()) j["data"]["path"] = c.data_path;  // absent = generate, as before the key
   if (c.is_unet())
     j["unet"] = {{"bottleneck", c.unet.bottleneck}, {"dropout", c.unet.dropout},
                  {"self_weight", c.unet.self_weight}};

@@ -33,6 +33,10 @@ struct TrainConfig {
   uint64_t seed = 1;                      // weights, reference image, shuffles, dropout
   int64_t eval_pairs = 1000;              // unseen pairs for the accuracy table
   GenParams data;                         // the training pairs (data.count of them)
+  // data.path: a dataset folder (docs/data.md, "Training from a folder") to train on
+  // instead of generating; "" = generate. data's other keys then still describe the
+  // unseen evaluation pairs, the model's size and the shape's order.
+  std::string data_path;
   // The "unet" section, read for model unet (with skips) or autoencoder (without);
   // models/unet.h describes each.
   struct UNet {

@@ -43,6 +43,7 @@ Ranking rank_by_similarity(const Dataset& ds, int64_t reference) {
 
 Ranking rank_by_angle(const Dataset& ds, int64_t reference) {
   SG_CHECK(reference >= 0 && reference < ds.count(), "curriculum: reference out of range");
+  SG_CHECK(ds.has_angles(), "curriculum angle_range: the pairs have no true angles");
   Ranking r;
   r.reference = reference;
   const double period = 360.0 / ds.order(), t0 = ds.angles[size_t(reference)];

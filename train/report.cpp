@@ -2,6 +2,7 @@
 
 #include <numeric>
 
+#include "engine/error.h"
 #include "engine/io/atomic_file.h"
 #include "train/batch.h"
 #include "train/plots.h"
@@ -23,8 +24,15 @@ std::vector<float> predict_first_images(PairModel& model, const Dataset& ds, Dev
 
 Accuracy evaluate_run(PairModel& model, const TrainConfig& config, const std::string& out_dir,
                       const nlohmann::json& history, const Dataset* train, const Ranking* ranking) {
+  return evaluate_on(model, config, evaluation_data(config, config.eval_pairs), out_dir, history,
+                     train, ranking);
+}
+
+Accuracy evaluate_on(PairModel& model, const TrainConfig& config, const Dataset& test,
+                     const std::string& out_dir, const nlohmann::json& history, const Dataset* train,
+                     const Ranking* ranking) {
+  SG_CHECK(test.has_angles() && test.count() > 0, "evaluate: the pairs have no true angles");
   const Device device = model.parameters().front().tensor.device();
-  Dataset test = evaluation_data(config, config.eval_pairs);
   std::vector<float> pred = predict_first_images(model, test, device);
   Accuracy acc = evaluate_angles(pred, test.angles, test.order());
   nlohmann::json j = to_json(acc);
@@ -56,7 +64,7 @@ Accuracy evaluate_run(PairModel& model, const TrainConfig& config, const std::st
   PlotSpec ls{"Loss per epoch", "epoch", "mean loss"};
   ls.log_y = true;
   write_svg_plot(out_dir + "/loss.svg", ls, {loss});
-  if (train && ranking && ranking->score.size() == size_t(train->count())) {
+  if (train && train->has_angles() && ranking && ranking->score.size() == size_t(train->count())) {
     Series ref{{}, {}, "score of each training pair"};
     for (int64_t i = 0; i < train->count(); ++i) {
       ref.x.push_back(train->angles[size_t(i)]);

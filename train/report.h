@@ -14,9 +14,15 @@
 namespace sg {
 
 // Evaluates `model` on config.eval_pairs unseen pairs and writes eval.json and the plots
-// into out_dir. `train` and `ranking` (may be null) add the curriculum's figure.
+// into out_dir. `train` and `ranking` (may be null) add the curriculum's figure (when the
+// training pairs have their true angles).
 Accuracy evaluate_run(PairModel& model, const TrainConfig& config, const std::string& out_dir,
                       const nlohmann::json& history, const Dataset* train, const Ranking* ranking);
+// The same on the pairs of `test`, which must have their true angles (a folder for
+// `eval --data`, or evaluation_data).
+Accuracy evaluate_on(PairModel& model, const TrainConfig& config, const Dataset& test,
+                     const std::string& out_dir, const nlohmann::json& history, const Dataset* train,
+                     const Ranking* ranking);
 
 // Predicted orientations (degrees in [0, 360/n)) of the first images of every pair.
 std::vector<float> predict_first_images(PairModel& model, const Dataset& ds, Device device);

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "data/dataset_io.h"
+#include "data/shapes.h"
 #include "engine/error.h"
 #include "engine/io/atomic_file.h"
 #include "train/batch.h"
@@ -30,10 +32,36 @@ Dataset evaluation_data(const TrainConfig& config, int64_t pairs) {
   return generate(p);
 }
 
+Dataset folder_data(const TrainConfig& config, const std::string& dir, const std::string& angles_for) {
+  Dataset ds = load_dataset_folder(dir, config.data, angles_for);
+  const int64_t N = ds.count(), S = config.data.size;
+  const std::vector<int64_t> want =
+      config.data.projection ? std::vector<int64_t>{N, 2, S} : std::vector<int64_t>{N, 2, S, S};
+  SG_CHECK(ds.image_shape() == want, "'", dir, "/images.npy' has shape ", shape_str(ds.image_shape()),
+           " but model ", config.model, " wants ", shape_str(want), " (data.size ", S,
+           config.data.projection ? ", 1-D projections)" : ", 2-D images)");
+  const int n = ParticleShape::make(config.data.shape, config.data.sides).order();
+  SG_CHECK(ds.order() == n, "'", dir, "/params.json' names shape '", ds.params.shape, "' of order ",
+           ds.order(), " but the model reads order ", n, " (data.shape '", config.data.shape, "')");
+  return ds;
+}
+
+std::string angles_needed_for(const TrainConfig& config) {
+  if (config.mode == "supervised") return "mode supervised trains on the true angles";
+  if (config.curriculum == "angle_range") return "curriculum angle_range ranks pairs by their true angles";
+  return "";
+}
+
 Trainer::Trainer(TrainConfig config, std::string out_dir, Device device)
     : config_(std::move(config)), out_dir_(std::move(out_dir)), device_(device) {
   config_.validate();
-  train_ = generate(config_.data);
+  if (config_.data_path.empty()) {
+    train_ = generate(config_.data);
+  } else {
+    // The folder's stereo angle is the one its pairs were imaged at: it replaces the config's.
+    train_ = folder_data(config_, config_.data_path, angles_needed_for(config_));
+    config_.data.stereo_angle_deg = train_.stereo_angle_deg();
+  }
   Rng pick(config_.seed, 2);
   ranking_ = make_ranking(config_.curriculum, train_, int64_t(pick.below(uint64_t(train_.count()))));
   model_ = build_model(config_, device_);

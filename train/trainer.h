@@ -42,6 +42,8 @@ class Trainer {
   bool stopped_early() const { return stopped_early_; }
 
   PairModel& model() { return *model_; }
+  // The run's config; with data.path, data.stereo_angle_deg is the folder's.
+  const TrainConfig& config() const { return config_; }
   const Dataset& train_data() const { return train_; }
   const Ranking& ranking() const { return ranking_; }
   const nlohmann::json& history() const { return history_; }
@@ -81,5 +83,14 @@ class Trainer {
 
 // The unseen pairs a run is evaluated on: same generator, disjoint sample counters.
 Dataset evaluation_data(const TrainConfig& config, int64_t pairs);
+
+// The pairs of dataset folder `dir` (docs/data.md, "Training from a folder") for the model
+// of `config`: what params.json leaves out comes from config.data, and the images must
+// have the model's layout and size and the shape its order (errors name the file).
+// angles.npy is read only when `angles_for` says why (data/dataset_io.h).
+Dataset folder_data(const TrainConfig& config, const std::string& dir, const std::string& angles_for);
+// Why a run of `config` needs the true angles ("" when it needs none: the stereo
+// objective with the similarity curriculum or none).
+std::string angles_needed_for(const TrainConfig& config);
 
 }  // namespace sg

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "data/dataset_io.h"
 #include "data/pairs.h"
 #include "engine/error.h"
 #include "engine/io/npy.h"
@@ -46,6 +47,39 @@ void feed_config(const uint8_t* data, size_t size) {
   try {
     (void)params_from_text(text, "input");
   } catch (const Error&) {
+  }
+}
+
+void feed_dataset(const uint8_t* data, size_t size) {
+  const std::string in(reinterpret_cast<const char*>(data), size);
+  const size_t nul = in.find('\0');
+  if (nul == std::string::npos) return;
+  static const std::string kMarker("\0angles.npy\0", 12);
+  std::string images = in.substr(nul + 1), angles;
+  const size_t m = images.rfind(kMarker);
+  const bool has_angles = m != std::string::npos;
+  if (has_angles) {
+    angles = images.substr(m + kMarker.size());
+    images.resize(m);
+  }
+  auto npy = [](const std::string& bytes) {
+    std::istringstream s(bytes);
+    return read_npy(s, bytes.size(), "input");
+  };
+  const GenParams defaults;
+  for (const GenParams* d : {&defaults, static_cast<const GenParams*>(nullptr)}) {
+    try {
+      const NpyArray a = has_angles ? npy(angles) : NpyArray{};
+      const Dataset ds = dataset_from_contents("input", in.substr(0, nul), npy(images),
+                                               has_angles ? &a : nullptr, d);
+      const int64_t n = ds.count();
+      if (n < 1 || int64_t(ds.images.size()) != n * ds.sample_floats() ||
+          ds.angles.size() != (has_angles ? size_t(n) : 0) || ds.order() < 1 ||
+          !(ds.stereo_angle_deg() > 0 && ds.stereo_angle_deg() < 180))
+        std::abort();
+      (void)*ds.pair(n - 1);
+    } catch (const Error&) {
+    }
   }
 }
 

@@ -16,6 +16,12 @@ void feed_npy(const uint8_t* data, size_t size);
 // JSON text: a training config (train/config.h; an accepted one must survive its JSON
 // round trip unchanged) and a dataset's params.json (data/pairs.h).
 void feed_config(const uint8_t* data, size_t size);
+// A dataset folder's contents (data/dataset_io.h dataset_from_contents, the core of
+// `train` with data.path and `eval --data`): params.json text, a NUL, then images.npy's
+// bytes, then optionally the marker "\0angles.npy\0" (its last occurrence) and
+// angles.npy's bytes. Read with a minimal params.json allowed and again as gen's files;
+// a Dataset accepted must hold whole pairs and one angle per pair.
+void feed_dataset(const uint8_t* data, size_t size);
 // An argument vector split on NUL bytes, the first being the command: its real options
 // (train/commands.h) parsed, each read as text, integer and number, the device resolved.
 // Nothing is run.

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Writes the fuzz targets' seed corpus, tests/fuzz/corpus/<target>/: small valid inputs
 that reach every branch of a parser's good path. Run from the repository root with the
-checkpoint of a finished run (e.g. the 32-pixel config of tests/test_faults.cpp) and a
-dataset from `stereograd gen --count 2 --size 16`:
+checkpoint of a finished run (e.g. the 32-pixel config of tests/test_faults.cpp), a
+dataset from `stereograd gen --count 2 --size 16` and one from the same with
+`--projection` (small enough for -max_len=4096 with its params.json):
 
-    python3 tests/fuzz/make_corpus.py RUN/checkpoint.safetensors DATASET/
+    python3 tests/fuzz/make_corpus.py RUN/checkpoint.safetensors DATASET/ PROJECTIONS/
 
 Standard library only; numpy's format and safetensors' are simple enough to write here.
 """
@@ -48,7 +49,38 @@ def npy(shape, values, major=1, descr="<f4"):
     return b"\x93NUMPY" + bytes([major, 0]) + length + d.encode() + struct.pack("<%df" % len(values), *values)
 
 
-def main(checkpoint, dataset):
+def dataset_input(params, images, angles=None):
+    """fuzz_dataset's input (tests/fuzz/feed.h): params.json, NUL, images.npy[, marker, angles.npy]."""
+    params = params if isinstance(params, bytes) else json.dumps(params).encode()
+    return params + b"\0" + images + (b"\0angles.npy\0" + angles if angles is not None else b"")
+
+
+def dataset_corpus(projections):
+    """fuzz_dataset: gen's folder with and without angles.npy, minimal params.json of each
+    kind, and one of each rejection (unknown key, wrong rank, N = 0, NaN, bad angles)."""
+    d = Path(projections)
+    params, images, angles = [(d / f).read_bytes() for f in ("params.json", "images.npy", "angles.npy")]
+    put("dataset", "gen_projections", dataset_input(params, images, angles))
+    put("dataset", "gen_no_angles", dataset_input(params, images))
+    pair1d = npy([2, 2, 8], [float(i % 5) for i in range(32)])
+    pair2d = npy([1, 2, 4, 4], [float(i % 3) for i in range(32)])
+    put("dataset", "minimal_1d", dataset_input({"stereo_angle_deg": 10}, pair1d))
+    put("dataset", "minimal_1d_angles", dataset_input({"stereo_angle_deg": 5, "order": 1, "shape": "s"},
+                                                      pair1d, npy([2], [0.0, 359.5])))
+    put("dataset", "minimal_2d_polygon", dataset_input(
+        {"stereo_angle_deg": 30, "order": 6, "shape": "polygon", "sides": 6}, pair2d, npy([1], [12.5])))
+    put("dataset", "minimal_2d_order", dataset_input({"stereo_angle_deg": 10, "order": 4}, pair2d))
+    put("dataset", "bad_unknown_key", dataset_input({"stereo_angle_deg": 10, "colour": 1}, pair1d))
+    put("dataset", "bad_order", dataset_input({"stereo_angle_deg": 10, "order": 3}, pair1d))
+    put("dataset", "bad_angle_180", dataset_input({"stereo_angle_deg": 180}, pair1d))
+    put("dataset", "bad_rank", dataset_input({"stereo_angle_deg": 10}, npy([2, 8], [1.0] * 16)))
+    put("dataset", "bad_empty", dataset_input({"stereo_angle_deg": 10}, npy([0, 2, 8], [])))
+    put("dataset", "bad_nan", dataset_input({"stereo_angle_deg": 10}, npy([1, 2, 2], [1, math.nan, 0, 1])))
+    put("dataset", "bad_angles_range", dataset_input({"stereo_angle_deg": 10}, pair1d, npy([2], [0, 360])))
+    put("dataset", "bad_angles_length", dataset_input({"stereo_angle_deg": 10}, pair1d, npy([3], [0, 1, 2])))
+
+
+def main(checkpoint, dataset, projections):
     # safetensors: a real checkpoint's metadata (config, history, Adam counters) over two
     # tiny tensors; a plain file; an empty one; one with a zero-size tensor.
     raw = Path(checkpoint).read_bytes()
@@ -80,6 +112,8 @@ def main(checkpoint, dataset):
         put("config", f.name, f.read_bytes())
     put("config", "empty.json", "{}")
     put("config", "params.json", (Path(dataset) / "params.json").read_bytes())
+
+    dataset_corpus(projections)
 
     # Argument vectors, NUL-separated, the command first.
     argv = {
