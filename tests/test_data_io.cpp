@@ -1,6 +1,8 @@
 // Files: .npy (engine/io/npy.h), PNG and PGM (data/image_io.h), dataset directories
 // (data/dataset_io.h) and the preview grid (data/preview.h).
 #include <doctest/doctest.h>
+
+#include "tests/temp_dir.h"
 #include <unistd.h>
 
 #include <cmath>
@@ -24,21 +26,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory under the system's temporary directory, removed at scope exit.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    path =
-        fs::temp_directory_path() / ("sg_test_data_io_" + tag + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using test::TempDir;
 
 void write_raw(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));

@@ -3,6 +3,8 @@
 // another renderer train without angles.npy, every bad folder stops the CLI with one
 // line naming the problem, and `eval --data` scores exactly what the generated path does.
 #include <doctest/doctest.h>
+
+#include "tests/temp_dir.h"
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,17 +25,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Dir {
-  fs::path path = fs::temp_directory_path() / ("sg_test_dataset_folder_" + std::to_string(::getpid()));
-  Dir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~Dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string sub(const std::string& name) const { return (path / name).string(); }
+struct Dir : test::TempDir {
+  Dir() : TempDir("dataset_folder") {}
+  std::string sub(const std::string& name) const { return file(name); }
 };
 
 void write_text(const std::string& path, const std::string& text) {

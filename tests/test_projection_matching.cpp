@@ -20,6 +20,7 @@
 #include "engine/io/npy.h"
 #include "engine/random.h"
 #include "tests/cli_run.h"
+#include "tests/temp_dir.h"
 #include "train/evaluate.h"
 
 using namespace sg;
@@ -213,9 +214,8 @@ TEST_CASE("recover_angles: unseen pairs matched against the recovered object") {
 
 TEST_CASE("reconstruct: bad input is a one-line error with a non-zero exit") {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / "sg_test_reconstruct";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const test::TempDir tmp("reconstruct");
+  const fs::path dir = tmp.path;
   const std::string d = dir.string();
   auto one_line_error = [](const test::Run& r, const std::string& part) {
     INFO(r.out);
@@ -250,14 +250,11 @@ TEST_CASE("reconstruct: bad input is a one-line error with a non-zero exit") {
   save_dataset(d + "/images2d", generate(g));
   one_line_error(test::run_cli("reconstruct --input " + d + "/images2d --out " + d + "/o"), "1-D projections");
   CHECK_FALSE(fs::exists(dir / "o" / "angles.npy"));  // nothing written on any of these
-  fs::remove_all(dir);
 }
 
 TEST_CASE("reconstruct writes angles, the object and a report, and scores them against the truth") {
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / "sg_test_reconstruct_run";
-  fs::remove_all(dir);
-  const std::string d = dir.string();
+  const test::TempDir tmp("reconstruct_run");
+  const std::string d = tmp.path.string();
   REQUIRE(test::run_cli("gen --shape s --projection --count 600 --radius-min 0.3 --radius-max 0.3 --seed 3 --out " +
                         d + "/train").status == 0);
   REQUIRE(test::run_cli("gen --shape s --projection --count 100 --radius-min 0.3 --radius-max 0.3 --seed 4 --out " +
@@ -276,5 +273,4 @@ TEST_CASE("reconstruct writes angles, the object and a report, and scores them a
   const nlohmann::json j = nlohmann::json::parse(std::ifstream(d + "/r/report.json"));
   CHECK(j.at("accuracy").at("within_2").get<double>() > 90.0);
   CHECK(j.at("rmse_ratio").get<double>() < 2.0);
-  fs::remove_all(dir);
 }

@@ -2,6 +2,8 @@
 // against the format's definition, every malformed-file rejection with a message that
 // names the problem, copy_into's name and shape checks, and the atomic write.
 #include <doctest/doctest.h>
+
+#include "tests/temp_dir.h"
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,27 +27,7 @@ using namespace sg;
 
 namespace {
 
-// A fresh directory per test case, removed at the end (CTest may run cases in parallel).
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("sg_test_safetensors_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path)) names.push_back(e.path().filename().string());
-    return names;
-  }
-};
+using test::TempDir;
 
 std::vector<char> read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
