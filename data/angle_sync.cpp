@@ -6,6 +6,7 @@
 #include <complex>
 #include <numeric>
 
+#include "data/angles.h"
 #include "engine/error.h"
 #include "engine/random.h"
 
@@ -13,7 +14,6 @@ namespace sg {
 
 namespace {
 using cd = std::complex<double>;
-constexpr double kPi = 3.14159265358979323846;
 
 // A Hermitian matrix in compressed rows; y = A x.
 struct SparseHermitian {
@@ -30,14 +30,30 @@ struct SparseHermitian {
   }
 };
 
-double wrap_deg(double d) { return d - 360.0 * std::floor((d + 180.0) / 360.0); }
-
 cd dot(const std::vector<cd>& a, const cd* b) {  // a^H b
   cd s = 0;
   for (size_t i = 0; i < a.size(); ++i) s += std::conj(a[i]) * b[i];
   return s;
 }
 }  // namespace
+
+std::vector<float> firsts_then_partners(const float* pairs, int64_t N, int64_t L) {
+  std::vector<float> flat(static_cast<size_t>(2 * N * L));
+  for (int64_t i = 0; i < N; ++i)
+    for (int s = 0; s < 2; ++s)
+      std::copy_n(pairs + (2 * i + s) * L, L, flat.begin() + (s * N + i) * L);
+  return flat;
+}
+
+std::vector<double> with_partners(const std::vector<double>& first_deg, double delta_deg) {
+  const size_t N = first_deg.size();
+  std::vector<double> all(2 * N);
+  for (size_t i = 0; i < N; ++i) {
+    all[i] = first_deg[i];
+    all[N + i] = wrap_positive(first_deg[i] + delta_deg);
+  }
+  return all;
+}
 
 void nearest_neighbours(const float* x, int64_t M, int64_t L, int k, std::vector<int64_t>& index,
                         std::vector<double>& dist2) {
@@ -81,10 +97,7 @@ SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double d
            "synchronise_angles: bad options");
   const int64_t M = 2 * N;
   // Node i < N is pair i's first projection, node N + i its partner.
-  std::vector<float> x(static_cast<size_t>(M * L));
-  for (int64_t i = 0; i < N; ++i)
-    for (int s = 0; s < 2; ++s)
-      std::copy(pairs + (2 * i + s) * L, pairs + (2 * i + s + 1) * L, x.begin() + (s * N + i) * L);
+  const std::vector<float> x = firsts_then_partners(pairs, N, L);
   const int k = int(std::min<int64_t>(o.neighbours, M - 1));
   std::vector<int64_t> nn;
   std::vector<double> d2;
@@ -181,16 +194,14 @@ SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double d
   r.eigenvalue = lambda;
   r.angles_deg.resize(size_t(M));
   for (int64_t i = 0; i < M; ++i) {
-    double a = std::arg(z[size_t(i)]) * 180.0 / kPi;
-    if (a < 0) a += 360.0;
-    r.angles_deg[size_t(i)] = a >= 360.0 ? 0.0 : a;
+    r.angles_deg[size_t(i)] = wrap_positive(std::arg(z[size_t(i)]) * 180.0 / kPi);
   }
   // Label-free quality: how far apart the graph's neighbours were put.
   std::vector<double> dis;
   dis.reserve(neighbour_edges);
   for (int64_t i = 0; i < M; ++i)
     for (int q2 = 0; q2 < k; ++q2)
-      dis.push_back(std::fabs(wrap_deg(r.angles_deg[size_t(i)] - r.angles_deg[size_t(nn[size_t(i * k + q2)])])));
+      dis.push_back(std::fabs(wrap_symmetric(r.angles_deg[size_t(i)] - r.angles_deg[size_t(nn[size_t(i * k + q2)])])));
   std::nth_element(dis.begin(), dis.begin() + dis.size() / 2, dis.end());
   r.neighbour_disagreement_deg = dis[dis.size() / 2];
   return r;

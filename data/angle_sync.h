@@ -43,6 +43,12 @@ struct SyncResult {
 SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double delta_deg,
                               const SyncOptions& options = {});
 
+// Pairs [N, 2, L] as [2N, L] in the order of SyncResult::angles_deg: every pair's first
+// projection, then every partner.
+std::vector<float> firsts_then_partners(const float* pairs, int64_t N, int64_t L);
+// The [2N] angles of that order from the firsts' angles [N]: partners at + δ, in [0, 360).
+std::vector<double> with_partners(const std::vector<double>& first_deg, double delta_deg);
+
 // The k nearest neighbours (squared Euclidean distance) of each of M vectors of length L,
 // nearest first, excluding the vector itself: [M, k] indices and squared distances.
 void nearest_neighbours(const float* x, int64_t M, int64_t L, int k, std::vector<int64_t>& index,

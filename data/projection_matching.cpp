@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "data/angles.h"
 #include "data/projection.h"
 #include "data/sinogram.h"
 #include "engine/error.h"
@@ -14,10 +15,10 @@ namespace sg {
 namespace {
 using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-// cost(i, k) = |x_i - template_k|² for rows [r0, r0 + rows) of x [*, L].
-Mat distances(const Templates& t, const float* x, int64_t r0, int64_t rows) {
+// cost(i, k) = |x_i - template_k|² for the rows of x [rows, L].
+Mat distances(const Templates& t, const float* x, int64_t rows) {
   const Mat X = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-                    x + r0 * t.length, rows, t.length)
+                    x, rows, t.length)
                     .cast<double>();
   const Mat T = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
                     t.rows.data(), t.count, t.length)
@@ -37,7 +38,7 @@ void argmin_refined(const double* c, int64_t K, double step, double& angle, doub
   const double cm = c[(best + K - 1) % K], c0 = c[best], cp = c[(best + 1) % K];
   const double den = cm - 2 * c0 + cp;
   const double off = den > 0 ? std::clamp(0.5 * (cm - cp) / den, -0.5, 0.5) : 0.0;
-  angle = std::fmod((double(best) + off) * step + 360.0, 360.0);
+  angle = wrap_positive((double(best) + off) * step);
   cost = c0 - 0.25 * (cm - cp) * off;
 }
 
@@ -56,10 +57,10 @@ Matched match_rows(const Templates& t, const float* x, int64_t M, int64_t stride
       std::copy_n(x + (r0 + i) * stride, t.length, a.begin() + i * t.length);
       if (partner) std::copy_n(partner + (r0 + i) * stride, t.length, b.begin() + i * t.length);
     }
-    Mat C = distances(t, a.data(), 0, rows);
+    Mat C = distances(t, a.data(), rows);
     if (partner) {
       // The partner at θ + δ is template k + shift.
-      const Mat Cb = distances(t, b.data(), 0, rows);
+      const Mat Cb = distances(t, b.data(), rows);
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t k = 0; k < K; ++k) C(i, k) += Cb(i, (k + shift) % K);
     }
@@ -151,11 +152,7 @@ Recovered recover_angles(const float* pairs, int64_t N, int64_t L, double delta_
            o.rounds);
   Recovered r;
   r.sync = synchronise_angles(pairs, N, L, delta_deg, o.sync);
-  // Projections as [2N, L] in the angle order of angles_deg (firsts, then partners).
-  std::vector<float> flat(static_cast<size_t>(2 * N * L));
-  for (int64_t i = 0; i < N; ++i)
-    for (int s = 0; s < 2; ++s)
-      std::copy_n(pairs + (2 * i + s) * L, L, flat.begin() + (s * N + i) * L);
+  const std::vector<float> flat = firsts_then_partners(pairs, N, L);
   std::vector<double> angles = r.sync.angles_deg;
   r.angles_deg = angles;
   r.object = back_project(flat.data(), 2 * N, L, angles);
@@ -165,10 +162,7 @@ Recovered recover_angles(const float* pairs, int64_t N, int64_t L, double delta_
     const Image object = back_project(flat.data(), 2 * N, L, angles);
     const Matched m = match_pairs(make_templates(object, step), pairs, N, delta_deg);
     r.round_cost.push_back(m.mean_cost);
-    for (int64_t i = 0; i < N; ++i) {
-      angles[size_t(i)] = m.angles_deg[size_t(i)];
-      angles[size_t(N + i)] = std::fmod(m.angles_deg[size_t(i)] + delta_deg, 360.0);
-    }
+    angles = with_partners(m.angles_deg, delta_deg);
     if (m.mean_cost < best) {
       best = m.mean_cost;
       r.best_round = round + 1;
@@ -184,7 +178,7 @@ namespace {
 // c + d -> c - d); bilinear, 0 outside.
 Image rotated(const Image& img, double angle_deg, bool mirror) {
   const int64_t n = img.w, c = n / 2;
-  const double th = angle_deg * 3.14159265358979323846 / 180.0, ct = std::cos(th), st = std::sin(th);
+  const double th = angle_deg * kPi / 180.0, ct = std::cos(th), st = std::sin(th);
   Image out(n, n);
   for (int64_t r = 0; r < n; ++r)
     for (int64_t q = 0; q < n; ++q) {

@@ -3,19 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "data/angles.h"
 #include "engine/error.h"
 
 namespace sg {
-
-namespace {
-// x reduced into [0, period).
-double wrap_pos(double x, double period) {
-  const double r = x - period * std::floor(x / period);
-  return r >= period ? 0.0 : r;  // x a hair below a multiple of the period
-}
-// x reduced into [−period/2, period/2).
-double wrap_sym(double x, double period) { return wrap_pos(x + 0.5 * period, period) - 0.5 * period; }
-}  // namespace
 
 Ambiguity projection_ambiguity(const ParticleShape& shape) {
   switch (shape.kind()) {
@@ -36,7 +27,7 @@ std::vector<double> identical_set(double theta_deg, const Ambiguity& a) {
   std::vector<double> out;
   const int copies = int(std::lround(360.0 / a.period_deg));
   for (double base : {theta_deg, a.fold_deg - theta_deg}) {
-    const double b = wrap_pos(base, a.period_deg);
+    const double b = wrap_positive(base, a.period_deg);
     for (int k = 0; k < copies; ++k) out.push_back(b + k * a.period_deg);
     if (!a.fold) break;
   }
@@ -49,19 +40,19 @@ std::vector<double> identical_set(double theta_deg, const Ambiguity& a) {
 }
 
 double canonical_angle(double theta_deg, const Ambiguity& a) {
-  if (!a.fold) return wrap_pos(theta_deg, a.period_deg);
+  if (!a.fold) return wrap_positive(theta_deg, a.period_deg);
   // Fixed points of θ -> c − θ sit at c/2 + kP/2; measured from one of them, x and P − x
   // are one set, so fold [0, P) onto [0, P/2].
   const double half = 0.5 * a.period_deg;
-  const double lo = wrap_pos(0.5 * a.fold_deg, half);
-  const double x = wrap_pos(theta_deg - lo, a.period_deg);
+  const double lo = wrap_positive(0.5 * a.fold_deg, half);
+  const double x = wrap_positive(theta_deg - lo, a.period_deg);
   return lo + std::min(x, a.period_deg - x);
 }
 
 double ambiguity_error(double theta_deg, double true_deg, const Ambiguity& a) {
-  const double direct = wrap_sym(theta_deg - true_deg, a.period_deg);
+  const double direct = wrap_symmetric(theta_deg - true_deg, a.period_deg);
   if (!a.fold) return direct;
-  const double folded = wrap_sym(theta_deg - (a.fold_deg - true_deg), a.period_deg);
+  const double folded = wrap_symmetric(theta_deg - (a.fold_deg - true_deg), a.period_deg);
   return std::abs(folded) < std::abs(direct) ? folded : direct;
 }
 

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "data/angles.h"
 #include "engine/error.h"
 
 namespace sg {
 
 namespace {
-constexpr double kPi = 3.14159265358979323846;
 // Sub-samples lie within sqrt(2)/2 * (k-1)/k of the pixel centre; a pixel whose centre
 // is farther than this from the boundary is uniform (the distance bound is 1-Lipschitz).
 constexpr double kUniformMargin = 0.7072;

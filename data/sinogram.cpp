@@ -3,14 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "data/angles.h"
 #include "data/projection.h"
 #include "engine/error.h"
 
 namespace sg {
-
-namespace {
-constexpr double kPi = 3.14159265358979323846;
-}
 
 Pose sinogram_pose(int64_t size, double radius, double theta_deg) {
   const double axis = double(size / 2) + 0.5;

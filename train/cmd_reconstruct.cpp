@@ -94,15 +94,6 @@ Accuracy score(const std::vector<double>& angles_deg, const std::vector<float>& 
   return evaluate_angles(pred, truth, 1);
 }
 
-// [2N, L] projections, the pairs' firsts then their partners (the order of angles_deg).
-std::vector<float> firsts_then_partners(const PairInput& in) {
-  std::vector<float> flat(size_t(2 * in.N * in.L));
-  for (int64_t i = 0; i < in.N; ++i)
-    for (int s = 0; s < 2; ++s)
-      std::copy_n(in.pairs.data() + (2 * i + s) * in.L, in.L, flat.begin() + (s * in.N + i) * in.L);
-  return flat;
-}
-
 // When every projection shows one particle (a fixed size): the reconstruction `object`
 // from `angles_deg` [2N] against the true shape, beside FBP of the same projections at
 // the true angles (the best any angle estimate could do), both aligned in rotation and
@@ -114,12 +105,10 @@ void reconstruction_error(const PairInput& in, const Image& object, const std::f
   const ParticleShape shape = ParticleShape::make(g.shape, g.sides);
   const Image truth =
       render(shape, sinogram_pose(in.L, g.radius_min * double(g.size), 0), g.supersample, in.L);
-  std::vector<double> true_angles(size_t(2 * in.N));
-  for (int64_t i = 0; i < in.N; ++i) {
-    true_angles[size_t(i)] = in.ds.angles[size_t(i)];
-    true_angles[size_t(in.N + i)] = std::fmod(in.ds.angles[size_t(i)] + in.delta_deg, 360.0);
-  }
-  const Image oracle = back_project(firsts_then_partners(in).data(), 2 * in.N, in.L, true_angles);
+  const std::vector<double> true_angles =
+      with_partners(std::vector<double>(in.ds.angles.begin(), in.ds.angles.end()), in.delta_deg);
+  const Image oracle =
+      back_project(firsts_then_partners(in.pairs.data(), in.N, in.L).data(), 2 * in.N, in.L, true_angles);
   const Alignment a = aligned_rmse(object, truth), b = aligned_rmse(oracle, truth);
   write_png((dir / (prefix + "truth.png")).string(), truth, 0, 1);
   write_png((dir / (prefix + "object_true_angles.png")).string(), oracle);
@@ -234,12 +223,9 @@ int cmd_reconstruct(const Args& args) {
               << table_header() << table_row("single", as) << table_row("pair", ap);
     j["test"] = {{"pairs", test.N}, {"single", to_json(as)}, {"pair", to_json(ap)}};
     // The unseen pairs' own reconstruction at their matched angles.
-    std::vector<double> both(size_t(2 * test.N));
-    for (int64_t i = 0; i < test.N; ++i) {
-      both[size_t(i)] = pair.angles_deg[size_t(i)];
-      both[size_t(test.N + i)] = std::fmod(pair.angles_deg[size_t(i)] + test.delta_deg, 360.0);
-    }
-    const Image test_object = back_project(firsts_then_partners(test).data(), 2 * test.N, test.L, both);
+    const std::vector<double> both = with_partners(pair.angles_deg, test.delta_deg);
+    const Image test_object = back_project(firsts_then_partners(test.pairs.data(), test.N, test.L).data(),
+                                           2 * test.N, test.L, both);
     write_png((dir / "test_object.png").string(), test_object);
     reconstruction_error(test, test_object, dir, "test_", j);
     const GenParams& g = test.ds.params;

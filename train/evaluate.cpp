@@ -5,6 +5,7 @@
 #include <complex>
 #include <cstdio>
 
+#include "data/angles.h"
 #include "engine/error.h"
 
 namespace sg {
@@ -18,7 +19,6 @@ std::complex<double> mean_phasor(const std::vector<double>& x, double period) {
   return x.empty() ? s : s / double(x.size());
 }
 
-double wrap_sym(double x, double period) { return x - period * std::floor(x / period + 0.5); }
 }  // namespace
 
 namespace {
@@ -69,8 +69,8 @@ Accuracy evaluate_angles(const std::vector<float>& predicted_deg, const std::vec
   for (size_t i = 0; i < true_deg.size(); ++i) {
     // θp − c ≈ θt, or, mirrored, c − θp ≈ θt.
     const double p = predicted_deg[i];
-    a.error_deg.push_back(a.mirrored ? wrap_sym(a.offset_deg - p - true_deg[i], P)
-                                     : wrap_sym(p - a.offset_deg - true_deg[i], P));
+    a.error_deg.push_back(a.mirrored ? wrap_symmetric(a.offset_deg - p - true_deg[i], P)
+                                     : wrap_symmetric(p - a.offset_deg - true_deg[i], P));
   }
   summarise(a, predicted_deg, P);
   return a;
@@ -105,7 +105,7 @@ void add_pieces(double a, double b, bool two, double P, std::vector<Piece>& out)
     push(a - h, a + h, a);
     return;
   }
-  const double d = wrap_sym(b - a, P);  // b's copy nearest to a
+  const double d = wrap_symmetric(b - a, P);  // b's copy nearest to a
   const double lower = d < 0 ? a + d : a, upper = lower + std::abs(d);
   const double mid = lower + 0.5 * std::abs(d);  // the cells meet here and at mid ± P/2
   push(std::max(lower - w, mid - 0.5 * P), std::min(lower + w, mid), lower);
@@ -169,7 +169,7 @@ Accuracy evaluate_angles_folded(const std::vector<float>& predicted_deg,
   }
   Accuracy a;
   a.mirrored = best.mirrored;
-  a.offset_deg = wrap_sym(best.offset, P);
+  a.offset_deg = wrap_symmetric(best.offset, P);
   for (size_t i = 0; i < true_deg.size(); ++i) {
     const double p = predicted_deg[i];
     a.error_deg.push_back(ambiguity_error(a.mirrored ? best.offset - p : p - best.offset,
