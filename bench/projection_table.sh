@@ -5,7 +5,9 @@
 # 'S' (fixed circumradius 0.3, δ = 10°), `reconstruct` recovers the angles and the
 # object from the training pairs alone and scores the unseen ones against it and
 # against the true shape; a 180-pair set (360 projections) is reconstructed for the
-# RMSE target. Then the δ sweep 3°, 5°, 20°, 35° (supersample 4, noise-free).
+# RMSE target. The same for the mirror-symmetric 'T' (configs prefixed t_; its single
+# projections are scored modulo θ ≡ 180° − θ). Then the δ sweep 3°, 5°, 20°, 35° of the
+# 'S' (supersample 4, noise-free).
 # Usage: bash bench/projection_table.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
 build="${1:-build}"
@@ -15,10 +17,10 @@ bin="$build/stereograd"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$out"
-common="--shape s --projection --radius-min 0.3 --radius-max 0.3"
-run() {  # name supersample dose delta seed
-  local name="$1" ss="$2" dose="$3" delta="$4" seed="$5"
-  local g="$common --supersample $ss --dose $dose --stereo-angle $delta"
+common="--projection --radius-min 0.3 --radius-max 0.3"
+run() {  # name shape supersample dose delta seed
+  local name="$1" shape="$2" ss="$3" dose="$4" delta="$5" seed="$6"
+  local g="$common --shape $shape --supersample $ss --dose $dose --stereo-angle $delta"
   "$bin" gen $g --count 2000 --seed "$seed" --out "$tmp/train" >/dev/null
   "$bin" gen $g --count 1000 --seed $((1000 + seed)) --out "$tmp/test" >/dev/null
   "$bin" gen $g --count 180 --seed $((2000 + seed)) --out "$tmp/recon" >/dev/null
@@ -26,12 +28,12 @@ run() {  # name supersample dose delta seed
   "$bin" reconstruct --input "$tmp/train" --test "$tmp/test" --out "$tmp/r" | tail -1 > "$tmp/r.json"
   local end=$(date +%s.%N)
   "$bin" reconstruct --input "$tmp/train" --test "$tmp/recon" --out "$tmp/r360" | tail -1 > "$tmp/r360.json"
-  python3 - "$tmp/r.json" "$tmp/r360.json" "$name" "$ss" "$dose" "$delta" "$seed" \
+  python3 - "$tmp/r.json" "$tmp/r360.json" "$name" "$shape" "$ss" "$dose" "$delta" "$seed" \
     "$(python3 -c "print($end - $start)")" >> "$out/runs.jsonl" <<'PY'
 import json, sys
 r, r360 = (json.load(open(p)) for p in sys.argv[1:3])
-name, ss, dose, delta, seed, secs = sys.argv[3:]
-print(json.dumps({"config": name, "supersample": int(ss), "dose": float(dose),
+name, shape, ss, dose, delta, seed, secs = sys.argv[3:]
+print(json.dumps({"config": name, "shape": shape, "supersample": int(ss), "dose": float(dose),
                   "delta": float(delta), "seed": int(seed), "seconds": float(secs),
                   "train": r["accuracy"], "train_sync": r["accuracy_sync"],
                   "train_rmse_ratio": r.get("rmse_ratio"),
@@ -44,11 +46,14 @@ PY
 }
 : > "$out/runs.jsonl"
 for seed in $seeds; do
-  run binary 1 0 10 "$seed"
-  run supersample4 4 0 10 "$seed"
-  run binary_dose30 1 30 10 "$seed"
-  run supersample4_dose30 4 30 10 "$seed"
-  for d in 3 5 20 35; do run "supersample4_delta$d" 4 0 "$d" "$seed"; done
+  for shape in s t; do
+    p=""; [ "$shape" = t ] && p="t_"
+    run "${p}binary" "$shape" 1 0 10 "$seed"
+    run "${p}supersample4" "$shape" 4 0 10 "$seed"
+    run "${p}binary_dose30" "$shape" 1 30 10 "$seed"
+    run "${p}supersample4_dose30" "$shape" 4 30 10 "$seed"
+  done
+  for d in 3 5 20 35; do run "supersample4_delta$d" s 4 0 "$d" "$seed"; done
 done
 python3 bench/projection_table.py "$out/runs.jsonl" > "$out/table.md"
 cat "$out/table.md"

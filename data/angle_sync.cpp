@@ -30,6 +30,12 @@ struct SparseHermitian {
   }
 };
 
+double squared_distance(const float* a, const float* b, int64_t L) {
+  double s = 0;
+  for (int64_t t = 0; t < L; ++t) s += double(a[t] - b[t]) * double(a[t] - b[t]);
+  return s;
+}
+
 cd dot(const std::vector<cd>& a, const cd* b) {  // a^H b
   cd s = 0;
   for (size_t i = 0; i < a.size(); ++i) s += std::conj(a[i]) * b[i];
@@ -102,6 +108,7 @@ SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double d
   std::vector<int64_t> nn;
   std::vector<double> d2;
   nearest_neighbours(x.data(), M, L, k, nn, d2);
+  const auto context = [&](int64_t i) { return x.data() + (i < N ? i + N : i - N) * L; };
 
   // Edges (i, j, value), both directions; a neighbour edge chosen by both ends is kept once.
   struct Edge {
@@ -112,10 +119,24 @@ SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double d
   edges.reserve(size_t(2 * M * k + 2 * N));
   std::vector<double> sigma(static_cast<size_t>(M));
   for (int64_t i = 0; i < M; ++i) sigma[size_t(i)] = std::sqrt(d2[size_t(i * k + k - 1)]) + 1e-12;
+  int64_t dropped = 0;
   for (int64_t i = 0; i < M; ++i)
     for (int q = 0; q < k; ++q) {
       const int64_t j = nn[size_t(i * k + q)];
-      const double w = std::exp(-d2[size_t(i * k + q)] / (sigma[size_t(i)] * sigma[size_t(j)]));
+      const double scale = sigma[size_t(i)] * sigma[size_t(j)];
+      if (o.check_context) {
+        const float *a = context(i), *b = context(j);
+        const double dc = squared_distance(a, b, L);
+        // The contexts' distance against the step each pair spans (|P_θ − P_{θ+δ}|²).
+        const double span = std::min(squared_distance(a, x.data() + i * L, L),
+                                     squared_distance(b, x.data() + j * L, L));
+        const bool same_kind = (i < N) == (j < N);
+        if (same_kind ? dc > o.context_same * span : dc < o.context_mixed * span) {
+          ++dropped;
+          continue;
+        }
+      }
+      const double w = std::exp(-d2[size_t(i * k + q)] / scale);
       edges.push_back({i, j, w});
       edges.push_back({j, i, w});
     }
@@ -202,6 +223,7 @@ SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double d
   for (int64_t i = 0; i < M; ++i)
     for (int q2 = 0; q2 < k; ++q2)
       dis.push_back(std::fabs(wrap_symmetric(r.angles_deg[size_t(i)] - r.angles_deg[size_t(nn[size_t(i * k + q2)])])));
+  r.folded_edges = double(dropped) / double(M * k);
   std::nth_element(dis.begin(), dis.begin() + dis.size() / 2, dis.end());
   r.neighbour_disagreement_deg = dis[dis.size() / 2];
   return r;

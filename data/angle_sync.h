@@ -25,6 +25,20 @@ namespace sg {
 
 struct SyncOptions {
   int neighbours = 6;        // k of the k-nearest-neighbour graph
+  // Keep a neighbour edge only where the two projections' stereo partners agree with it.
+  // A mirror-symmetric shape (the 'T', θ ≡ c − θ) projects alike at θ and c − θ, so the
+  // graph of single projections would also join those and fold the circle onto an arc.
+  // Each node's context, the other projection of its pair (at θ + δ for a first, θ − δ
+  // for a partner), tells the two apart: for two firsts (or two partners) at the same θ
+  // the contexts coincide, while at θ and c − θ they sit 2δ apart (P_{c−θ+δ} = P_{θ−δ});
+  // for a first and a partner it is the other way round. An edge whose contexts say
+  // "fold" is dropped; for a shape without a mirror no edge is.
+  bool check_context = true;
+  // The test, against the step a pair spans, s = |P_θ − P_{θ+δ}|² (the smaller of the
+  // two nodes'): two firsts (or two partners) are kept when their contexts are nearer
+  // than context_same·s, a first and a partner when theirs are further than
+  // context_mixed·s. Edges between the two are uncertain and dropped as well.
+  double context_same = 0.25, context_mixed = 1.0;
   double pair_weight = 10;   // λ: weight of a stereo edge against a neighbour edge (≤ 1)
   int max_steps = 400;       // Lanczos steps at most
   double tolerance = 1e-6;   // stop when the eigen-residual ||Hz - λz|| falls below this
@@ -36,6 +50,7 @@ struct SyncResult {
   double residual = 0;             // ||Hz - λz|| at the end
   int steps = 0;                   // Lanczos steps taken
   double neighbour_disagreement_deg = 0;  // median |θ_i - θ_j| over neighbour edges
+  double folded_edges = 0;                // fraction of neighbour edges the context dropped
 };
 
 // pairs: [N, 2, L] projections (already centred, data/projection.h centre_projection),

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "data/angles.h"
+#include "data/projection_matching.h"
 #include "engine/error.h"
 
 namespace sg {
@@ -54,6 +55,35 @@ double ambiguity_error(double theta_deg, double true_deg, const Ambiguity& a) {
   if (!a.fold) return direct;
   const double folded = wrap_symmetric(theta_deg - (a.fold_deg - true_deg), a.period_deg);
   return std::abs(folded) < std::abs(direct) ? folded : direct;
+}
+
+DetectedFold detect_fold(const Templates& t, double delta_deg, double threshold) {
+  const int64_t K = t.count, L = t.length;
+  const int64_t shift = std::lround(delta_deg / t.step_deg);
+  SG_CHECK(K >= 8 && shift >= 1 && shift < K, "detect_fold: needs a template grid finer than the stereo "
+           "angle, got ", K, " templates for δ = ", delta_deg, "°");
+  const auto dist = [&](int64_t a, int64_t b) {
+    const float *x = t.rows.data() + ((a % K + K) % K) * L, *y = t.rows.data() + ((b % K + K) % K) * L;
+    double d = 0;
+    for (int64_t i = 0; i < L; ++i) d += double(x[i] - y[i]) * double(x[i] - y[i]);
+    return d;
+  };
+  double step = 0;
+  for (int64_t k = 0; k < K; ++k) step += dist(k, k + shift);
+  std::vector<double> r(static_cast<size_t>(K), 0.0);
+#pragma omp parallel for schedule(static)
+  for (int64_t m = 0; m < K; ++m)
+    for (int64_t k = 0; k < K; ++k) r[size_t(m)] += dist(k, m - k);
+  const int64_t best = int64_t(std::min_element(r.begin(), r.end()) - r.begin());
+  // Parabola through the minimum and its neighbours: the vertex, within half a step.
+  const double a = r[size_t((best + K - 1) % K)], b = r[size_t(best)], c = r[size_t((best + 1) % K)];
+  const double den = a - 2 * b + c;
+  const double frac = den > 0 ? std::clamp(0.5 * (a - c) / den, -0.5, 0.5) : 0.0;
+  DetectedFold f;
+  f.residual_ratio = step > 0 ? b / step : 0;
+  f.ambiguity.fold = f.residual_ratio < threshold;
+  f.ambiguity.fold_deg = f.ambiguity.fold ? wrap_positive((double(best) + frac) * t.step_deg) : 0;
+  return f;
 }
 
 }  // namespace sg

@@ -41,4 +41,18 @@ double canonical_angle(double theta_deg, const Ambiguity& a);
 // wrapped into [−P/2, P/2).
 double ambiguity_error(double theta_deg, double true_deg, const Ambiguity& a);
 
+// The fold of an object learned without labels, read from its own projections: the c
+// that minimises the mirror residual r(c) = Σ_k |T_k − T_{c−k}|² over the template grid
+// (refined by a parabola), against the step residual s = Σ_k |T_k − T_{k+δ}|², the
+// change over one stereo step. The object has a fold when r(c) < threshold · s; the
+// 'S' (no mirror) measures r/s ≈ 1–3, the 'T' ≈ 0.01 (docs/projections.md). The
+// learned frame's zero is arbitrary, so c is in that frame, not the true one.
+struct Templates;  // data/projection_matching.h
+
+struct DetectedFold {
+  Ambiguity ambiguity;        // period 360; fold and fold_deg as detected
+  double residual_ratio = 0;  // r(c) / s at the best c
+};
+DetectedFold detect_fold(const Templates& t, double delta_deg, double threshold = 0.2);
+
 }  // namespace sg

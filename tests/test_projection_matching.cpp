@@ -15,6 +15,7 @@
 #include "data/pairs.h"
 #include "data/projection.h"
 #include "data/projection_matching.h"
+#include "data/projection_symmetry.h"
 #include "data/shapes.h"
 #include "data/sinogram.h"
 #include "engine/io/npy.h"
@@ -37,10 +38,11 @@ double within2(const std::vector<double>& pred, const std::vector<float>& truth,
   return a.within[2];
 }
 
-// Projection pairs of the 'S' at a fixed size, centred as recover_angles expects.
-Dataset s_pairs(int64_t count, uint64_t seed, int supersample) {
+// Projection pairs of the 'S' (or another shape) at a fixed size, centred as
+// recover_angles expects.
+Dataset s_pairs(int64_t count, uint64_t seed, int supersample, const std::string& shape = "s") {
   GenParams g;
-  g.shape = "s";
+  g.shape = shape;
   g.count = count;
   g.seed = seed;
   g.projection = true;
@@ -167,6 +169,44 @@ TEST_CASE("synchronise_angles recovers the S's angles from unlabelled pairs, and
   const SyncResult bad = synchronise_angles(lies.images.data(), lies.count(), 64, 10.0);
   std::vector<double> bf(bad.angles_deg.begin(), bad.angles_deg.begin() + ds.count());
   CHECK(within2(bf, ds.angles) < 30.0);
+}
+
+TEST_CASE("synchronise_angles on the mirror-symmetric T: the stereo partners tell θ from 180° − θ") {
+  // Single projections at θ and 180° − θ are identical (data/projection_symmetry.h), so
+  // the plain graph joins them; the context check drops those edges. Pairs fix θ fully,
+  // so the recovered firsts are scored without folding.
+  const Dataset ds = s_pairs(1000, 6, 1, "t");
+  const SyncResult r = synchronise_angles(ds.images.data(), ds.count(), 64, 10.0);
+  std::vector<double> firsts(r.angles_deg.begin(), r.angles_deg.begin() + ds.count());
+  CHECK(within2(firsts, ds.angles) > 85.0);
+  CHECK(r.folded_edges > 0.3);  // about half of a T's neighbours are its mirror images
+  SyncOptions plain;
+  plain.check_context = false;
+  const SyncResult folded = synchronise_angles(ds.images.data(), ds.count(), 64, 10.0, plain);
+  std::vector<double> ff(folded.angles_deg.begin(), folded.angles_deg.begin() + ds.count());
+  CHECK(within2(ff, ds.angles) < 30.0);
+  CHECK(folded.folded_edges == 0.0);
+  // The S has no mirror: the check drops few of its edges.
+  const Dataset s = s_pairs(700, 5, 1);
+  CHECK(synchronise_angles(s.images.data(), s.count(), 64, 10.0).folded_edges < 0.1);
+}
+
+TEST_CASE("detect_fold finds the T's mirror at c = 180° and none in the S") {
+  const double step = matching_step(10.0);
+  const Templates t = shape_templates(ParticleShape::make("t"), 64, 19.2, 4, step);
+  const DetectedFold ft = detect_fold(t, 10.0);
+  CHECK(ft.ambiguity.fold);
+  CHECK(std::fabs(std::remainder(ft.ambiguity.fold_deg - 180.0, 360.0)) < 0.2);
+  CHECK(ft.residual_ratio < 0.05);
+  // The object turned by 30° projects at k as the upright one at k + 30°, so its mirror
+  // pairs k with c − 60° − k: c' = 180° − 2·30°.
+  const Image turned = render(ParticleShape::make("t"), sinogram_pose(64, 19.2, 30), 4, 64);
+  const DetectedFold fr = detect_fold(make_templates(turned, step), 10.0);
+  CHECK(fr.ambiguity.fold);
+  CHECK(std::fabs(std::remainder(fr.ambiguity.fold_deg - 120.0, 360.0)) < 0.5);
+  const DetectedFold fs = detect_fold(shape_templates(ParticleShape::make("s"), 64, 19.2, 4, step), 10.0);
+  CHECK_FALSE(fs.ambiguity.fold);
+  CHECK(fs.residual_ratio > 0.5);
 }
 
 TEST_CASE("match_pairs and match_single find off-grid angles of an object's own projections") {

@@ -8,10 +8,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "data/angles.h"
 #include "data/dataset_io.h"
 #include "data/image_io.h"
 #include "data/projection.h"
 #include "data/projection_matching.h"
+#include "data/projection_symmetry.h"
 #include "data/shapes.h"
 #include "data/sinogram.h"
 #include "engine/error.h"
@@ -87,11 +89,13 @@ void attach_truth(PairInput& in, const std::string& path) {
 }
 
 // Accuracy of angles (first projection of each pair) against the truth, the offset and
-// mirror removed by evaluate_angles.
-Accuracy score(const std::vector<double>& angles_deg, const std::vector<float>& truth) {
+// mirror removed by evaluate_angles; with `folded`, modulo the shape's projection
+// ambiguity (a single projection of the 'T' cannot tell θ from 180° − θ; a pair can).
+Accuracy score(const std::vector<double>& angles_deg, const std::vector<float>& truth,
+               const Ambiguity* folded = nullptr) {
   std::vector<float> pred(truth.size());
   for (size_t i = 0; i < truth.size(); ++i) pred[i] = float(angles_deg[i]);
-  return evaluate_angles(pred, truth, 1);
+  return folded && folded->fold ? evaluate_angles_folded(pred, truth, *folded) : evaluate_angles(pred, truth, 1);
 }
 
 // When every projection shows one particle (a fixed size): the reconstruction `object`
@@ -138,6 +142,8 @@ ArgParser reconstruct_options() {
       .option("stereo-angle", "DEG", "the pairs' stereo angle (a folder's params.json has it)")
       .option("neighbours", "K", "neighbours per projection in the graph", "6")
       .option("pair-weight", "W", "weight of a stereo edge against a neighbour edge", "10")
+      .flag("no-context", "keep every neighbour edge, even where the stereo partners say the two\n"
+            "projections are mirror images (θ and c − θ of a mirror-symmetric particle)")
       .option("rounds", "R", "projection-matching rounds after the synchronisation", "3")
       .option("test", "DIR", "unseen pairs (dataset folder with angles) to match and score")
       .flag("no-centre", "keep the projections' own centring (no sub-pixel shift)");
@@ -157,6 +163,7 @@ int cmd_reconstruct(const Args& args) {
   SG_CHECK(std::isfinite(o.sync.pair_weight) && o.sync.pair_weight > 0,
            "--pair-weight must be a positive number, got ", p.get("pair-weight"));
   o.rounds = int(rounds);
+  o.sync.check_context = !p.get_flag("no-context");
   PairInput in = read_pairs(p.get("input"), p, centre);
   PairInput test;
   if (p.given("test")) {
@@ -192,6 +199,8 @@ int cmd_reconstruct(const Args& args) {
                    {"centred", centre},
                    {"neighbours", o.sync.neighbours},
                    {"pair_weight", o.sync.pair_weight},
+                   {"context_checked", o.sync.check_context},
+                   {"folded_edges", r.sync.folded_edges},
                    {"sync_eigenvalue", r.sync.eigenvalue},
                    {"sync_residual", r.sync.residual},
                    {"sync_steps", r.sync.steps},
@@ -216,12 +225,31 @@ int cmd_reconstruct(const Args& args) {
     std::vector<float> firsts(static_cast<size_t>(test.N * test.L));
     for (int64_t i = 0; i < test.N; ++i)
       std::copy_n(test.pairs.data() + 2 * i * test.L, test.L, firsts.begin() + i * test.L);
-    const Matched single = match_single(t, firsts.data(), test.N);
+    Matched single = match_single(t, firsts.data(), test.N);
+    // A single projection of a mirror-symmetric object fixes θ only up to its fold: the
+    // answer is the canonical member of {θ, c − θ}, c read from the object itself.
+    const DetectedFold fold = detect_fold(t, in.delta_deg);
+    if (fold.ambiguity.fold)
+      for (double& a : single.angles_deg) a = canonical_angle(a, fold.ambiguity);
+    const Ambiguity truth_ambiguity =
+        projection_ambiguity(ParticleShape::make(test.ds.params.shape, test.ds.params.sides));
     const Accuracy ap = score(pair.angles_deg, test.ds.angles);
-    const Accuracy as = score(single.angles_deg, test.ds.angles);
-    std::cout << "unseen pairs (" << test.N << "), matched against the object:\n"
-              << table_header() << table_row("single", as) << table_row("pair", ap);
-    j["test"] = {{"pairs", test.N}, {"single", to_json(as)}, {"pair", to_json(ap)}};
+    const Accuracy as = score(single.angles_deg, test.ds.angles, &truth_ambiguity);
+    std::cout << "unseen pairs (" << test.N << "), matched against the object"
+              << (fold.ambiguity.fold ? " (it has a fold: single projections are scored modulo it)" : "")
+              << ":\n" << table_header() << table_row("single", as) << table_row("pair", ap);
+    j["test"] = {{"pairs", test.N}, {"single", to_json(as)}, {"pair", to_json(ap)},
+                 {"object_fold", {{"fold", fold.ambiguity.fold}, {"fold_deg", fold.ambiguity.fold_deg},
+                                  {"residual_ratio", fold.residual_ratio}}},
+                 {"single_scored_modulo_fold", truth_ambiguity.fold}};
+    std::vector<float> out(static_cast<size_t>(3 * test.N));
+    for (int64_t i = 0; i < test.N; ++i) {
+      out[size_t(3 * i)] = float(pair.angles_deg[size_t(i)]);
+      out[size_t(3 * i + 1)] = float(single.angles_deg[size_t(i)]);
+      out[size_t(3 * i + 2)] = float(fold.ambiguity.fold ? wrap_positive(fold.ambiguity.fold_deg - single.angles_deg[size_t(i)])
+                                                          : single.angles_deg[size_t(i)]);
+    }
+    save_npy((dir / "test_angles.npy").string(), {test.N, 3}, out.data());
     // The unseen pairs' own reconstruction at their matched angles.
     const std::vector<double> both = with_partners(pair.angles_deg, test.delta_deg);
     const Image test_object = back_project(firsts_then_partners(test.pairs.data(), test.N, test.L).data(),
@@ -236,7 +264,8 @@ int cmd_reconstruct(const Args& args) {
                                               matching_step(in.delta_deg));
       const Accuracy kp = score(match_pairs(known, test.pairs.data(), test.N, test.delta_deg).angles_deg,
                                 test.ds.angles);
-      const Accuracy ks = score(match_single(known, firsts.data(), test.N).angles_deg, test.ds.angles);
+      const Accuracy ks =
+          score(match_single(known, firsts.data(), test.N).angles_deg, test.ds.angles, &truth_ambiguity);
       std::cout << "the same pairs matched against the true shape (knows the shape):\n"
                 << table_row("single", ks) << table_row("pair", kp);
       j["test"]["known_shape"] = {{"single", to_json(ks)}, {"pair", to_json(kp)}};
