@@ -302,7 +302,8 @@ TEST_CASE("reconstruct writes angles, the object and a report, and scores them a
                         d + "/train").status == 0);
   REQUIRE(test::run_cli("gen --shape s --projection --count 100 --radius-min 0.3 --radius-max 0.3 --seed 4 --out " +
                         d + "/test").status == 0);
-  const test::Run r = test::run_cli("reconstruct --input " + d + "/train --test " + d + "/test --out " + d + "/r");
+  const test::Run r = test::run_cli("reconstruct --input " + d + "/train --test " + d + "/test --out " + d +
+                                    "/r --pseudo-labels " + d + "/pseudo --synthetic 50");
   INFO(r.out);
   REQUIRE(r.status == 0);
   CHECK(test::has(r.out, "matched"));
@@ -316,4 +317,26 @@ TEST_CASE("reconstruct writes angles, the object and a report, and scores them a
   const nlohmann::json j = nlohmann::json::parse(std::ifstream(d + "/r/report.json"));
   CHECK(j.at("accuracy").at("within_2").get<double>() > 90.0);
   CHECK(j.at("rmse_ratio").get<double>() < 2.0);
+  // The unseen pairs' answers: pair, single, single's mirror (no fold for the S).
+  const NpyArray t = load_npy(d + "/r/test_angles.npy");
+  REQUIRE(t.shape == std::vector<int64_t>{100, 3});
+  CHECK_FALSE(j.at("test").at("object_fold").at("fold").get<bool>());
+  for (int64_t i = 0; i < 100; ++i) CHECK(t.data[size_t(3 * i + 1)] == t.data[size_t(3 * i + 2)]);
+  // The pseudo-labelled folder: the recovered angles for the input pairs, then synthetic
+  // pairs that are the object's own projections at their angles (and partners at + δ).
+  const Dataset p = load_dataset(d + "/pseudo");
+  REQUIRE(p.count() == 650);
+  for (int64_t i = 0; i < 600; ++i) CHECK(p.angles[size_t(i)] == a.data[size_t(2 * i)]);
+  const NpyArray obj = load_npy(d + "/r/object.npy");
+  Image object(64, 64);
+  object.px = obj.data;
+  for (int64_t i = 600; i < 650; i += 7) {
+    for (int s = 0; s < 2; ++s) {
+      std::vector<float> want(64);
+      forward_project(object, double(p.angles[size_t(i)]) + 10.0 * s, want.data());
+      centre_projection(want.data(), 64);
+      for (int64_t x = 0; x < 64; ++x)
+        CHECK(std::fabs(p.pair(i)[s * 64 + x] - want[size_t(x)]) < 1e-3f);
+    }
+  }
 }

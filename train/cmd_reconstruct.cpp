@@ -19,6 +19,7 @@
 #include "engine/error.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/npy.h"
+#include "engine/random.h"
 #include "engine/tensor.h"
 #include "train/args.h"
 #include "train/commands.h"
@@ -124,6 +125,38 @@ void reconstruction_error(const PairInput& in, const Image& object, const std::f
   j[prefix + "rmse_ratio"] = a.rmse / b.rmse;
   j[prefix + "alignment"] = {{"angle_deg", a.angle_deg}, {"mirrored", a.mirrored}};
 }
+
+// A dataset folder whose angles.npy holds the recovered angles, not the truth: the input
+// pairs (centred as recovery saw them), then `synthetic` pairs projected from the
+// recovered object at uniform random angles (seeded), so a model can be distilled from
+// the label-free recovery with the supervised objective. The angles are in the recovered
+// frame (arbitrary zero).
+void write_pseudo_labels(const PairInput& in, const Recovered& r, int64_t synthetic, const std::string& dir,
+                         nlohmann::json& j) {
+  SG_CHECK(synthetic >= 0 && synthetic <= 10000000, "--synthetic must be in [0, 10000000], got ", synthetic);
+  Dataset ds;
+  ds.params = in.ds.params;
+  ds.params.projection = true;
+  ds.params.size = in.L;
+  ds.params.stereo_angle_deg = in.delta_deg;
+  ds.params.count = in.N + synthetic;
+  ds.images = in.pairs;
+  ds.angles.assign(r.angles_deg.begin(), r.angles_deg.begin() + in.N);
+  ds.images.resize(size_t((in.N + synthetic) * 2 * in.L));
+  Rng rng(0x9e3779b9, 1);
+  for (int64_t i = 0; i < synthetic; ++i) {
+    const double theta = 360.0 * rng.uniform();
+    float* pair = ds.images.data() + (in.N + i) * 2 * in.L;
+    forward_project(r.object, theta, pair);
+    forward_project(r.object, theta + in.delta_deg, pair + in.L);
+    centre_projection(pair, in.L);
+    centre_projection(pair + in.L, in.L);
+    ds.angles.push_back(float(theta));
+  }
+  save_dataset(dir, ds);
+  j["pseudo_labels"] = {{"dir", dir}, {"recovered_pairs", in.N}, {"synthetic_pairs", synthetic}};
+  std::cout << "wrote " << in.N << " recovered + " << synthetic << " synthetic pseudo-labelled pairs to " << dir << "\n";
+}
 }  // namespace
 
 ArgParser reconstruct_options() {
@@ -146,6 +179,10 @@ ArgParser reconstruct_options() {
             "projections are mirror images (θ and c − θ of a mirror-symmetric particle)")
       .option("rounds", "R", "projection-matching rounds after the synchronisation", "3")
       .option("test", "DIR", "unseen pairs (dataset folder with angles) to match and score")
+      .option("pseudo-labels", "DIR", "write a dataset folder for supervised training of a model: the\n"
+              "input pairs (centred) at their recovered angles, plus --synthetic pairs of the\n"
+              "recovered object at random angles (no true angle is in it)")
+      .option("synthetic", "N", "pairs of the recovered object added to --pseudo-labels", "0")
       .flag("no-centre", "keep the projections' own centring (no sub-pixel shift)");
   return p;
 }
@@ -271,6 +308,7 @@ int cmd_reconstruct(const Args& args) {
       j["test"]["known_shape"] = {{"single", to_json(ks)}, {"pair", to_json(kp)}};
     }
   }
+  if (p.given("pseudo-labels")) write_pseudo_labels(in, r, p.get_int("synthetic"), p.get("pseudo-labels"), j);
   const std::string text = j.dump(2) + "\n";
   write_file_atomic((dir / "report.json").string(), [&](std::ostream& out) { out << text; });
   std::cout << j.dump() << "\n";
