@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "data/image_read.h"
 #include "data/shapes.h"
 #include "engine/error.h"
 #include "engine/io/atomic_file.h"
@@ -76,9 +77,50 @@ GenParams minimal_params(const nlohmann::json& j, const GenParams& defaults, con
 }
 
 std::string json_what(const std::string& path) { return "'" + path + "'"; }
+
+const char* const kImageFiles[] = {"images.npy", "images.tif", "images.tiff", "images.mrc"};
+
+// A TIFF or MRC stack of 2N pages as pairs: [2N, H, W] -> [N, 2, H, W], and pages of one
+// row (projections; 2-D images are at least 16 pixels high) [2N, 1, L] -> [N, 2, L].
+void stack_to_pairs(NpyArray& a, const std::string& path) {
+  const std::vector<int64_t> s = a.shape;
+  SG_CHECK(s.size() == 3 && s[0] % 2 == 0, "'", path, "' holds ", s.empty() ? 0 : s[0],
+           " pages; a dataset's stack holds two per pair (pages 2i and 2i + 1 of pair i)");
+  a.shape = s[1] == 1 ? std::vector<int64_t>{s[0] / 2, 2, s[2]}
+                      : std::vector<int64_t>{s[0] / 2, 2, s[1], s[2]};
+}
 }  // namespace
 
-void save_dataset(const std::string& dir, const Dataset& ds) {
+NpyArray load_dataset_images(const std::string& dir, std::string& file) {
+  std::error_code ec;
+  file.clear();
+  for (const char* name : kImageFiles) {
+    const std::string path = join(dir, name);
+    if (!std::filesystem::exists(path, ec)) continue;
+    SG_CHECK(file.empty(), dir, " holds both '", file, "' and '", path, "': keep one images file");
+    file = path;
+  }
+  SG_CHECK(!file.empty(), "cannot read '", join(dir, "images.npy"),
+           "': no such file (nor images.tif, images.tiff, images.mrc)");
+  NpyArray a = read_stack(file);
+  if (std::filesystem::path(file).extension() != ".npy") stack_to_pairs(a, file);
+  return a;
+}
+
+namespace {
+void remove_other_images(const std::string& dir, const std::string& keep) {
+  for (const char* name : kImageFiles) {
+    if (name == keep) continue;
+    std::error_code ec;
+    std::filesystem::remove(join(dir, name), ec);
+    SG_CHECK(!ec, "cannot remove the old '", join(dir, name), "': ", ec.message());
+  }
+}
+}  // namespace
+
+void save_dataset(const std::string& dir, const Dataset& ds, const std::string& format) {
+  SG_CHECK(format == "npy" || format == "tif" || format == "mrc", "save_dataset: format '", format,
+           "' is not one of npy, tif, mrc");
   SG_CHECK(int64_t(ds.images.size()) % ds.sample_floats() == 0 &&
                int64_t(ds.angles.size()) == ds.count(),
            "save_dataset: ", ds.images.size(), " image values and ", ds.angles.size(),
@@ -86,15 +128,23 @@ void save_dataset(const std::string& dir, const Dataset& ds) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   SG_CHECK(!ec, "cannot create directory '", dir, "': ", ec.message());
-  save_npy(join(dir, "images.npy"), ds.image_shape(), ds.images.data());
+  const std::string images_name = "images." + format;
+  std::vector<int64_t> shape = ds.image_shape();
+  if (format != "npy")  // a stack of 2N pages, projections as pages of one row
+    shape = shape.size() == 4 ? std::vector<int64_t>{2 * shape[0], shape[2], shape[3]}
+                              : std::vector<int64_t>{2 * shape[0], 1, shape[2]};
+  write_stack(join(dir, images_name.c_str()), shape, ds.images.data());
+  remove_other_images(dir, images_name);
   save_npy(join(dir, "angles.npy"), {ds.count()}, ds.angles.data());
   const std::string text = to_json(ds.params).dump(2) + "\n";
   write_file_atomic(join(dir, "params.json"), [&](std::ostream& out) { out << text; });
 }
 
 Dataset dataset_from_contents(const std::string& dir, const std::string& params_text,
-                              NpyArray images, const NpyArray* angles, const GenParams* defaults) {
-  const std::string params_path = join(dir, "params.json"), images_path = join(dir, "images.npy"),
+                              NpyArray images, const NpyArray* angles, const GenParams* defaults,
+                              const std::string& images_name) {
+  const std::string params_path = join(dir, "params.json"),
+                    images_path = join(dir, images_name.c_str()),
                     angles_path = join(dir, "angles.npy");
   nlohmann::json j;
   try {
@@ -143,10 +193,11 @@ Dataset dataset_from_contents(const std::string& dir, const std::string& params_
 
 Dataset load_dataset(const std::string& dir) {
   const std::vector<char> text = read_file_bytes(join(dir, "params.json"));
-  NpyArray images = load_npy(join(dir, "images.npy"));
+  std::string images_file;
+  NpyArray images = load_dataset_images(dir, images_file);
   const NpyArray angles = load_npy(join(dir, "angles.npy"));
   return dataset_from_contents(dir, std::string(text.begin(), text.end()), std::move(images),
-                               &angles, nullptr);
+                               &angles, nullptr, std::filesystem::path(images_file).filename().string());
 }
 
 Dataset load_dataset_folder(const std::string& dir, const GenParams& defaults,
@@ -159,13 +210,15 @@ Dataset load_dataset_folder(const std::string& dir, const GenParams& defaults,
   SG_CHECK(fs::is_regular_file(params_path, ec), dir,
            " has no params.json: it needs at least stereo_angle_deg");
   const std::vector<char> text = read_file_bytes(params_path);
-  NpyArray images = load_npy(join(dir, "images.npy")), angles;
+  std::string images_file;
+  NpyArray images = load_dataset_images(dir, images_file), angles;
   if (!angles_for.empty()) {
     SG_CHECK(fs::is_regular_file(join(dir, "angles.npy"), ec), dir, " has no angles.npy: ", angles_for);
     angles = load_npy(join(dir, "angles.npy"));
   }
   return dataset_from_contents(dir, std::string(text.begin(), text.end()), std::move(images),
-                               angles_for.empty() ? nullptr : &angles, &defaults);
+                               angles_for.empty() ? nullptr : &angles, &defaults,
+                               std::filesystem::path(images_file).filename().string());
 }
 
 }  // namespace sg

@@ -24,7 +24,10 @@ const std::map<std::string, Feed> kTargets = {{"safetensors", sg::fuzz::feed_saf
                                               {"npy", sg::fuzz::feed_npy},
                                               {"config", sg::fuzz::feed_config},
                                               {"args", sg::fuzz::feed_args},
-                                              {"dataset", sg::fuzz::feed_dataset}};
+                                              {"dataset", sg::fuzz::feed_dataset},
+                                              {"tiff", sg::fuzz::feed_tiff},
+                                              {"png", sg::fuzz::feed_png},
+                                              {"mrc", sg::fuzz::feed_mrc}};
 
 std::vector<uint8_t> bytes_of(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

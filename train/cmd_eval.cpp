@@ -1,14 +1,19 @@
 // `stereograd eval --checkpoint FILE`: the report's accuracy table for a trained model,
 // on unseen pairs generated from the config stored in the checkpoint, or with --data on
-// every pair of a dataset folder (its angles.npy holds the truth the table needs).
+// every pair of a dataset folder (its angles.npy holds the truth the table needs). The
+// closed form (data/moments.h) is scored on the same pairs, its row beside the model's;
+// --method moments scores it alone, and then needs no checkpoint when --data is given.
 #include <filesystem>
 #include <iostream>
 
+#include "data/dataset_io.h"
 #include "engine/error.h"
+#include "engine/io/atomic_file.h"
 #include "train/args.h"
 #include "train/checkpoint.h"
 #include "train/commands.h"
 #include "train/device_options.h"
+#include "train/eval_moments.h"
 #include "train/report.h"
 #include "train/trainer.h"
 
@@ -18,11 +23,16 @@ ArgParser eval_options() {
   ArgParser p("eval", "Accuracy of a checkpoint on unseen stereo pairs (% within 0.5°, 1°, 2°, 3°,\n"
                       "mean and standard deviation of θp − θt), with plots. With --data DIR, on\n"
                       "the pairs of a dataset folder: images.npy, params.json and angles.npy,\n"
-                      "the true angles (docs/data.md \"Training from a folder\").");
-  p.option("checkpoint", "FILE", "a checkpoint written by stereograd train", "", true)
+                      "the true angles (docs/data.md \"Training from a folder\"). The closed form\n"
+                      "(phase of the n-th complex moment, docs/moments.md) is scored on the same\n"
+                      "pairs, its row beside the model's; --method moments scores it alone.");
+  p.option("checkpoint", "FILE",
+           "a checkpoint written by stereograd train (--method moments with --data: optional)")
       .option("pairs", "N", "unseen pairs to evaluate on (default: the config's eval_pairs)")
       .option("data", "DIR", "evaluate on every pair of this dataset folder instead")
-      .option("out", "DIR", "where eval.json and the plots go", "")
+      .option("out", "DIR",
+              "where eval.json, eval_moments.json and the plots go (default: the checkpoint's folder)", "")
+      .option("method", "NAME", "both (the model, and the closed form beside it), model or moments", "both")
 ;
   add_device_options(p);
   return p;
@@ -32,40 +42,87 @@ int cmd_eval(const Args& args) {
   ArgParser p = eval_options();
   if (!p.parse(args, std::cout)) return 0;
   const Device device = device_from_options(p);
-  Checkpoint c = read_checkpoint(p.get("checkpoint"));
+  const std::string method = p.get("method");
+  SG_CHECK(method == "both" || method == "model" || method == "moments",
+           "eval: --method must be both, model or moments, got '", method, "'");
+  const bool has_checkpoint = p.given("checkpoint");
+  SG_CHECK(has_checkpoint || method == "moments",
+           "eval: --checkpoint is required (or --method moments with --data DIR)");
+  SG_CHECK(has_checkpoint || p.given("data"),
+           "eval: --method moments without --checkpoint needs --data DIR (a checkpoint's config "
+           "would generate the pairs)");
+  Checkpoint c;
+  if (has_checkpoint) c = read_checkpoint(p.get("checkpoint"));
   if (p.given("pairs")) c.config.eval_pairs = p.get_int("pairs");
   SG_CHECK(c.config.eval_pairs >= 1, "eval: --pairs must be positive");
-  auto model = model_from_checkpoint(c, device);
+  std::unique_ptr<PairModel> model;
+  if (method != "moments") model = model_from_checkpoint(c, device);
   std::string out = p.get("out");
-  if (out.empty()) {
+  if (out.empty() && has_checkpoint) {
     const std::string ck = p.get("checkpoint");
     auto slash = ck.find_last_of('/');
     out = slash == std::string::npos ? "." : ck.substr(0, slash);
   }
-  std::error_code ec;
-  std::filesystem::create_directories(out, ec);
-  SG_CHECK(!ec, "eval: cannot create output folder '", out, "': ", ec.message());
+  if (!out.empty()) {  // empty: --method moments on a folder without --out writes nothing
+    std::error_code ec;
+    std::filesystem::create_directories(out, ec);
+    SG_CHECK(!ec, "eval: cannot create output folder '", out, "': ", ec.message());
+  }
   std::string on = "unseen pairs";
-  Accuracy acc;
+  Dataset test;
   if (p.given("data")) {
     SG_CHECK(!p.given("pairs"), "eval: --pairs counts generated pairs; --data evaluates every pair of its folder");
     const std::string dir = p.get("data");
-    Dataset test;
     try {
-      test = folder_data(c.config, dir, "accuracy needs the true angles");
+      test = has_checkpoint ? folder_data(c.config, dir, "accuracy needs the true angles")
+                            : load_dataset_folder(dir, GenParams{}, "accuracy needs the true angles");
     } catch (const Error& e) {
       fail("eval: ", e.what());
     }
     on = "pairs of " + dir;
-    acc = evaluate_on(*model, c.config, test, out, c.history, nullptr, nullptr);
   } else {
-    acc = evaluate_run(*model, c.config, out, c.history, nullptr, nullptr);
+    test = evaluation_data(c.config, c.config.eval_pairs);  // what evaluate_run scores
   }
+
+  // The closed form first (it can refuse the data before anything is written).
+  const std::string why = method == "model" ? "" : moments_not_applicable(test);
+  SG_CHECK(method != "moments" || why.empty(), "eval: the closed form does not apply: ", why);
+  const bool with_moments = method != "model" && why.empty();
+  MomentEvaluation me;
+  if (with_moments) {
+    me = evaluate_moments(test, std::cerr, "eval: ");
+    if (!out.empty()) {
+      nlohmann::json j = to_json(me.accuracy);
+      j["method"] = "moments";
+      j["order"] = test.order();
+      j["flagged"] = me.flagged;
+      j["pairs"] = test.count();
+      write_file_atomic(out + "/eval_moments.json", [&](std::ostream& os) { os << j.dump(2) << "\n"; });
+    }
+  }
+  auto moments_line = [&] {
+    std::cout << "closed form (phase of the n-th moment, n = " << test.order() << ") on "
+              << me.accuracy.count << " of " << test.count() << " " << on << " (offset "
+              << me.accuracy.offset_deg << "° removed" << (me.accuracy.mirrored ? ", mirrored" : "")
+              << "; median |θp − θt| " << me.accuracy.median_abs_deg << "°";
+    if (me.flagged) std::cout << "; " << me.flagged << " flagged images left out";
+    std::cout << ")\n";
+  };
+  if (method == "moments") {
+    moments_line();
+    std::cout << table_header() << table_row("moments", me.accuracy);
+    return 0;
+  }
+  const Accuracy acc = evaluate_on(*model, c.config, test, out, c.history, nullptr, nullptr);
+  if (with_moments) moments_line();
+  else if (method == "both") std::cout << "closed form: not applicable (" << why << ")\n";
   std::cout << "accuracy of '" << c.config.name << "' after " << c.epochs_done << " epochs, on "
             << acc.count << " " << on << " (offset " << acc.offset_deg << "° removed"
-            << (acc.mirrored ? ", mirrored" : "") << "):\n"
-            << table_header()
-            << table_row(std::to_string(int(c.config.data.stereo_angle_deg)) + "°", acc);
+            << (acc.mirrored ? ", mirrored" : "") << "; median |θp − θt| " << acc.median_abs_deg
+            << "°):\n"
+            << table_header();
+  if (with_moments) std::cout << table_row("moments", me.accuracy);
+  std::cout << table_row(std::to_string(int(c.config.data.stereo_angle_deg)) + "°", acc);
   return 0;
 }
 

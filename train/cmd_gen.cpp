@@ -1,5 +1,6 @@
-// stereograd gen: write a stereo-pair dataset (images.npy, angles.npy, params.json) and
-// optionally a preview grid of sample pairs. See data/pairs.h and docs/data.md.
+// stereograd gen: write a stereo-pair dataset (images.npy, or images.tif / images.mrc with
+// --format; angles.npy, params.json) and optionally a preview grid of sample pairs. See
+// data/pairs.h and docs/data.md.
 #include <chrono>
 #include <climits>
 #include <iostream>
@@ -28,8 +29,9 @@ ArgParser gen_options() {
   ArgParser p("gen",
               "Write a dataset of stereo pairs: the same particle at theta and at theta +\n"
               "stereo angle, with noise and the report's preprocessing. Files: DIR/images.npy\n"
-              "[N, 2, H, W] (or [N, 2, L] with --projection), DIR/angles.npy [N] (theta of the\n"
-              "first image, degrees), DIR/params.json (every parameter and the seed).");
+              "[N, 2, H, W] (or [N, 2, L] with --projection; images.tif or images.mrc with\n"
+              "--format), DIR/angles.npy [N] (theta of the first image, degrees),\n"
+              "DIR/params.json (every parameter and the seed).");
   p.option("out", "DIR", "output directory", "", true)
       .option("shape", "NAME", std::string("particle shape: ") + shape_names(), "square")
       .option("sides", "N", "corners of the regular polygon (--shape polygon only)")
@@ -47,6 +49,7 @@ ArgParser gen_options() {
       .option("supersample", "K", "anti-aliasing: K x K sub-samples per pixel (1 = binary)", "1")
       .flag("no-preprocess", "keep noise and position (no thresholding, no centring)")
       .flag("projection", "store 1-D projections (sums along y) instead of images")
+      .option("format", "F", "images file: npy, tif or mrc (tif, mrc: float32 stacks of 2N pages)", "npy")
       .option("preview", "FILE", "also write a grid of sample pairs (.png or .pgm)")
       .option("preview-pairs", "N", "pairs shown in the preview", "8");
   return p;
@@ -84,6 +87,9 @@ int cmd_gen(const Args& args) {
   const std::string preview = p.get("preview");
   SG_CHECK(preview.empty() || has_image_extension(preview), "--preview '", preview,
            "': use a .png or .pgm file name");
+  const std::string format = p.get("format");
+  SG_CHECK(format == "npy" || format == "tif" || format == "mrc", "--format '", format,
+           "': use npy, tif or mrc");
   g.validate();
 
   const auto t0 = std::chrono::steady_clock::now();
@@ -91,7 +97,7 @@ int cmd_gen(const Args& args) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string out = p.get("out");
-  save_dataset(out, ds);
+  save_dataset(out, ds, format);
   if (!preview.empty()) write_image(preview, pair_grid(ds, preview_pairs), 0, 1);
 
   std::string shape_text = "[";

@@ -1,7 +1,11 @@
 // `stereograd predict`: the orientation of each image (or 1-D signal) in a .npy file,
-// in degrees in [0°, 360°/n), from a trained checkpoint.
+// in degrees in [0°, 360°/n), from a trained checkpoint or, with --method moments, from
+// the phase of the n-th complex moment (data/moments.h, docs/moments.md).
 #include <iostream>
 
+#include "data/image_read.h"
+#include "data/moments.h"
+#include "data/shapes.h"
 #include "engine/error.h"
 #include "engine/io/npy.h"
 #include "train/args.h"
@@ -13,25 +17,83 @@ namespace sg {
 
 ArgParser predict_options() {
   ArgParser p("predict", "Predict orientations from images: --input holds [N, 1, H, W] or [N, H, W]\n"
-                         "float32 images (2-D models) or [N, 1, L] or [N, L] signals (1-D models).\n"
+                         "images (2-D models) or [N, 1, L] or [N, L] signals (1-D models).\n"
                          "Writes [N] angles in degrees in [0, 360/n). The model's zero is its own:\n"
-                         "a self-supervised model learns orientation up to an offset.");
-  p.option("checkpoint", "FILE", "a checkpoint written by stereograd train", "", true)
-      .option("input", "FILE", "images as .npy (float32)", "", true)
+                         "a self-supervised model learns orientation up to an offset.\n"
+                         "--method moments needs no checkpoint: θ = arg(−M_n)/n, the phase of the\n"
+                         "n-th complex moment over the particle (docs/moments.md), zero where the\n"
+                         "renderer's is; an image with no particle, several, or one touching the\n"
+                         "border gets NaN and a warning line naming its index.");
+  p.option("checkpoint", "FILE", "a checkpoint written by stereograd train (required for --method model)")
+      .option("input", "FILE", "images as .npy (any integer or float dtype), TIFF, PNG or MRC", "", true)
       .option("output", "FILE", "angles as .npy (float32, degrees)", "", true)
+      .option("method", "NAME", "model (the checkpoint's network) or moments (closed form)",
+              "model when --checkpoint is given")
+      .option("order", "N", "--method moments: rotational order n, 2..360 (default 4, or the checkpoint's)")
 ;
   add_device_options(p);
   return p;
 }
 
+namespace {
+// The closed form on [N, H, W] or [N, 1, H, W] images: one warning line per flagged image
+// (angle NaN) and a summary on stderr.
+int predict_moments(const NpyArray& a, const std::string& in, int order, const std::string& out) {
+  Shape got = a.shape;
+  if (got.size() == 4 && got[1] == 1) got.erase(got.begin() + 1);  // [N, 1, H, W] → [N, H, W]
+  SG_CHECK(got.size() == 3 && got[1] >= 3 && got[2] >= 3, "predict: '", in, "' has shape ",
+           shape_str(a.shape), "; --method moments takes 2-D images [N, H, W] or [N, 1, H, W], H, W >= 3");
+  const int64_t N = got[0];
+  SG_CHECK(N >= 1, "predict: '", in, "' holds no images");
+  MomentOptions opt;
+  opt.order = order;
+  const std::vector<MomentResult> r = moment_angles(a.data.data(), N, got[1] * got[2], got[1], got[2], opt);
+  const int64_t flagged = report_flags(r, "predict: ", std::cerr);
+  const std::vector<float> angles = angles_as_float(r, order);
+  save_npy(out, {N}, angles.data());
+  std::cout << "wrote " << N << " angles (degrees in [0, " << 360.0 / order << "), phase of the "
+            << "n-th moment, n = " << order << ") to " << out;
+  if (flagged) std::cout << "; " << flagged << " flagged: NaN";
+  std::cout << "\n";
+  return 0;
+}
+}  // namespace
+
 int cmd_predict(const Args& args) {
   ArgParser p = predict_options();
   if (!p.parse(args, std::cout)) return 0;
   const Device device = device_from_options(p);
-  Checkpoint c = read_checkpoint(p.get("checkpoint"));
+  const bool has_checkpoint = p.given("checkpoint");
+  const std::string method = p.given("method") ? p.get("method") : "model";
+  SG_CHECK(method == "model" || method == "moments", "predict: --method must be model or moments, got '",
+           method, "'");
+  SG_CHECK(method == "moments" || has_checkpoint,
+           "predict: --checkpoint is required (or --method moments, which needs none)");
+  SG_CHECK(method == "moments" || !p.given("order"),
+           "predict: --order is for --method moments (a model's order is its checkpoint's)");
+  int order = 4;
+  if (p.given("order")) {
+    const int64_t o = p.get_int("order");
+    SG_CHECK(o >= 2 && o <= 360, "predict: --order must be in 2..360, got ", o,
+             o == 1 ? " (the first moment about the centroid is zero)" : "");
+    order = int(o);
+  }
+  Checkpoint c;
+  if (has_checkpoint) c = read_checkpoint(p.get("checkpoint"));
+  if (method == "moments" && has_checkpoint) {
+    const int n = ParticleShape::make(c.config.data.shape, c.config.data.sides).order();
+    SG_CHECK(!p.given("order") || order == n, "predict: --order ", order, " but the checkpoint's shape '",
+             c.config.data.shape, "' has order ", n);
+    SG_CHECK(!c.config.data.projection, "predict: --method moments reads 2-D images; the checkpoint's "
+             "model reads 1-D projections");
+    SG_CHECK(n >= 2, "predict: --method moments: the checkpoint's shape '", c.config.data.shape,
+             "' has order 1 (the first moment about the centroid is zero)");
+    order = n;
+  }
   const std::string in = p.get("input");
-  NpyArray a = load_npy(in);
+  NpyArray a = read_stack(in);  // .npy, TIFF, PNG or MRC (data/image_read.h)
   check_finite(a, in);
+  if (method == "moments") return predict_moments(a, in, order, p.get("output"));
   const bool two_d = c.config.model != "difference1d";
   const int64_t size = c.config.data.size;
   Shape want = two_d ? Shape{1, size, size} : Shape{1, size};

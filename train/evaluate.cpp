@@ -48,6 +48,13 @@ void summarise(Accuracy& a, const std::vector<float>& predicted_deg, double P) {
   for (double& w : a.within) w = 100.0 * w / n;
   a.mean_deg = s / n;
   a.std_deg = std::sqrt(std::max(0.0, s2 / n - a.mean_deg * a.mean_deg));
+  std::vector<double> mag;
+  for (double e : a.error_deg) mag.push_back(std::fabs(e));
+  const size_t mid = mag.size() / 2;
+  std::nth_element(mag.begin(), mag.begin() + long(mid), mag.end());
+  a.median_abs_deg = mag[mid];
+  if (mag.size() % 2 == 0)  // the mean of the two middle values
+    a.median_abs_deg = 0.5 * (mag[mid] + *std::max_element(mag.begin(), mag.begin() + long(mid)));
 }
 }  // namespace
 
@@ -184,7 +191,8 @@ nlohmann::json to_json(const Accuracy& a) {
           {"mirrored", a.mirrored},    {"within_0_5", a.within[0]},
           {"within_1", a.within[1]},   {"within_2", a.within[2]},
           {"within_3", a.within[3]},   {"mean_deg", a.mean_deg},
-          {"std_deg", a.std_deg},      {"prediction_spread_deg", a.spread},
+          {"std_deg", a.std_deg},      {"median_abs_deg", a.median_abs_deg},
+          {"prediction_spread_deg", a.spread},
           {"collapsed", a.collapsed}};
 }
 

@@ -37,6 +37,7 @@ struct Accuracy {
   bool mirrored = false;        // the model learnt θp = c − θt
   double within[4] = {0, 0, 0, 0};  // % of |error| ≤ 0.5°, 1°, 2°, 3°
   double mean_deg = 0, std_deg = 0;  // of the error
+  double median_abs_deg = 0;     // median of |error|
   double spread = 0;            // circular spread of the predictions themselves (0: constant)
   bool collapsed = false;       // near-constant predictions: a failed run
   std::vector<double> error_deg;  // per prediction

@@ -13,13 +13,14 @@
 #include "engine/io/atomic_file.h"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-              "npy.cpp reads and writes '<f4' by copying bytes: little-endian hosts only");
+              "npy.cpp writes '<f4' by copying bytes: little-endian hosts only");
 
 namespace sg {
 
 namespace {
 
 const char kMagic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
+const uint64_t kMaxElements = uint64_t(1) << 31;
 
 std::string shape_repr(const std::vector<int64_t>& shape) {
   std::ostringstream os;
@@ -28,6 +29,45 @@ std::string shape_repr(const std::vector<int64_t>& shape) {
   if (shape.size() == 1) os << ',';
   os << ')';
   return os.str();
+}
+
+// A dtype string such as '<f4', '>i2' or '|u1': byte order, kind, item size.
+struct Dtype {
+  char kind = 0;       // 'u', 'i' or 'f'
+  int bytes = 0;       // 1, 2, 4 or 8 (f: 2, 4 or 8)
+  bool big = false;    // '>' byte order
+};
+
+bool parse_dtype(const std::string& d, Dtype& t) {
+  if (d.size() != 3 || std::string("<>|=").find(d[0]) == std::string::npos) return false;
+  t.kind = d[1];
+  t.bytes = d[2] - '0';
+  t.big = d[0] == '>';
+  const bool size_ok = t.bytes == 1 || t.bytes == 2 || t.bytes == 4 || t.bytes == 8;
+  if (!size_ok || (d[0] == '|' && t.bytes != 1)) return false;
+  return t.kind == 'u' || t.kind == 'i' || (t.kind == 'f' && t.bytes != 1);
+}
+
+// One element of `t` at `p` as float32 (integers to the nearest float: above 2^24 they
+// round, as numpy's astype(np.float32) does).
+float element_to_float(const unsigned char* p, const Dtype& t) {
+  uint64_t u = 0;  // the raw bits, in host order
+  for (int b = 0; b < t.bytes; ++b) u |= uint64_t(p[t.big ? t.bytes - 1 - b : b]) << (8 * b);
+  if (t.kind == 'u') return float(u);
+  if (t.kind == 'i') {
+    const int shift = 64 - 8 * t.bytes;  // sign-extend from the item's width
+    return float(int64_t(u << shift) >> shift);
+  }
+  if (t.bytes == 2) return half_to_float(uint16_t(u));
+  if (t.bytes == 4) {
+    float f;
+    const uint32_t w = uint32_t(u);
+    std::memcpy(&f, &w, 4);
+    return f;
+  }
+  double d;
+  std::memcpy(&d, &u, 8);
+  return float(d);
 }
 
 // A recursive-descent reader for the header's dict literal: string keys; values that
@@ -138,6 +178,24 @@ class HeaderParser {
 
 }  // namespace
 
+// IEEE 754 binary16 to float: sign, 5-bit exponent (bias 15), 10-bit fraction;
+// exponent 0 is zero or subnormal, 31 infinity or NaN.
+float half_to_float(uint16_t h) {
+  const uint32_t sign = uint32_t(h >> 15) << 31, exp = (h >> 10) & 31, frac = h & 1023;
+  uint32_t bits;
+  if (exp == 31) {
+    bits = sign | 0x7f800000u | (frac << 13);
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (frac << 13);
+  } else {
+    const float v = std::ldexp(float(frac), -24);  // subnormal (or zero): frac * 2^-24
+    return sign ? -v : v;
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
 int64_t NpyArray::numel() const {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
@@ -207,8 +265,11 @@ NpyArray read_npy(std::istream& in, uint64_t file_size, const std::string& path)
   bool fortran = false;
   NpyArray a;
   HeaderParser(header, path).parse(descr, fortran, a.shape);
-  SG_CHECK(descr == "<f4", "'", path, "' has dtype '", descr,
-           "'; stereograd reads only little-endian float32 ('<f4')");
+  Dtype t;
+  SG_CHECK(parse_dtype(descr, t), "'", path, "' has dtype '", one_line(descr),
+           "'; stereograd reads integers (u1 u2 u4 u8 i1 i2 i4 i8) and floats (f2 f4 f8), "
+           "either byte order");
+  const uint64_t item = uint64_t(t.bytes);
   SG_CHECK(!fortran, "'", path, "' is in Fortran order; stereograd reads only C order");
 
   // Check the data size against the file before allocating anything. The product of the
@@ -216,7 +277,7 @@ NpyArray read_npy(std::istream& in, uint64_t file_size, const std::string& path)
   // overflow shape arithmetic later.
   const uint64_t remaining = file_size - preamble - header_len;
   const bool empty = std::find(a.shape.begin(), a.shape.end(), 0) != a.shape.end();
-  const uint64_t limit = empty ? (uint64_t(1) << 40) : remaining / 4;
+  const uint64_t limit = empty ? (uint64_t(1) << 40) : remaining / item;
   uint64_t n = 1;
   bool too_big = false;  // the element count exceeds what the file could hold
   for (int64_t d : a.shape) {
@@ -229,12 +290,25 @@ NpyArray read_npy(std::istream& in, uint64_t file_size, const std::string& path)
            empty ? " is empty but its other sizes multiply past 2^40"
                  : " needs more than the " + std::to_string(remaining) +
                        " bytes of data after the header (truncated)");
-  SG_CHECK(n * 4 == remaining, "'", path, "': shape ", shape_repr(a.shape), " needs ", n * 4,
-           " bytes of float32 data but the file has ", remaining, " after the header",
-           n * 4 > remaining ? " (truncated)" : " (trailing bytes)");
+  SG_CHECK(n * item == remaining, "'", path, "': shape ", shape_repr(a.shape), " needs ",
+           n * item, " bytes of ", descr, " data but the file has ", remaining, " after the header",
+           n * item > remaining ? " (truncated)" : " (trailing bytes)");
+  SG_CHECK(n <= kMaxElements, "'", path, "': shape ", shape_repr(a.shape), " holds ", n,
+           " elements, more than stereograd reads (2^31)");
   a.data.resize(n);
-  SG_CHECK(n == 0 || in.read(reinterpret_cast<char*>(a.data.data()), std::streamsize(n * 4)), "'",
-           path, "': short read in the .npy data");
+  if (descr == "<f4") {  // as float32 already: copy the bytes
+    SG_CHECK(n == 0 || in.read(reinterpret_cast<char*>(a.data.data()), std::streamsize(n * 4)),
+             "'", path, "': short read in the .npy data");
+    return a;
+  }
+  std::vector<unsigned char> raw(size_t(std::min<uint64_t>(n, 1 << 16) * item));
+  for (uint64_t done = 0; done < n;) {  // convert in blocks of 64 Ki elements
+    const uint64_t k = std::min<uint64_t>(n - done, 1 << 16);
+    SG_CHECK(bool(in.read(reinterpret_cast<char*>(raw.data()), std::streamsize(k * item))), "'",
+             path, "': short read in the .npy data");
+    for (uint64_t i = 0; i < k; ++i) a.data[done + i] = element_to_float(raw.data() + i * item, t);
+    done += k;
+  }
   return a;
 }
 

@@ -6,6 +6,9 @@
 #include <vector>
 
 #include "data/dataset_io.h"
+#include "data/mrc_io.h"
+#include "data/png_read.h"
+#include "data/tiff_io.h"
 #include "data/pairs.h"
 #include "engine/error.h"
 #include "engine/io/npy.h"
@@ -30,6 +33,38 @@ void feed_npy(const uint8_t* data, size_t size) {
   try {
     const NpyArray a = read_npy(in, size, "input");
     check_finite(a, "input");
+  } catch (const Error&) {
+  }
+}
+
+namespace {
+// An accepted stack is [N, H, W] with every size at least 1 and N * H * W values.
+void check_stack(const NpyArray& a) {
+  if (a.shape.size() != 3 || a.shape[0] < 1 || a.shape[1] < 1 || a.shape[2] < 1 ||
+      int64_t(a.data.size()) != a.numel())
+    std::abort();
+  check_finite(a, "input");
+}
+}  // namespace
+
+void feed_tiff(const uint8_t* data, size_t size) {
+  try {
+    check_stack(read_tiff(reinterpret_cast<const char*>(data), size, "input"));
+  } catch (const Error&) {
+  }
+}
+
+void feed_png(const uint8_t* data, size_t size) {
+  try {
+    check_stack(read_png(reinterpret_cast<const char*>(data), size, "input"));
+  } catch (const Error&) {
+  }
+}
+
+void feed_mrc(const uint8_t* data, size_t size) {
+  std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
+  try {
+    check_stack(read_mrc(in, size, "input"));
   } catch (const Error&) {
   }
 }

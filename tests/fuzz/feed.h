@@ -13,6 +13,13 @@ namespace sg::fuzz {
 void feed_safetensors(const uint8_t* data, size_t size);
 // .npy bytes: engine/io/npy.h's reader and its NaN/Inf check (`predict --input`, images.npy).
 void feed_npy(const uint8_t* data, size_t size);
+// Image files (data/image_read.h's readers, as `predict --input` and a dataset folder's
+// images.tif / images.mrc read them) and their NaN/Inf check: TIFF bytes (data/tiff_io.h),
+// PNG bytes (data/png_read.h), MRC bytes (data/mrc_io.h). An accepted stack must hold
+// exactly the values its [N, H, W] shape says.
+void feed_tiff(const uint8_t* data, size_t size);
+void feed_png(const uint8_t* data, size_t size);
+void feed_mrc(const uint8_t* data, size_t size);
 // JSON text: a training config (train/config.h; an accepted one must survive its JSON
 // round trip unchanged) and a dataset's params.json (data/pairs.h).
 void feed_config(const uint8_t* data, size_t size);

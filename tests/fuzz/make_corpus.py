@@ -7,13 +7,21 @@ dataset from `stereograd gen --count 2 --size 16` and one from the same with
 
     python3 tests/fuzz/make_corpus.py RUN/checkpoint.safetensors DATASET/ PROJECTIONS/
 
-Standard library only; numpy's format and safetensors' are simple enough to write here.
+The image targets' seeds (tiff, png, mrc, and the .npy of every dtype) need no input and
+are also written alone by
+
+    python3 tests/fuzz/make_corpus.py --images
+
+Standard library only; numpy's format, safetensors', baseline TIFF, PNG and MRC are
+simple enough to write here.
 """
 import json
 import math
+import random
 import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 out = Path("tests/fuzz/corpus")
@@ -80,6 +88,149 @@ def dataset_corpus(projections):
     put("dataset", "bad_angles_length", dataset_input({"stereo_angle_deg": 10}, pair1d, npy([3], [0, 1, 2])))
 
 
+def tiff(pages, bits=8, fmt=1, big=False, compression=1, rows_per_strip=None, tile=None, spp=1):
+    """A baseline TIFF: pages of (h, w, values), one sample per pixel of `bits` bits and
+    SampleFormat `fmt` (1 uint, 2 int, 3 float); strips of rows_per_strip rows, or square
+    tiles of side `tile`; compression 1 (none) or 8 (deflate)."""
+    e = ">" if big else "<"
+    code = {(8, 1): "B", (8, 2): "b", (16, 1): "H", (16, 2): "h", (32, 1): "I", (32, 2): "i",
+            (32, 3): "f", (64, 3): "d"}[(bits, fmt)]
+    out = bytearray((b"MM\0*" if big else b"II*\0") + b"\0\0\0\0")
+    link = 4  # where the next IFD's offset goes
+    for h, w, values in pages:
+        def pack(vals):
+            raw = struct.pack(e + "%d%s" % (len(vals) * spp, code), *[v for v in vals for _ in range(spp)])
+            return zlib.compress(raw) if compression == 8 else raw
+        if tile:
+            blocks = []
+            for r0 in range(0, h, tile):
+                for c0 in range(0, w, tile):
+                    blocks.append(pack([values[(r0 + r) * w + c0 + c] if r0 + r < h and c0 + c < w else 0
+                                        for r in range(tile) for c in range(tile)]))
+        else:
+            rps = rows_per_strip or h
+            blocks = [pack(values[r0 * w:min(h, r0 + rps) * w]) for r0 in range(0, h, rps)]
+        offsets = []
+        for b in blocks:
+            offsets.append(len(out))
+            out += b
+            out += b"\0" * (len(out) % 2)
+        entries = [(256, "LONG", [w]), (257, "LONG", [h]), (258, "SHORT", [bits] * spp),
+                   (259, "SHORT", [compression]), (262, "SHORT", [2 if spp == 3 else 1])]
+        if tile:
+            entries += [(277, "SHORT", [spp]), (322, "LONG", [tile]), (323, "LONG", [tile]),
+                        (324, "LONG", offsets), (325, "LONG", [len(b) for b in blocks])]
+        else:
+            entries += [(273, "LONG", offsets), (277, "SHORT", [spp]), (278, "LONG", [rows_per_strip or h]),
+                        (279, "LONG", [len(b) for b in blocks])]
+        entries += [(339, "SHORT", [fmt] * spp)]
+        entries.sort()
+        ifd = len(out)
+        struct.pack_into(e + "I", out, link, ifd)
+        extra = ifd + 2 + 12 * len(entries) + 4  # arrays follow the IFD
+        tail = bytearray()
+        body = struct.pack(e + "H", len(entries))
+        for tag, typ, vals in entries:
+            t, c = (3, "H") if typ == "SHORT" else (4, "I")
+            data = struct.pack(e + "%d%s" % (len(vals), c), *vals)
+            if len(data) <= 4:
+                body += struct.pack(e + "HHI", tag, t, len(vals)) + data.ljust(4, b"\0")
+            else:
+                body += struct.pack(e + "HHII", tag, t, len(vals), extra + len(tail))
+                tail += data
+        link = ifd + len(body)
+        out += body + b"\0\0\0\0" + tail
+    return bytes(out)
+
+
+def png(h, w, values, bits=8, colour=0, filters=(0,)):
+    """A PNG of grey (colour 0) or RGB (2) samples; row r uses filter filters[r % len]
+    (0 None, 1 Sub, 2 Up)."""
+    bpp = (bits // 8) * (3 if colour == 2 else 1)
+    rows, prior = b"", bytes(w * bpp)
+    for r in range(h):
+        vals = values[r * w:(r + 1) * w]
+        if colour == 2:
+            vals = [v for v in vals for _ in range(3)]
+        raw = struct.pack(">%d%s" % (len(vals), "B" if bits == 8 else "H"), *vals)
+        f = filters[r % len(filters)]
+        if f == 1:
+            enc = bytes((raw[i] - (raw[i - bpp] if i >= bpp else 0)) & 255 for i in range(len(raw)))
+        elif f == 2:
+            enc = bytes((raw[i] - prior[i]) & 255 for i in range(len(raw)))
+        else:
+            enc = raw
+        rows += bytes([f]) + enc
+        prior = raw
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", w, h, bits, colour, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def mrc(nz, ny, nx, mode, values, big=False, ext=b"", imod_unsigned=False):
+    """An MRC2014 file: 1024-byte header, `ext` as the extended header, the values."""
+    e = ">" if big else "<"
+    h = bytearray(1024)
+    struct.pack_into(e + "4i", h, 0, nx, ny, nz, mode)
+    struct.pack_into(e + "3i", h, 28, nx, ny, nz)
+    struct.pack_into(e + "3f", h, 40, nx, ny, nz)
+    struct.pack_into(e + "3i", h, 64, 1, 2, 3)
+    struct.pack_into(e + "i", h, 92, len(ext))
+    struct.pack_into(e + "i", h, 108, 20140)
+    if imod_unsigned:
+        struct.pack_into(e + "2i", h, 152, 1146047817, 0)
+    h[208:212] = b"MAP "
+    h[212:216] = b"\x11\x11\0\0" if big else b"\x44\x44\0\0"
+    code = {0: "B" if imod_unsigned else "b", 1: "h", 2: "f", 6: "H", 12: "e"}[mode]
+    return bytes(h) + ext + struct.pack(e + "%d%s" % (len(values), code), *values)
+
+
+def image_corpus():
+    """fuzz_tiff, fuzz_png, fuzz_mrc and fuzz_npy's other dtypes: each format's layouts
+    (byte orders, bit depths, strips and tiles, compression, stacks), plus a refusal each."""
+    rnd = random.Random(18)
+    ramp = lambda n, lo, hi: [rnd.randint(lo, hi) for _ in range(n)]
+    put("tiff", "u8_two_pages_strips.tif", tiff([(5, 4, ramp(20, 0, 255)), (5, 4, ramp(20, 0, 255))],
+                                                rows_per_strip=2))
+    put("tiff", "i8.tif", tiff([(3, 4, ramp(12, -128, 127))], bits=8, fmt=2))
+    put("tiff", "u16_big_endian.tif", tiff([(3, 4, ramp(12, 0, 65535))], bits=16, big=True))
+    put("tiff", "i16.tif", tiff([(3, 4, ramp(12, -32768, 32767))], bits=16, fmt=2))
+    put("tiff", "u32.tif", tiff([(2, 3, ramp(6, 0, 2**32 - 1))], bits=32))
+    put("tiff", "i32_big_endian.tif", tiff([(2, 3, ramp(6, -2**31, 2**31 - 1))], bits=32, fmt=2, big=True))
+    put("tiff", "f32_deflate_stack.tif", tiff([(4, 4, [rnd.uniform(-1, 1) for _ in range(16)])] * 3,
+                                              bits=32, fmt=3, compression=8, rows_per_strip=3))
+    put("tiff", "f64.tif", tiff([(2, 2, [0.5, -1.25, 3e10, 0.0])], bits=64, fmt=3))
+    put("tiff", "u8_tiles.tif", tiff([(20, 18, ramp(360, 0, 255))], tile=16))
+    put("tiff", "f32_tiles_deflate.tif", tiff([(17, 17, [float(i) for i in range(289)])], bits=32,
+                                              fmt=3, tile=16, compression=8))
+    put("tiff", "bad_rgb.tif", tiff([(2, 2, ramp(4, 0, 255))], spp=3))
+    put("tiff", "bad_sizes.tif", tiff([(2, 2, ramp(4, 0, 255)), (2, 3, ramp(6, 0, 255))]))
+
+    put("png", "grey8.png", png(5, 7, ramp(35, 0, 255)))
+    put("png", "grey8_filters.png", png(6, 5, ramp(30, 0, 255), filters=(1, 2, 0)))
+    put("png", "grey16.png", png(4, 3, ramp(12, 0, 65535), bits=16, filters=(2, 1)))
+    put("png", "bad_rgb.png", png(2, 2, ramp(4, 0, 255), colour=2))
+
+    put("mrc", "mode0_int8.mrc", mrc(1, 3, 4, 0, ramp(12, -128, 127)))
+    put("mrc", "mode0_imod_unsigned.mrc", mrc(1, 2, 3, 0, ramp(6, 0, 255), imod_unsigned=True))
+    put("mrc", "mode1_big_endian_ext.mrc", mrc(2, 2, 3, 1, ramp(12, -32768, 32767), big=True, ext=b"\7" * 40))
+    put("mrc", "mode2_stack.mrcs", mrc(3, 4, 4, 2, [rnd.uniform(-5, 5) for _ in range(48)]))
+    put("mrc", "mode6_uint16.mrc", mrc(1, 4, 2, 6, ramp(8, 0, 65535)))
+    put("mrc", "mode12_float16.mrc", mrc(1, 2, 2, 12, [0.5, -2.0, 65504.0, 1e-7]))
+    put("mrc", "bad_mode4.mrc", mrc(1, 1, 2, 2, [1.0, 2.0, 3.0, 4.0])[:12] + struct.pack("<i", 4) +
+        mrc(1, 1, 2, 2, [1.0, 2.0, 3.0, 4.0])[16:])
+
+    for descr, code, vals in [("|u1", "B", [0, 7, 255]), ("|i1", "b", [-128, 0, 127]),
+                              (">i2", ">h", [-300, 2, 3]), ("<u2", "<H", [1, 65535, 0]),
+                              ("<i4", "<i", [-2**31, 5, 6]), (">u4", ">I", [2**32 - 1, 0, 9]),
+                              ("<i8", "<q", [-2**40, 1, 2]), ("<u8", "<Q", [2**64 - 1, 0, 1]),
+                              ("<f2", "<e", [0.5, -65504.0, 6e-8]), (">f8", ">d", [1e300, -0.25, 3.0])]:
+        body = npy([3], [], descr=descr)
+        put("npy", "dtype_%s.npy" % descr[1:], body + struct.pack("%s%d%s" % (code[:-1], 3, code[-1]), *vals))
+
+
 def main(checkpoint, dataset, projections):
     # safetensors: a real checkpoint's metadata (config, history, Adam counters) over two
     # tiny tensors; a plain file; an empty one; one with a zero-size tensor.
@@ -135,4 +286,8 @@ def main(checkpoint, dataset, projections):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    if sys.argv[1:] == ["--images"]:
+        image_corpus()
+    else:
+        main(*sys.argv[1:])
+        image_corpus()
