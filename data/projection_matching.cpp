@@ -146,31 +146,51 @@ Image back_project(const float* projections, int64_t M, int64_t L,
   return filtered_back_projection(s);
 }
 
-Recovered recover_angles(const float* pairs, int64_t N, int64_t L, double delta_deg,
-                         const RecoverOptions& o) {
-  SG_CHECK(o.rounds >= 0 && o.rounds <= 100, "recover_angles: rounds must be in [0, 100], got ",
-           o.rounds);
+namespace {
+Recovered recover_once(const float* pairs, int64_t N, int64_t L, double delta_deg, const RecoverOptions& o,
+                       const SyncOptions& sync) {
   Recovered r;
-  r.sync = synchronise_angles(pairs, N, L, delta_deg, o.sync);
+  r.sync = synchronise_angles(pairs, N, L, delta_deg, sync);
   const std::vector<float> flat = firsts_then_partners(pairs, N, L);
   std::vector<double> angles = r.sync.angles_deg;
   r.angles_deg = angles;
   r.object = back_project(flat.data(), 2 * N, L, angles);
-  double best = std::numeric_limits<double>::infinity();
+  r.cost = std::numeric_limits<double>::infinity();
   const double step = matching_step(delta_deg, o.step_deg);
   for (int round = 0; round < o.rounds; ++round) {
     const Image object = back_project(flat.data(), 2 * N, L, angles);
     const Matched m = match_pairs(make_templates(object, step), pairs, N, delta_deg);
     r.round_cost.push_back(m.mean_cost);
     angles = with_partners(m.angles_deg, delta_deg);
-    if (m.mean_cost < best) {
-      best = m.mean_cost;
+    if (m.mean_cost < r.cost) {
+      r.cost = m.mean_cost;
       r.best_round = round + 1;
       r.angles_deg = angles;
     }
   }
   if (r.best_round > 0) r.object = back_project(flat.data(), 2 * N, L, r.angles_deg);
+  r.neighbours = sync.neighbours;
   return r;
+}
+}  // namespace
+
+Recovered recover_angles(const float* pairs, int64_t N, int64_t L, double delta_deg,
+                         const RecoverOptions& o) {
+  SG_CHECK(o.rounds >= 0 && o.rounds <= 100, "recover_angles: rounds must be in [0, 100], got ",
+           o.rounds);
+  std::vector<int> tries = o.neighbour_tries;
+  if (tries.empty() || o.rounds == 0) tries = {o.sync.neighbours};  // no cost to compare without a round
+  Recovered best;
+  std::vector<double> costs;
+  for (int k : tries) {
+    SyncOptions sync = o.sync;
+    sync.neighbours = k;
+    Recovered r = recover_once(pairs, N, L, delta_deg, o, sync);
+    costs.push_back(r.cost);
+    if (costs.size() == 1 || r.cost < best.cost) best = std::move(r);
+  }
+  best.try_cost = costs;
+  return best;
 }
 
 namespace {

@@ -56,6 +56,10 @@ Image back_project(const float* projections, int64_t M, int64_t L,
 struct RecoverOptions {
   SyncOptions sync;
   int rounds = 3;            // matching rounds after the synchronisation
+  // Restarts: the whole recovery once per neighbour count k, the lowest matching cost
+  // kept (a label-free score). A graph that falls apart into pieces (an eigenvalue of 1)
+  // costs ten times more than one that holds, so one good k is enough. Empty: sync.neighbours.
+  std::vector<int> neighbour_tries = {6, 8, 12};
   double step_deg = 0.25;    // target template step
 };
 
@@ -65,11 +69,15 @@ struct Recovered {
   SyncResult sync;                     // the starting angles and their diagnostics
   std::vector<double> round_cost;      // mean pair cost of each matching round
   int best_round = 0;                  // the round kept: the lowest cost (label-free)
+  double cost = 0;                     // its mean pair cost (infinite with no round)
+  int neighbours = 0;                  // the k of the restart kept
+  std::vector<double> try_cost;        // the cost of each restart, in neighbour_tries' order
 };
 
 // Angles of unlabelled stereo pairs [N, 2, L] (centred, data/projection.h) from the
 // projections and δ alone: synchronisation, then `rounds` rounds of back projection and
-// joint pair matching; the round with the lowest mean matching cost is kept. The cost
+// joint pair matching; the round with the lowest mean matching cost is kept, and so is
+// the restart (neighbour count) with the lowest. The cost
 // can rise again after the first round (the object sharpens around its own errors), so
 // the rounds are scored rather than simply run to the end.
 Recovered recover_angles(const float* pairs, int64_t N, int64_t L, double delta_deg,

@@ -191,6 +191,17 @@ TEST_CASE("synchronise_angles on the mirror-symmetric T: the stereo partners tel
   CHECK(synchronise_angles(s.images.data(), s.count(), 64, 10.0).folded_edges < 0.1);
 }
 
+TEST_CASE("recover_angles restarts over neighbour counts and keeps the cheapest, which recovers the T") {
+  const Dataset ds = s_pairs(2000, 1, 1, "t");
+  const Recovered r = recover_angles(ds.images.data(), ds.count(), 64, 10.0);
+  REQUIRE(r.try_cost.size() == 3);
+  CHECK(r.cost == *std::min_element(r.try_cost.begin(), r.try_cost.end()));
+  CHECK(r.neighbours == RecoverOptions{}.neighbour_tries[size_t(
+                            std::min_element(r.try_cost.begin(), r.try_cost.end()) - r.try_cost.begin())]);
+  std::vector<double> firsts(r.angles_deg.begin(), r.angles_deg.begin() + ds.count());
+  CHECK(within2(firsts, ds.angles) > 95.0);
+}
+
 TEST_CASE("detect_fold finds the T's mirror at c = 180° and none in the S") {
   const double step = matching_step(10.0);
   const Templates t = shape_templates(ParticleShape::make("t"), 64, 19.2, 4, step);
@@ -287,6 +298,9 @@ TEST_CASE("reconstruct: bad input is a one-line error with a non-zero exit") {
                  "missing.npy");
   one_line_error(test::run_cli("reconstruct --input " + d + "/pairs.npy --stereo-angle 10 --out " + d +
                                "/o --neighbours 0"),
+                 "--neighbours");
+  one_line_error(test::run_cli("reconstruct --input " + d + "/pairs.npy --stereo-angle 10 --out " + d +
+                               "/o --neighbours 6,x"),
                  "--neighbours");
   GenParams g;
   g.count = 10;

@@ -107,4 +107,18 @@ std::string ArgParser::help() const {
   return os.str();
 }
 
+std::vector<double> parse_number_list(const std::string& s, const std::string& what) {
+  std::vector<double> v;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    char* end = nullptr;
+    const double d = std::strtod(item.c_str(), &end);
+    SG_CHECK(!item.empty() && *end == '\0', what, " expects numbers like 3,5,10, got '", s, "'");
+    v.push_back(d);
+  }
+  SG_CHECK(!v.empty(), what, " is empty");
+  return v;
+}
+
 }  // namespace sg

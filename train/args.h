@@ -44,4 +44,8 @@ class ArgParser {
   std::map<std::string, std::string> values_;
 };
 
+// "3,5,10" as numbers; an error naming `what` (e.g. "sweep: --angles") for an empty
+// list or an item that is not a number.
+std::vector<double> parse_number_list(const std::string& s, const std::string& what);
+
 }  // namespace sg

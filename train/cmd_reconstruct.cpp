@@ -173,7 +173,8 @@ ArgParser reconstruct_options() {
   p.option("input", "PATH", "stereo pairs: dataset folder or .npy [N, 2, L]", "", true)
       .option("out", "DIR", "output folder (created)", "", true)
       .option("stereo-angle", "DEG", "the pairs' stereo angle (a folder's params.json has it)")
-      .option("neighbours", "K", "neighbours per projection in the graph", "6")
+      .option("neighbours", "K[,K...]", "neighbours per projection in the graph; several: one restart\n"
+              "each, the lowest matching cost kept", "6,8,12")
       .option("pair-weight", "W", "weight of a stereo edge against a neighbour edge", "10")
       .flag("no-context", "keep every neighbour edge, even where the stereo partners say the two\n"
             "projections are mirror images (θ and c − θ of a mirror-symmetric particle)")
@@ -192,10 +193,17 @@ int cmd_reconstruct(const Args& args) {
   if (!p.parse(args, std::cout)) return 0;
   const bool centre = !p.get_flag("no-centre");
   RecoverOptions o;
-  const int64_t k = p.get_int("neighbours"), rounds = p.get_int("rounds");
-  SG_CHECK(k >= 1 && k <= 100, "--neighbours must be in [1, 100], got ", k);
+  const int64_t rounds = p.get_int("rounds");
   SG_CHECK(rounds >= 0 && rounds <= 100, "--rounds must be in [0, 100], got ", rounds);
-  o.sync.neighbours = int(k);
+  o.neighbour_tries.clear();
+  for (double k : parse_number_list(p.get("neighbours"), "reconstruct: --neighbours")) {
+    SG_CHECK(k == std::floor(k) && k >= 1 && k <= 100, "--neighbours must be integers in [1, 100], got '",
+             p.get("neighbours"), "'");
+    o.neighbour_tries.push_back(int(k));
+  }
+  SG_CHECK(!o.neighbour_tries.empty() && o.neighbour_tries.size() <= 10,
+           "--neighbours takes 1 to 10 values, got '", p.get("neighbours"), "'");
+  o.sync.neighbours = o.neighbour_tries.front();
   o.sync.pair_weight = p.get_double("pair-weight");
   SG_CHECK(std::isfinite(o.sync.pair_weight) && o.sync.pair_weight > 0,
            "--pair-weight must be a positive number, got ", p.get("pair-weight"));
@@ -234,7 +242,9 @@ int cmd_reconstruct(const Args& args) {
                    {"length", in.L},
                    {"stereo_angle_deg", in.delta_deg},
                    {"centred", centre},
-                   {"neighbours", o.sync.neighbours},
+                   {"neighbours", r.neighbours},
+                   {"neighbour_tries", o.neighbour_tries},
+                   {"try_cost", r.try_cost},
                    {"pair_weight", o.sync.pair_weight},
                    {"context_checked", o.sync.check_context},
                    {"folded_edges", r.sync.folded_edges},

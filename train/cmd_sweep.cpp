@@ -26,20 +26,6 @@ const std::map<int, std::vector<double>> kReport = {
     {15, {48.97, 83.87, 99.90, 100.0, 0.459, 0.552}}, {20, {52.21, 86.26, 99.90, 100.0, -0.443, 0.494}},
     {35, {73.94, 95.58, 99.71, 100.0, 0.192, 0.460}}};
 
-std::vector<double> parse_list(const std::string& s) {
-  std::vector<double> v;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    char* end = nullptr;
-    double d = std::strtod(item.c_str(), &end);
-    SG_CHECK(!item.empty() && *end == '\0', "sweep: --angles expects numbers like 3,5,10, got '", s, "'");
-    v.push_back(d);
-  }
-  SG_CHECK(!v.empty(), "sweep: --angles is empty");
-  return v;
-}
-
 bool succeeded(const Accuracy& a) { return !a.collapsed && a.within[2] >= 90.0; }
 }  // namespace
 
@@ -60,7 +46,7 @@ int cmd_sweep(const Args& args) {
   if (!p.parse(args, std::cout)) return 0;
   const Device device = device_from_options(p);
   const TrainConfig base = load_config(p.get("config"));
-  const std::vector<double> angles = parse_list(p.get("angles"));
+  const std::vector<double> angles = parse_number_list(p.get("angles"), "sweep: --angles");
   const int64_t seeds = p.get_int("seeds");
   const int64_t first_seed = p.get_int("first-seed");
   SG_CHECK(seeds >= 1 && seeds <= 100, "sweep: --seeds must be in [1, 100]");
