@@ -8,6 +8,7 @@
 #include "data/noise.h"
 #include "data/preprocess.h"
 #include "data/projection.h"
+#include "data/projection.h"
 #include "data/shapes.h"
 #include "engine/error.h"
 #include "engine/random.h"
@@ -16,6 +17,7 @@ namespace sg {
 
 void GenParams::validate() const {
   (void)ParticleShape::make(shape, sides);  // throws for an unknown shape or bad sides
+  SG_CHECK(projection || !subpixel_centre, "subpixel_centre applies only to projections (projection true)");
   SG_CHECK(shape == "polygon" || sides == 0, "sides applies only to shape 'polygon' (shape is '",
            shape, "')");
   SG_CHECK(count > 0, "count must be positive, got ", count);
@@ -62,6 +64,7 @@ nlohmann::json to_json(const GenParams& p) {
       {"supersample", p.supersample},
       {"preprocess", p.preprocess},
       {"projection", p.projection},
+      {"subpixel_centre", p.subpixel_centre},
   };
 }
 
@@ -104,6 +107,7 @@ GenParams params_from_json(const nlohmann::json& j) {
     p.supersample = integer<int>(j, "supersample");
     p.preprocess = j.at("preprocess").get<bool>();
     p.projection = j.at("projection").get<bool>();
+    p.subpixel_centre = j.value("subpixel_centre", false);  // absent before it existed
   } catch (const nlohmann::json::exception& e) {
     fail("bad generation parameters: ", e.what());
   }
@@ -156,6 +160,7 @@ float generate_pair(const GenParams& p, const ParticleShape& shape, uint64_t ind
     if (p.noise > 0) add_uniform_noise(img, size_t(n), p.noise, rng);
     if (p.preprocess) preprocess(img, p.size, p.size, float(p.effective_threshold()));
     if (p.projection) project_y(img, p.size, p.size, out + k * p.size);
+    if (p.projection && p.subpixel_centre) centre_projection(out + k * p.size, p.size);
   }
   return label;
 }

@@ -36,6 +36,10 @@ struct GenParams {
   int supersample = 1;       // k x k sub-samples per pixel; 1 = binary like the report
   bool preprocess = true;    // remove background and centre by mass (data/preprocess.h)
   bool projection = false;   // store 1-D projections [N, 2, size] instead of images
+  // Projections only: shift each one so its centre of mass is exactly at size/2 (a
+  // Fourier phase ramp, data/projection.h) after the whole-pixel roll of preprocess;
+  // a model trained so reads centred input in eval and predict too.
+  bool subpixel_centre = false;
 
   void validate() const;  // throws sg::Error naming the bad parameter
   double effective_threshold() const { return threshold < 0 ? noise : threshold; }

@@ -5,6 +5,7 @@
 
 #include "data/image_read.h"
 #include "data/moments.h"
+#include "data/projection.h"
 #include "data/shapes.h"
 #include "engine/error.h"
 #include "engine/io/npy.h"
@@ -103,6 +104,8 @@ int cmd_predict(const Args& args) {
            "; this model takes [N, ", shape_str(want).substr(1), " (or without the 1)");
   const int64_t N = a.shape[0];
   SG_CHECK(N >= 1, "predict: '", in, "' holds no images");
+  if (!two_d && c.config.data.subpixel_centre)  // the model was trained on centred projections
+    for (int64_t i = 0; i < N; ++i) centre_projection(a.data.data() + i * size, size);
   auto model = model_from_checkpoint(c, device);
   Shape batch_shape{N};
   batch_shape.insert(batch_shape.end(), want.begin(), want.end());

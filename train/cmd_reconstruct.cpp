@@ -137,6 +137,7 @@ void write_pseudo_labels(const PairInput& in, const Recovered& r, int64_t synthe
   Dataset ds;
   ds.params = in.ds.params;
   ds.params.projection = true;
+  ds.params.subpixel_centre = true;
   ds.params.size = in.L;
   ds.params.stereo_angle_deg = in.delta_deg;
   ds.params.count = in.N + synthetic;

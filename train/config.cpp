@@ -92,6 +92,7 @@ GenParams data_from_json(const nlohmann::json& j, const std::string& where, std:
   r.get("supersample", p.supersample);
   r.get("preprocess", p.preprocess);
   r.get("projection", p.projection);
+  r.get("subpixel_centre", p.subpixel_centre);
   r.finish();
   validate_in(where, p);
   return p;

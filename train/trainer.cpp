@@ -1,11 +1,14 @@
 #include "train/trainer.h"
 
+#include "data/projection.h"
+
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 
 #include "data/dataset_io.h"
+#include "data/projection.h"
 #include "data/shapes.h"
 #include "engine/error.h"
 #include "engine/io/atomic_file.h"
@@ -40,6 +43,8 @@ Dataset folder_data(const TrainConfig& config, const std::string& dir, const std
   SG_CHECK(ds.image_shape() == want, "'", dir, "/images.npy' has shape ", shape_str(ds.image_shape()),
            " but model ", config.model, " wants ", shape_str(want), " (data.size ", S,
            config.data.projection ? ", 1-D projections)" : ", 2-D images)");
+  if (config.data.subpixel_centre)  // as the generated pairs are: the model reads centred input
+    for (int64_t i = 0; i < 2 * N; ++i) centre_projection(ds.images.data() + i * S, S);
   const int n = ParticleShape::make(config.data.shape, config.data.sides).order();
   SG_CHECK(ds.order() == n, "'", dir, "/params.json' names shape '", ds.params.shape, "' of order ",
            ds.order(), " but the model reads order ", n, " (data.shape '", config.data.shape, "')");
