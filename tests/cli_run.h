@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <string>
@@ -34,6 +35,14 @@ inline Run run_cli(const std::string& args) {
 
 inline bool has(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
+}
+
+// The CLI failed with exactly one line that contains `part`.
+inline void one_line_error(const Run& r, const std::string& part) {
+  CAPTURE(r.out);
+  CHECK(r.status != 0);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+  CHECK(has(r.out, part));
 }
 
 // The error a config JSON text gets from the loader, or "no error".

@@ -59,13 +59,7 @@ std::string gen_folder(const Dir& d, const std::string& name, const std::string&
   return d.sub(name);
 }
 
-// The CLI failed with exactly one line that contains `part`.
-void one_line_error(const test::Run& r, const std::string& part) {
-  CAPTURE(r.out);
-  CHECK(r.status != 0);
-  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
-  CHECK(test::has(r.out, part));
-}
+using test::one_line_error;
 
 GenParams s_projections(int64_t count, uint64_t seed) {
   GenParams p;

@@ -25,6 +25,7 @@
 #include "train/evaluate.h"
 
 using namespace sg;
+using test::one_line_error;
 
 namespace {
 constexpr double kPi = 3.14159265358979323846;
@@ -271,12 +272,6 @@ TEST_CASE("reconstruct: bad input is a one-line error with a non-zero exit") {
   const test::TempDir tmp("reconstruct");
   const fs::path dir = tmp.path;
   const std::string d = dir.string();
-  auto one_line_error = [](const test::Run& r, const std::string& part) {
-    INFO(r.out);
-    CHECK(r.status != 0);
-    CHECK(test::has(r.out, part));
-    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
-  };
   std::vector<float> v(size_t(10 * 2 * 64), 1.0f);
   save_npy(d + "/rank2.npy", {20, 64}, v.data());
   one_line_error(test::run_cli("reconstruct --input " + d + "/rank2.npy --stereo-angle 10 --out " + d + "/o"),
@@ -353,4 +348,52 @@ TEST_CASE("reconstruct writes angles, the object and a report, and scores them a
         CHECK(std::fabs(p.pair(i)[s * 64 + x] - want[size_t(x)]) < 1e-3f);
     }
   }
+}
+
+TEST_CASE("predict --method match: the object's own projections read at their angles, the T's as θ or c − θ") {
+  const test::TempDir tmp("predict_match");
+  const std::string d = tmp.path.string();
+  for (const char* shape : {"t", "s"}) {
+    const Image object = render(ParticleShape::make(shape), sinogram_pose(64, 19.2, 0), 4, 64);
+    save_npy(d + "/object.npy", {64, 64}, object.px.data());
+    const int64_t N = 20;
+    std::vector<float> singles(static_cast<size_t>(N * 64)), pairs(static_cast<size_t>(N * 128));
+    std::vector<double> truth(static_cast<size_t>(N));
+    Rng rng(5, 0);
+    for (int64_t i = 0; i < N; ++i) {
+      truth[size_t(i)] = 360.0 * rng.uniform();
+      forward_project(object, truth[size_t(i)], singles.data() + i * 64);
+      std::copy_n(singles.data() + i * 64, 64, pairs.data() + i * 128);
+      forward_project(object, truth[size_t(i)] + 10.0, pairs.data() + i * 128 + 64);
+    }
+    save_npy(d + "/singles.npy", {N, 64}, singles.data());
+    save_npy(d + "/pairs.npy", {N, 2, 64}, pairs.data());
+    const std::string base = "predict --method match --object " + d + "/object.npy --input " + d;
+    REQUIRE(test::run_cli(base + "/singles.npy --output " + d + "/s.npy").status == 0);
+    REQUIRE(test::run_cli(base + "/pairs.npy --stereo-angle 10 --output " + d + "/p.npy").status == 0);
+    const NpyArray s = load_npy(d + "/s.npy"), p = load_npy(d + "/p.npy");
+    REQUIRE(s.shape == std::vector<int64_t>{N, 2});
+    REQUIRE(p.shape == std::vector<int64_t>{N});
+    auto err = [](double a, double b) { return std::fabs(std::remainder(a - b, 360.0)); };
+    for (int64_t i = 0; i < N; ++i) {
+      const double t = truth[size_t(i)];
+      const std::string name = shape;
+      CAPTURE(name);
+      CAPTURE(t);
+      CHECK(err(p.data[size_t(i)], t) < 0.1);  // a pair fixes θ, the T's too
+      // The mirror member c' − θ carries the fold estimate's error as well.
+      CHECK(std::min(err(s.data[size_t(2 * i)], t), err(s.data[size_t(2 * i + 1)], t)) < 0.2);
+      if (std::string(shape) == "s") CHECK(s.data[size_t(2 * i)] == s.data[size_t(2 * i + 1)]);
+      else CHECK(err(s.data[size_t(2 * i)] + s.data[size_t(2 * i + 1)], 180.0) < 0.3);  // θ + (c − θ) = c = 180°
+    }
+  }
+  one_line_error(test::run_cli("predict --method match --input " + d + "/singles.npy --output " + d + "/x.npy"),
+                 "--object");
+  one_line_error(test::run_cli("predict --method match --object " + d + "/object.npy --input " + d +
+                               "/pairs.npy --output " + d + "/x.npy"),
+                 "--stereo-angle");
+  one_line_error(test::run_cli("predict --method match --object " + d + "/singles.npy --input " + d +
+                               "/singles.npy --output " + d + "/x.npy"),
+                 "square");
+  CHECK_FALSE(std::filesystem::exists(d + "/x.npy"));
 }

@@ -5,7 +5,10 @@
 
 #include "data/image_read.h"
 #include "data/moments.h"
+#include "data/angles.h"
 #include "data/projection.h"
+#include "data/projection_matching.h"
+#include "data/projection_symmetry.h"
 #include "data/shapes.h"
 #include "engine/error.h"
 #include "engine/io/npy.h"
@@ -28,9 +31,12 @@ ArgParser predict_options() {
   p.option("checkpoint", "FILE", "a checkpoint written by stereograd train (required for --method model)")
       .option("input", "FILE", "images as .npy (any integer or float dtype), TIFF, PNG or MRC", "", true)
       .option("output", "FILE", "angles as .npy (float32, degrees)", "", true)
-      .option("method", "NAME", "model (the checkpoint's network) or moments (closed form)",
+      .option("method", "NAME", "model (the checkpoint's network), moments (closed form) or match\n"
+              "(1-D projections against --object, the label-free classical method)",
               "model when --checkpoint is given")
       .option("order", "N", "--method moments: rotational order n, 2..360 (default 4, or the checkpoint's)")
+      .option("object", "FILE", "--method match: the particle [L, L] that reconstruct learned (object.npy)")
+      .option("stereo-angle", "DEG", "--method match on stereo pairs [N, 2, L]: their stereo angle")
 ;
   add_device_options(p);
   return p;
@@ -58,6 +64,60 @@ int predict_moments(const NpyArray& a, const std::string& in, int order, const s
   std::cout << "\n";
   return 0;
 }
+// Projection matching against a reconstructed object (data/projection_matching.h): single
+// projections [N, L] or [N, 1, L], each alone, or stereo pairs [N, 2, L] jointly (the
+// firsts' angles). A single projection of an object with a fold (the 'T') is answered
+// as the canonical member of {θ, c − θ}; the two-column output gives both.
+int predict_match(const NpyArray& a, const std::string& in, const ArgParser& p) {
+  const std::string object_path = p.get("object");
+  NpyArray o = load_npy(object_path);
+  check_finite(o, object_path);
+  SG_CHECK(o.shape.size() == 2 && o.shape[0] == o.shape[1] && o.shape[0] >= 16, "predict: '", object_path,
+           "' has shape ", shape_str(o.shape), "; --object is a square [L, L] image (reconstruct's object.npy)");
+  const int64_t L = o.shape[0];
+  Shape got = a.shape;
+  if (got.size() == 3 && got[1] == 1) got.erase(got.begin() + 1);  // [N, 1, L] → [N, L]
+  const bool pairs = got.size() == 3 && got[1] == 2;
+  SG_CHECK((got.size() == 2 || pairs) && got.back() == L && got[0] >= 1, "predict: '", in, "' has shape ",
+           shape_str(a.shape), "; --method match takes projections [N, ", L, "], [N, 1, ", L, "] or pairs [N, 2, ",
+           L, "] of the object's length");
+  SG_CHECK(pairs == p.given("stereo-angle"), "predict: ",
+           pairs ? "stereo pairs [N, 2, L] need their --stereo-angle" : "--stereo-angle is for pairs [N, 2, L]");
+  const double delta = pairs ? p.get_double("stereo-angle") : 10.0;
+  SG_CHECK(delta > 0 && delta < 180, "predict: --stereo-angle must be in (0, 180), got ", delta);
+  const int64_t N = got[0], M = pairs ? 2 * N : N;
+  std::vector<float> x = a.data;
+  for (int64_t i = 0; i < M; ++i) {
+    double c;
+    SG_CHECK(projection_centre(x.data() + i * L, L, c), "predict: projection ", i, " of '", in,
+             "' is empty or negative in sum: no particle in it");
+    centre_projection(x.data() + i * L, L);
+  }
+  Image object(L, L);
+  object.px = o.data;
+  const Templates t = make_templates(object, matching_step(delta));
+  std::vector<float> out;
+  if (pairs) {
+    for (double v : match_pairs(t, x.data(), N, delta).angles_deg) out.push_back(float(v));
+    save_npy(p.get("output"), {N}, out.data());
+    std::cout << "wrote " << N << " angles of the pairs' first projections (degrees in [0, 360), the object's frame) to "
+              << p.get("output") << "\n";
+    return 0;
+  }
+  const DetectedFold fold = detect_fold(t, delta);
+  for (double v : match_single(t, x.data(), N).angles_deg) {
+    const double canon = fold.ambiguity.fold ? canonical_angle(v, fold.ambiguity) : v;
+    out.push_back(float(canon));
+    out.push_back(float(fold.ambiguity.fold ? wrap_positive(fold.ambiguity.fold_deg - canon) : canon));
+  }
+  save_npy(p.get("output"), {N, 2}, out.data());
+  std::cout << "wrote " << N << " angles [N, 2] (degrees in [0, 360), the object's frame) to " << p.get("output")
+            << (fold.ambiguity.fold ? "; the object is mirror-symmetric (fold c = " + std::to_string(fold.ambiguity.fold_deg) +
+                                          "°): a single projection is θ or c − θ, the two columns"
+                                    : "; the object has no mirror: both columns are the angle")
+            << "\n";
+  return 0;
+}
 }  // namespace
 
 int cmd_predict(const Args& args) {
@@ -66,10 +126,14 @@ int cmd_predict(const Args& args) {
   const Device device = device_from_options(p);
   const bool has_checkpoint = p.given("checkpoint");
   const std::string method = p.given("method") ? p.get("method") : "model";
-  SG_CHECK(method == "model" || method == "moments", "predict: --method must be model or moments, got '",
-           method, "'");
-  SG_CHECK(method == "moments" || has_checkpoint,
-           "predict: --checkpoint is required (or --method moments, which needs none)");
+  SG_CHECK(method == "model" || method == "moments" || method == "match",
+           "predict: --method must be model, moments or match, got '", method, "'");
+  SG_CHECK(method != "model" || has_checkpoint,
+           "predict: --checkpoint is required (or --method moments or match, which need none)");
+  SG_CHECK((method == "match") == p.given("object"), "predict: ",
+           method == "match" ? "--method match needs --object (reconstruct's object.npy)"
+                             : "--object is for --method match");
+  SG_CHECK(method == "match" || !p.given("stereo-angle"), "predict: --stereo-angle is for --method match");
   SG_CHECK(method == "moments" || !p.given("order"),
            "predict: --order is for --method moments (a model's order is its checkpoint's)");
   int order = 4;
@@ -95,6 +159,7 @@ int cmd_predict(const Args& args) {
   NpyArray a = read_stack(in);  // .npy, TIFF, PNG or MRC (data/image_read.h)
   check_finite(a, in);
   if (method == "moments") return predict_moments(a, in, order, p.get("output"));
+  if (method == "match") return predict_match(a, in, p);
   const bool two_d = c.config.model != "difference1d";
   const int64_t size = c.config.data.size;
   Shape want = two_d ? Shape{1, size, size} : Shape{1, size};
