@@ -1,8 +1,11 @@
 // The `stereograd` program end to end: commands listed, summaries, clear errors with
 // non-zero exits for bad input.
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "tests/cli_run.h"
+#include "tests/temp_dir.h"
 
 using sg::test::has;
 using sg::test::Run;
@@ -33,13 +36,17 @@ TEST_CASE("bad commands and options fail with a message and a non-zero exit") {
   CHECK(a.status == 2);
   CHECK(has(a.out, "unknown command 'frobnicate'"));
   Run b = run_cli("summary --bogus 1");
-  CHECK(b.status == 1);
+  CHECK(b.status == 2);  // a usage error
   CHECK(has(b.out, "unknown option --bogus"));
   Run c = run_cli("summary unet7");
   CHECK(c.status == 1);
   CHECK(has(c.out, "unknown model 'unet7'"));
   Run d = run_cli("summary difference --size abc");
-  CHECK(d.status == 1);
+  CHECK(d.status == 2);
+  CHECK(run_cli("train --out x").status == 2);  // --config is required
+  const Run v = run_cli("--version");
+  CHECK(v.status == 0);
+  CHECK(has(v.out, "stereograd 0."));
   CHECK(has(d.out, "expects an integer"));
 }
 
@@ -106,4 +113,20 @@ TEST_CASE("train, eval and predict end to end, with clear errors for bad input")
   CHECK(has(u.out, "unknown key 'epochs'"));
   CHECK_FALSE(fs::exists(dir / "o.npy"));
   fs::remove_all(dir);
+}
+
+TEST_CASE("train refuses a folder that holds a run unless told to resume or start over") {
+  namespace fs = std::filesystem;
+  const sg::test::TempDir tmp("train_refuse");
+  const std::string d = tmp.path.string();
+  std::ofstream(d + "/c.json") << R"({"stages": [1.0], "epochs_per_stage": 1, "final_epochs": 0,
+    "batch": 16, "eval_pairs": 10, "wrap": "symmetric", "data": {"count": 16, "size": 32}})";
+  REQUIRE(run_cli("train --config " + d + "/c.json --out " + d + "/run").status == 0);
+  const auto before = fs::last_write_time(d + "/run/checkpoint.safetensors");
+  const Run again = run_cli("train --config " + d + "/c.json --out " + d + "/run");
+  sg::test::one_line_error(again, "already holds a run");
+  CHECK(fs::last_write_time(d + "/run/checkpoint.safetensors") == before);  // untouched
+  sg::test::one_line_error(run_cli("train --config " + d + "/c.json --out " + d + "/run --resume --force"),
+                           "contradict");
+  CHECK(run_cli("train --config " + d + "/c.json --out " + d + "/run --force").status == 0);
 }

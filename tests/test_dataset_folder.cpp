@@ -185,10 +185,10 @@ TEST_CASE("folder: every bad folder stops train with one line naming the file an
   };
   const std::string cfg = write_config(d, "c.json", tiny_config(f));
   auto train_error = [&](const std::string& part) {
-    one_line_error(test::run_cli("train --config " + cfg + " --out " + d.sub("run")), part);
+    one_line_error(test::run_cli("train --config " + cfg + " --force --out " + d.sub("run")), part);
   };
   fresh(R"({"stereo_angle_deg": 10})");
-  CHECK(test::run_cli("train --config " + cfg + " --out " + d.sub("run")).status == 0);  // the good one
+  CHECK(test::run_cli("train --config " + cfg + " --force --out " + d.sub("run")).status == 0);  // the good one
 
   fs::remove_all(f);
   train_error("dataset folder '" + f + "' does not exist");
@@ -247,7 +247,7 @@ TEST_CASE("folder: every bad folder stops train with one line naming the file an
   gen_folder(d, "gen");
   save_npy(d.sub("gen/images.npy"), {4, 2, 32}, src.images.data());
   write_config(d, "g.json", tiny_config(d.sub("gen")));
-  one_line_error(test::run_cli("train --config " + d.sub("g.json") + " --out " + d.sub("run")),
+  one_line_error(test::run_cli("train --config " + d.sub("g.json") + " --force --out " + d.sub("run")),
                  "images.npy' has shape [4, 2, 32] but '" + d.sub("gen/params.json") + "' describes [48, 2, 32]");
 }
 
@@ -262,20 +262,20 @@ TEST_CASE("folder: supervised mode and the angle_range curriculum need angles.np
   // With angles.npy they read it: the trainer's angles are the folder's.
   Trainer t(config_from_json(sup, "cfg"), d.sub("inproc"), Device::CPU);
   CHECK(t.train_data().angles == on_disk.angles);
-  CHECK(test::run_cli("train --config " + range_cfg + " --out " + d.sub("run")).status == 0);
+  CHECK(test::run_cli("train --config " + range_cfg + " --force --out " + d.sub("run")).status == 0);
 
   std::vector<float> bad = on_disk.angles;
   save_npy(folder + "/angles.npy", {47}, bad.data());
-  one_line_error(test::run_cli("train --config " + sup_cfg + " --out " + d.sub("run")),
+  one_line_error(test::run_cli("train --config " + sup_cfg + " --force --out " + d.sub("run")),
                  "angles.npy' has shape [47] but '" + folder + "/images.npy' holds 48 pairs");
   bad[5] = 360.0f;
   save_npy(folder + "/angles.npy", {48}, bad.data());
-  one_line_error(test::run_cli("train --config " + range_cfg + " --out " + d.sub("run")),
+  one_line_error(test::run_cli("train --config " + range_cfg + " --force --out " + d.sub("run")),
                  "holds 360 at index 5: angles must be degrees in [0, 360)");
   fs::remove(folder + "/angles.npy");
-  one_line_error(test::run_cli("train --config " + sup_cfg + " --out " + d.sub("run")),
+  one_line_error(test::run_cli("train --config " + sup_cfg + " --force --out " + d.sub("run")),
                  folder + " has no angles.npy: mode supervised trains on the true angles");
-  one_line_error(test::run_cli("train --config " + range_cfg + " --out " + d.sub("run")),
+  one_line_error(test::run_cli("train --config " + range_cfg + " --force --out " + d.sub("run")),
                  folder + " has no angles.npy: curriculum angle_range ranks pairs by their true angles");
 }
 

@@ -32,7 +32,7 @@ bool ArgParser::parse(const std::vector<std::string>& args, std::ostream& out) {
       out << help();
       return false;
     }
-    SG_CHECK(a.rfind("--", 0) == 0, command_, ": unexpected argument '", a,
+    SG_USAGE_CHECK(a.rfind("--", 0) == 0, command_, ": unexpected argument '", a,
              "' (options start with --; see stereograd ", command_, " --help)");
     std::string name = a.substr(2), value;
     bool inline_value = false;
@@ -42,22 +42,22 @@ bool ArgParser::parse(const std::vector<std::string>& args, std::ostream& out) {
       inline_value = true;
     }
     auto it = specs_.find(name);
-    SG_CHECK(it != specs_.end(), command_, ": unknown option --", name, " (see stereograd ",
+    SG_USAGE_CHECK(it != specs_.end(), command_, ": unknown option --", name, " (see stereograd ",
              command_, " --help)");
     if (it->second.is_flag) {
-      SG_CHECK(!inline_value, command_, ": --", name, " takes no value");
+      SG_USAGE_CHECK(!inline_value, command_, ": --", name, " takes no value");
       values_[name] = "1";
       continue;
     }
     if (!inline_value) {
-      SG_CHECK(i + 1 < args.size(), command_, ": --", name, " needs a value (",
+      SG_USAGE_CHECK(i + 1 < args.size(), command_, ": --", name, " needs a value (",
                it->second.value_name, ")");
       value = args[++i];
     }
     values_[name] = value;
   }
   for (const auto& [name, spec] : specs_)
-    SG_CHECK(!spec.required || values_.count(name), command_, ": --", name,
+    SG_USAGE_CHECK(!spec.required || values_.count(name), command_, ": --", name,
              " is required (see stereograd ", command_, " --help)");
   return true;
 }
@@ -74,7 +74,7 @@ int64_t ArgParser::get_int(const std::string& name) const {
   char* end = nullptr;
   errno = 0;
   long long v = std::strtoll(s.c_str(), &end, 10);
-  SG_CHECK(!s.empty() && *end == '\0' && errno == 0, command_, ": --", name,
+  SG_USAGE_CHECK(!s.empty() && *end == '\0' && errno == 0, command_, ": --", name,
            " expects an integer, got '", s, "'");
   return v;
 }
@@ -84,7 +84,7 @@ double ArgParser::get_double(const std::string& name) const {
   char* end = nullptr;
   errno = 0;
   double v = std::strtod(s.c_str(), &end);
-  SG_CHECK(!s.empty() && *end == '\0' && errno == 0 && v == v, command_, ": --", name,
+  SG_USAGE_CHECK(!s.empty() && *end == '\0' && errno == 0 && v == v, command_, ": --", name,
            " expects a number, got '", s, "'");
   return v;
 }

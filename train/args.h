@@ -5,10 +5,31 @@
 #include <cstdint>
 #include <map>
 #include <ostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "engine/error.h"
+
 namespace sg {
+
+// A command line the parser cannot read: an unknown option, a missing or malformed
+// value, a required option left out. main exits 2 for it (1 for every other error).
+struct UsageError : Error {
+  using Error::Error;
+};
+
+template <typename... Args>
+[[noreturn]] void usage_fail(const Args&... args) {
+  std::ostringstream os;
+  detail::append(os, args...);
+  throw UsageError(os.str());
+}
+
+#define SG_USAGE_CHECK(cond, ...)            \
+  do {                                       \
+    if (!(cond)) ::sg::usage_fail(__VA_ARGS__); \
+  } while (0)
 
 class ArgParser {
  public:
@@ -22,7 +43,7 @@ class ArgParser {
   ArgParser& flag(const std::string& name, const std::string& help);
 
   // Parses args (without the command name). Returns false when --help was asked for (the
-  // help is then written to `out`); throws sg::Error on bad input.
+  // help is then written to `out`); throws sg::UsageError on bad input.
   bool parse(const std::vector<std::string>& args, std::ostream& out);
 
   std::string get(const std::string& name) const;

@@ -1,6 +1,7 @@
 // `stereograd train --config FILE`: the report's training, then its accuracy table on
 // unseen pairs. Ctrl-C stops cleanly at the last checkpoint.
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <unistd.h>
@@ -51,7 +52,8 @@ ArgParser train_options() {
       .option("out", "DIR", "output folder (checkpoint, metrics, plots)", "runs/default")
       .option("seed", "S", "override the config's seed")
       .option("stereo-angle", "DEG", "override data.stereo_angle_deg (not with data.path)")
-      .flag("resume", "continue the run in --out from its last checkpoint");
+      .flag("resume", "continue the run in --out from its last checkpoint")
+      .flag("force", "start a new run in --out even though it holds one (its checkpoint is replaced)");
   add_device_options(p);
   return p;
 }
@@ -60,6 +62,11 @@ int cmd_train(const Args& args) {
   ArgParser p = train_options();
   if (!p.parse(args, std::cout)) return 0;
   const Device device = device_from_options(p);
+  SG_CHECK(!(p.get_flag("resume") && p.get_flag("force")), "train: --resume and --force contradict each other");
+  SG_CHECK(p.get_flag("resume") || p.get_flag("force") ||
+               !std::filesystem::exists(std::filesystem::path(p.get("out")) / "checkpoint.safetensors"),
+           "train: '", p.get("out"), "' already holds a run (checkpoint.safetensors): --resume continues it, "
+           "--force starts over in it");
   TrainConfig cfg = load_config(p.get("config"));
   if (p.given("seed")) cfg.seed = uint64_t(p.get_int("seed"));
   SG_CHECK(!p.given("stereo-angle") || cfg.data_path.empty(), "train: --stereo-angle does not apply "

@@ -1,10 +1,11 @@
 // The `stereograd` program: one sub-command per job (train/commands.cpp lists them).
 // Library code throws sg::Error; here it becomes a one-line message on stderr and exit
-// status 1 (2 for usage errors).
+// status 1; a command line the parser cannot read (train/args.h UsageError) exits 2.
 #include <iostream>
 #include <new>
 
 #include "engine/error.h"
+#include "train/args.h"
 #include "train/commands.h"
 
 namespace {
@@ -32,10 +33,17 @@ int main(int argc, char** argv) {
     usage(std::cout);
     return 0;
   }
+  if (name == "--version") {
+    std::cout << "stereograd " << STEREOGRAD_VERSION << "\n";
+    return 0;
+  }
   for (const sg::Command& c : sg::commands()) {
     if (name != c.name) continue;
     try {
       return c.run(sg::Args(argv + 2, argv + argc));
+    } catch (const sg::UsageError& e) {
+      std::cerr << "stereograd " << name << ": usage: " << sg::one_line(e.what()) << "\n";
+      return 2;
     } catch (const sg::Error& e) {
       std::cerr << "stereograd " << name << ": error: " << sg::one_line(e.what()) << "\n";
       return 1;
