@@ -49,6 +49,21 @@ TEST_CASE("config: defaults are the report's, and unknown keys and bad values ar
   CHECK(error_of(R"({"data": {"shape": "hexagon"}})").find("hexagon") != std::string::npos);
   CHECK(error_of(R"({"data": {"stereo_angle_deg": 190}})").find("stereo") != std::string::npos);
   CHECK(error_of(R"({"model": "difference1d"})").find("projection") != std::string::npos);
+  CHECK(error_of(R"({"stages": [0.1, 0.5, 0.5]})").find("stages must increase") != std::string::npos);
+  CHECK(error_of(R"({"stages": [0.5, 0.2, 1.0]})").find("stages must increase") != std::string::npos);
+  // A key twice in one object is an error, at any depth; the same key in two objects is not.
+  auto text_error = [](const char* text) {
+    try {
+      config_from_text(text, "cfg");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(text_error(R"({"batch": 32, "batch": 64})").find("key 'batch' is given twice") != std::string::npos);
+  CHECK(text_error(R"({"data": {"size": 32, "size": 64}})").find("key 'size' is given twice") != std::string::npos);
+  CHECK(text_error(R"({"name": "a", "data": {"shape": "square"}, "unet": {"name": "b"}})").find("twice") ==
+        std::string::npos);
   // The JSON round trip is exact.
   CHECK(to_json(config_from_json(to_json(c), "round trip")) == to_json(c));
 }

@@ -20,11 +20,13 @@ namespace sg {
 
 namespace {
 Trainer* g_trainer = nullptr;
+volatile std::sig_atomic_t g_signal = 0;  // the signal that stopped the run: exit 128 + it
 // The first Ctrl-C (or SIGTERM) asks the trainer to stop after its current step and save;
 // the handler then steps aside, so a second one ends the process at once (the atomic
 // checkpoint write keeps the previous checkpoint whole even then).
 extern "C" void on_interrupt(int sig) {
   if (g_trainer) g_trainer->request_stop();
+  g_signal = sig;
   static const char msg[] =
       "\nstereograd train: stopping after this step to write a checkpoint (again to quit now)\n";
   ssize_t ignored = ::write(2, msg, sizeof msg - 1);  // async-signal-safe, unlike stdio
@@ -102,7 +104,7 @@ int cmd_train(const Args& args) {
   if (trainer.stopped_early()) {
     if (!trainer.has_checkpoint()) {
       std::fprintf(stderr, "stereograd train: interrupted before the first step; nothing saved\n");
-      return 130;
+      return 128 + (g_signal ? int(g_signal) : SIGINT);
     }
     std::fprintf(stderr,
                  "stereograd train: interrupted; checkpoint (%lld of %lld epochs done, then %lld "
@@ -111,7 +113,7 @@ int cmd_train(const Args& args) {
                  (long long)trainer.epochs_done(), (long long)cfg.total_epochs(),
                  (long long)trainer.partial_steps(), trainer.checkpoint_path().c_str(),
                  same_options(p).c_str());
-    return 130;
+    return 128 + (g_signal ? int(g_signal) : SIGINT);  // 130 for Ctrl-C, 143 for SIGTERM
   }
   Accuracy acc = evaluate_run(trainer.model(), cfg, p.get("out"), trainer.history(),
                               &trainer.train_data(), &trainer.ranking());

@@ -148,6 +148,9 @@ void TrainConfig::validate() const {
     SG_CHECK(f > 0 && f <= 1, "config: every stage fraction must be in (0, 1], got ", f);
   // Bounds far beyond any real run keep the epoch and pair arithmetic from overflowing.
   SG_CHECK(stages.size() <= 1000, "config: at most 1000 stages, got ", stages.size());
+  for (size_t i = 1; i < stages.size(); ++i)  // each stage admits more pairs than the last
+    SG_CHECK(stages[i] > stages[i - 1], "config: stages must increase, got ", stages[i - 1], " then ",
+             stages[i]);
   SG_CHECK(epochs_per_stage >= 1 && epochs_per_stage <= 1000000 && final_epochs >= 0 &&
                final_epochs <= 1000000,
            "config: epochs_per_stage must be in [1, 10^6] and final_epochs in [0, 10^6]");
@@ -204,11 +207,24 @@ TrainConfig load_config(const std::string& path) {
 
 TrainConfig config_from_text(const std::string& text, const std::string& what) {
   nlohmann::json j;
+  // A key given twice in one object is an error (nlohmann keeps the last silently): the
+  // parser's callback sees every key with the object it belongs to.
+  std::vector<std::set<std::string>> keys;
+  std::string duplicate;
+  const nlohmann::json::parser_callback_t cb = [&](int, nlohmann::json::parse_event_t e, nlohmann::json& v) {
+    using E = nlohmann::json::parse_event_t;
+    if (e == E::object_start) keys.emplace_back();
+    else if (e == E::object_end && !keys.empty()) keys.pop_back();
+    else if (e == E::key && !keys.empty() && !keys.back().insert(v.get<std::string>()).second && duplicate.empty())
+      duplicate = v.get<std::string>();
+    return true;
+  };
   try {
-    j = nlohmann::json::parse(text);
+    j = nlohmann::json::parse(text, cb);
   } catch (const nlohmann::json::exception& e) {
     fail(what, " is not valid JSON: ", e.what());
   }
+  SG_CHECK(duplicate.empty(), what, ": key '", duplicate, "' is given twice in one object");
   return config_from_json(j, what);
 }
 
