@@ -27,8 +27,8 @@ void GenParams::validate() const {
   SG_CHECK(angle_min_deg >= 0 && angle_max_deg <= 360 && angle_min_deg < angle_max_deg,
            "angle range must satisfy 0 <= min < max <= 360 degrees, got [", angle_min_deg, ", ",
            angle_max_deg, ")");
-  SG_CHECK(radius_min > 0 && radius_min <= radius_max && radius_max <= 0.35,
-           "radius range must satisfy 0 < min <= max <= 0.35 (fractions of size), got [",
+  SG_CHECK(radius_min > 0 && radius_min <= radius_max && radius_max <= 0.45,
+           "radius range must satisfy 0 < min <= max <= 0.45 (fractions of size), got [",
            radius_min, ", ", radius_max, "]");
   SG_CHECK(std::isfinite(noise) && noise >= 0, "noise amplitude must be >= 0, got ", noise);
   SG_CHECK(std::isfinite(dose) && dose >= 0, "dose must be >= 0 (0 = no shot noise), got ", dose);

@@ -26,8 +26,8 @@ struct GenParams {
   double stereo_angle_deg = 10;  // second image at theta + this, in (0, 180)
   double angle_min_deg = 0;      // theta uniform in [angle_min, angle_max), within [0, 360]
   double angle_max_deg = 360;
-  double radius_min = 0.15;  // circumradius uniform in [min, max] * size; max <= 0.35
-  double radius_max = 0.30;  //   keeps every rotation (and the centred image) in frame
+  double radius_min = 0.15;  // circumradius uniform in [min, max] * size; max <= 0.45
+  double radius_max = 0.30;  //   keeps every rotation in frame (2r + 2 < size)
   uint64_t seed = 0;
   uint64_t first_index = 0;  // sample i uses Rng(seed, first_index + i)
   double noise = 1.0;        // uniform background U[0, noise), the report's [0, 1)

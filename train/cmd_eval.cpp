@@ -13,6 +13,7 @@
 #include "train/checkpoint.h"
 #include "train/commands.h"
 #include "train/device_options.h"
+#include "train/eval_grid.h"
 #include "train/eval_moments.h"
 #include "train/report.h"
 #include "train/trainer.h"
@@ -33,6 +34,11 @@ ArgParser eval_options() {
       .option("out", "DIR",
               "where eval.json, eval_moments.json and the plots go (default: the checkpoint's folder)", "")
       .option("method", "NAME", "both (the model, and the closed form beside it), model or moments", "both")
+      .flag("grid", "the accuracy over size band x rendering (binary, supersample 4) x dose (none, 30,\n"
+            "10), model and closed form side by side: grid.md, grid.json, grid.svg in --out")
+      .option("grid-pairs", "N", "--grid: generated pairs per cell", "1000")
+      .option("grid-bands", "LIST", "--grid: circumradius band edges, fractions of the frame",
+              "0.12,0.19,0.25,0.31,0.38,0.45")
 ;
   add_device_options(p);
   return p;
@@ -68,6 +74,19 @@ int cmd_eval(const Args& args) {
     std::filesystem::create_directories(out, ec);
     SG_CHECK(!ec, "eval: cannot create output folder '", out, "': ", ec.message());
   }
+  if (p.get_flag("grid")) {
+    SG_CHECK(has_checkpoint && !p.given("data") && !p.given("pairs"),
+             "eval: --grid needs --checkpoint and generates its own pairs (no --data, no --pairs)");
+    GridOptions g;
+    g.bands = parse_number_list(p.get("grid-bands"), "eval: --grid-bands");
+    g.pairs = p.get_int("grid-pairs");
+    SG_CHECK(!c.config.data.projection, "eval: --grid is for 2-D images; this checkpoint reads projections");
+    const std::vector<GridCell> cells = evaluate_grid(method == "moments" ? nullptr : model.get(), c.config, g, device);
+    write_grid(cells, c.config, out);
+    std::cout << grid_markdown(cells, c.config.data.size) << "wrote grid.md, grid.json and grid.svg to " << out << "\n";
+    return 0;
+  }
+  SG_CHECK(!p.given("grid-pairs") && !p.given("grid-bands"), "eval: --grid-pairs and --grid-bands go with --grid");
   std::string on = "unseen pairs";
   Dataset test;
   if (p.given("data")) {
