@@ -59,7 +59,7 @@ struct RecoverOptions {
   // Restarts: the whole recovery once per neighbour count k, the lowest matching cost
   // kept (a label-free score). A graph that falls apart into pieces (an eigenvalue of 1)
   // costs ten times more than one that holds, so one good k is enough. Empty: sync.neighbours.
-  std::vector<int> neighbour_tries = {6, 8, 12};
+  std::vector<int> neighbour_tries = {6, 8, 12, 16};
   double step_deg = 0.25;    // target template step
 };
 

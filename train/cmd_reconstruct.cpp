@@ -175,7 +175,7 @@ ArgParser reconstruct_options() {
       .option("out", "DIR", "output folder (created)", "", true)
       .option("stereo-angle", "DEG", "the pairs' stereo angle (a folder's params.json has it)")
       .option("neighbours", "K[,K...]", "neighbours per projection in the graph; several: one restart\n"
-              "each, the lowest matching cost kept", "6,8,12")
+              "each, the lowest matching cost kept", "6,8,12,16")
       .option("pair-weight", "W", "weight of a stereo edge against a neighbour edge", "10")
       .flag("no-context", "keep every neighbour edge, even where the stereo partners say the two\n"
             "projections are mirror images (θ and c − θ of a mirror-symmetric particle)")
