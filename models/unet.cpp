@@ -6,6 +6,7 @@
 #include "engine/error.h"
 #include "engine/layers/basic.h"
 #include "engine/layers/conv.h"
+#include "engine/layers/sequential.h"
 #include "engine/ops.h"
 
 namespace sg {
@@ -171,7 +172,7 @@ void UNetModel::summary(std::ostream& os) const {
       os << (it == convs.rbegin() ? " " : ", ") << (*it)->name;
     os << ".\n";
   }
-  os << "Total params (encoder + decoder): " << parameter_count() << "\n";
+  os << "Total params (encoder + decoder): " << with_thousands(parameter_count()) << "\n";
 }
 
 }  // namespace sg

@@ -130,3 +130,14 @@ TEST_CASE("train refuses a folder that holds a run unless told to resume or star
                            "contradict");
   CHECK(run_cli("train --config " + d + "/c.json --out " + d + "/run --force").status == 0);
 }
+
+TEST_CASE("summary: long layer names keep their own column; totals have thousands separators") {
+  const Run r = run_cli("summary unet");
+  REQUIRE(r.status == 0);
+  // Every row's name-and-type cell ends before the shape column: at least one space
+  // between "(Conv2DTranspose)" and "(None, ...".
+  CHECK(has(r.out, "(Conv2DTranspose) "));
+  CHECK_FALSE(has(r.out, "(Conv2DTranspose)("));
+  CHECK(has(r.out, "Total params (encoder + decoder): 86,007"));
+  CHECK(has(run_cli("summary difference").out, "Total params: 18,690"));
+}

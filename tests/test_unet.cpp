@@ -324,8 +324,8 @@ TEST_CASE("unet CLI: summary, train one epoch, eval, perturb, predict, and clear
   CHECK(s.status == 0);
   CHECK(has(s.out, "(None, 64, 64, 4)"));
   CHECK(has(s.out, "(None, 8, 8, 32)"));
-  CHECK(has(s.out, "Total params (encoder + decoder): 86007"));
-  CHECK(has(run_cli("summary autoencoder").out, "Total params (encoder + decoder): 79923"));
+  CHECK(has(s.out, "Total params (encoder + decoder): 86,007"));
+  CHECK(has(run_cli("summary autoencoder").out, "Total params (encoder + decoder): 79,923"));
 
   const fs::path dir = fs::temp_directory_path() / ("sg_unet_" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -22,12 +22,13 @@ std::string snake(const std::string& type) {
   return s;
 }
 
+}  // namespace
+
 std::string with_thousands(int64_t v) {
   std::string s = std::to_string(v);
-  for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(size_t(i), ",");
+  for (int i = int(s.size()) - 3; i > (v < 0 ? 1 : 0); i -= 3) s.insert(size_t(i), ",");
   return s;
 }
-}  // namespace
 
 Sequential& Sequential::add(std::unique_ptr<Layer> layer) {
   std::map<std::string, int> seen;
@@ -90,15 +91,19 @@ void Sequential::summary(std::ostream& os, const std::string& title) const {
     o << ")";
     return o.str();
   };
-  const std::string rule(65, '_'), heavy(65, '=');
+  // Keras's 30-wide first column, widened so a long name and type (conv2d_transpose_3
+  // (Conv2DTranspose)) never runs into the shape.
+  size_t name_w = 30;
+  for (const auto& l : layers_) name_w = std::max(name_w, l->name.size() + l->type().size() + 5);
+  const std::string rule(name_w + 35, '_'), heavy(name_w + 35, '=');
   if (!title.empty()) os << "Model: \"" << title << "\"\n";
   os << rule << "\n"
-     << std::left << std::setw(30) << " Layer (type)" << std::setw(22) << "Output Shape"
+     << std::left << std::setw(int(name_w)) << " Layer (type)" << std::setw(22) << "Output Shape"
      << "Param #\n"
      << heavy << "\n";
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Layer& l = *layers_[i];
-    os << std::left << std::setw(30) << (" " + l.name + " (" + l.type() + ")")
+    os << std::left << std::setw(int(name_w)) << (" " + l.name + " (" + l.type() + ")")
        << std::setw(22) << keras_shape(l.output_shape()) << with_thousands(l.parameter_count())
        << "\n"
        << (i + 1 < layers_.size() ? "\n" : "");

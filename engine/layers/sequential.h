@@ -3,6 +3,7 @@
 #pragma once
 #include <memory>
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "engine/layers/layer.h"
@@ -38,5 +39,8 @@ class Sequential {
   Shape input_shape_;
   bool fuse_ = true;
 };
+
+// 86007 → "86,007": the summaries' parameter counts.
+std::string with_thousands(int64_t v);
 
 }  // namespace sg
