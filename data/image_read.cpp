@@ -105,4 +105,13 @@ void write_stack(const std::string& path, const std::vector<int64_t>& shape, con
   fail("cannot write '", path, "': use one of ", stack_extensions());
 }
 
+StackDims stack_dims(const std::vector<int64_t>& shape, const std::string& writer, const std::string& path) {
+  SG_CHECK(shape.size() == 2 || shape.size() == 3, writer, " '", path,
+           "': expected [N, H, W] or [H, W], got rank ", shape.size());
+  const StackDims d{shape.size() == 3 ? shape[0] : 1, shape[shape.size() - 2], shape.back()};
+  for (int64_t v : {d.n, d.h, d.w})
+    SG_CHECK(v >= 1 && v <= INT32_MAX, writer, " '", path, "': dimension ", v, " out of range");
+  return d;
+}
+
 }  // namespace sg

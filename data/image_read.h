@@ -32,4 +32,11 @@ void write_stack(const std::string& path, const std::vector<int64_t>& shape, con
 const char* stack_extensions();  // ".npy, .tif, .tiff, .mrc, .mrcs"
 bool has_stack_extension(const std::string& path);
 
+// The [N, H, W] (or [H, W], N = 1) a stack writer is given, each in [1, 2^31 − 1]; an
+// error naming `writer` and the file otherwise.
+struct StackDims {
+  int64_t n = 1, h = 0, w = 0;
+};
+StackDims stack_dims(const std::vector<int64_t>& shape, const std::string& writer, const std::string& path);
+
 }  // namespace sg

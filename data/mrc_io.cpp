@@ -1,5 +1,7 @@
 #include "data/mrc_io.h"
 
+#include "data/image_read.h"
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -129,12 +131,8 @@ NpyArray read_mrc(std::istream& in, uint64_t size, const std::string& what) {
 }
 
 void save_mrc(const std::string& path, const std::vector<int64_t>& shape, const float* data) {
-  SG_CHECK(shape.size() == 2 || shape.size() == 3, "save_mrc '", path,
-           "': expected [NZ, NY, NX] or [NY, NX], got rank ", shape.size());
-  const int64_t nz = shape.size() == 3 ? shape[0] : 1, ny = shape[shape.size() - 2],
-                nx = shape.back();
-  for (int64_t d : {nx, ny, nz})
-    SG_CHECK(d >= 1 && d <= INT32_MAX, "save_mrc '", path, "': dimension ", d, " out of range");
+  const StackDims d = stack_dims(shape, "save_mrc", path);  // [NZ, NY, NX]
+  const int64_t nz = d.n, ny = d.h, nx = d.w;
   const size_t n = size_t(nx * ny * nz);
   double lo = data[0], hi = data[0], sum = 0, sum2 = 0;
   for (size_t i = 0; i < n; ++i) {

@@ -1,5 +1,7 @@
 #include "data/tiff_io.h"
 
+#include "data/image_read.h"
+
 #include <tiffio.h>
 
 #include <algorithm>
@@ -253,12 +255,8 @@ NpyArray read_tiff(const char* data, size_t size, const std::string& what) {
 }
 
 void save_tiff(const std::string& path, const std::vector<int64_t>& shape, const float* data) {
-  SG_CHECK(shape.size() == 2 || shape.size() == 3, "save_tiff '", path,
-           "': expected [pages, H, W] or [H, W], got rank ", shape.size());
-  const int64_t pages = shape.size() == 3 ? shape[0] : 1, h = shape[shape.size() - 2],
-                w = shape.back();
-  SG_CHECK(pages >= 1 && h >= 1 && w >= 1 && h <= INT32_MAX && w <= INT32_MAX, "save_tiff '", path,
-           "': cannot write ", pages, " pages of ", h, " x ", w);
+  const StackDims d = stack_dims(shape, "save_tiff", path);  // [pages, H, W]
+  const int64_t pages = d.n, h = d.h, w = d.w;
   const uint64_t bytes = uint64_t(pages * h * w) * 4;
   std::string out;
   out.reserve(size_t(bytes + 4096 + 256 * uint64_t(pages)));
