@@ -2,6 +2,7 @@
 // Pixel (i, j) covers the unit square [j, j+1) x [i, i+1) with its centre at
 // (j + 0.5, i + 0.5): the continuous coordinates every shape is defined in.
 #pragma once
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -25,6 +26,18 @@ inline Image transposed(const Image& a) {
   for (int64_t i = 0; i < a.h; ++i)
     for (int64_t j = 0; j < a.w; ++j) t.at(j, i) = a.at(i, j);
   return t;
+}
+
+// The value at index coordinates (y, x) of a row-major h x w image, interpolated
+// bilinearly between the four pixels around it; pixels outside the frame read 0.
+inline double bilinear(const float* px, int64_t h, int64_t w, double y, double x) {
+  const double fy = std::floor(y), fx = std::floor(x), ty = y - fy, tx = x - fx;
+  const int64_t y0 = int64_t(fy), x0 = int64_t(fx);
+  auto at = [&](int64_t i, int64_t j) {
+    return i >= 0 && i < h && j >= 0 && j < w ? double(px[i * w + j]) : 0.0;
+  };
+  return (1 - ty) * ((1 - tx) * at(y0, x0) + tx * at(y0, x0 + 1)) +
+         ty * ((1 - tx) * at(y0 + 1, x0) + tx * at(y0 + 1, x0 + 1));
 }
 
 }  // namespace sg

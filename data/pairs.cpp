@@ -7,7 +7,7 @@
 
 #include "data/noise.h"
 #include "data/preprocess.h"
-#include "data/projection.h"
+#include "data/blur.h"
 #include "data/projection.h"
 #include "data/shapes.h"
 #include "engine/error.h"
@@ -35,6 +35,20 @@ void GenParams::validate() const {
   SG_CHECK(std::isfinite(threshold), "threshold must be a number, got ", threshold);
   SG_CHECK(supersample >= 1 && supersample <= 32, "supersample must be in [1, 32], got ",
            supersample);
+  SG_CHECK(supersample_max == 0 || (supersample_max >= supersample && supersample_max <= 32),
+           "supersample_max must be 0 (off) or in [supersample, 32], got ", supersample_max);
+  SG_CHECK(std::isfinite(dose_max) && (dose_max == 0 || (dose > 0 && dose_max >= dose)),
+           "dose_max must be 0 (off) or >= dose > 0, got ", dose_max, " with dose ", dose);
+  SG_CHECK(shot_fraction >= 0 && shot_fraction <= 1, "shot_fraction must be in [0, 1], got ", shot_fraction);
+  SG_CHECK(std::isfinite(blur_max) && blur_max >= 0 && blur_max <= 8,
+           "blur_max must be in [0, 8] pixels, got ", blur_max);
+  SG_CHECK(intensity_min > 0 && intensity_min <= intensity_max && intensity_max <= 100,
+           "intensity range must satisfy 0 < min <= max <= 100, got [", intensity_min, ", ",
+           intensity_max, "]");
+  SG_CHECK(std::isfinite(normalise_size) && normalise_size >= 0 && normalise_size <= 0.3,
+           "normalise_size must be in [0, 0.3] (rms radius as a fraction of size; 0 = off), got ",
+           normalise_size);
+  SG_CHECK(!projection || normalise_size == 0, "normalise_size applies only to 2-D images (projection false)");
 }
 
 nlohmann::json to_json(const GenParams& p) {
@@ -65,6 +79,13 @@ nlohmann::json to_json(const GenParams& p) {
       {"preprocess", p.preprocess},
       {"projection", p.projection},
       {"subpixel_centre", p.subpixel_centre},
+      {"supersample_max", p.supersample_max},
+      {"dose_max", p.dose_max},
+      {"shot_fraction", p.shot_fraction},
+      {"blur_max", p.blur_max},
+      {"intensity_min", p.intensity_min},
+      {"intensity_max", p.intensity_max},
+      {"normalise_size", p.normalise_size},
   };
 }
 
@@ -107,7 +128,14 @@ GenParams params_from_json(const nlohmann::json& j) {
     p.supersample = integer<int>(j, "supersample");
     p.preprocess = j.at("preprocess").get<bool>();
     p.projection = j.at("projection").get<bool>();
-    p.subpixel_centre = j.value("subpixel_centre", false);  // absent before it existed
+    p.subpixel_centre = j.value("subpixel_centre", false);  // these absent before they existed
+    p.supersample_max = j.contains("supersample_max") ? integer<int>(j, "supersample_max") : 0;
+    p.dose_max = j.value("dose_max", 0.0);
+    p.shot_fraction = j.value("shot_fraction", 1.0);
+    p.blur_max = j.value("blur_max", 0.0);
+    p.intensity_min = j.value("intensity_min", 1.0);
+    p.intensity_max = j.value("intensity_max", 1.0);
+    p.normalise_size = j.value("normalise_size", 0.0);
   } catch (const nlohmann::json::exception& e) {
     fail("bad generation parameters: ", e.what());
   }
@@ -151,14 +179,30 @@ float generate_pair(const GenParams& p, const ParticleShape& shape, uint64_t ind
   const double radius = size * rng.uniform(p.radius_min, p.radius_max);
   const double cx = rng.uniform(radius + 1.0, size - radius - 1.0);
   const double cy = rng.uniform(radius + 1.0, size - radius - 1.0);
+  // The variety draws come after the pose and only when switched on, so a dataset
+  // without them is bit-identical to one generated before they existed.
+  const int ss = p.supersample_max > p.supersample
+                     ? p.supersample + int(rng.uniform() * (p.supersample_max - p.supersample + 1))
+                     : p.supersample;
+  double dose = p.dose;
+  if (dose > 0 && p.shot_fraction < 1 && rng.uniform() >= p.shot_fraction) dose = 0;
+  if (dose > 0 && p.dose_max > p.dose) dose = p.dose * std::pow(p.dose_max / p.dose, rng.uniform());
+  const double blur = p.blur_max > 0 ? rng.uniform(0.0, p.blur_max) : 0.0;
+  double gain[2] = {1, 1};
+  if (p.intensity_min != 1 || p.intensity_max != 1)
+    for (double& g : gain) g = rng.uniform(p.intensity_min, p.intensity_max);
   const int64_t n = p.size * p.size;
   for (int k = 0; k < 2; ++k) {
     float* img = p.projection ? scratch : out + k * n;
     const Pose pose{cx, cy, radius, theta + k * p.stereo_angle_deg};
-    render(shape, pose, p.supersample, p.size, p.size, img);
-    if (p.dose > 0) add_shot_noise(img, size_t(n), p.dose, rng);
+    render(shape, pose, std::min(ss, 32), p.size, p.size, img);
+    gaussian_blur(img, p.size, p.size, blur);
+    if (dose > 0) add_shot_noise(img, size_t(n), dose, rng);
     if (p.noise > 0) add_uniform_noise(img, size_t(n), p.noise, rng);
     if (p.preprocess) preprocess(img, p.size, p.size, float(p.effective_threshold()));
+    if (p.normalise_size > 0) normalise_size(img, p.size, p.size, p.normalise_size * double(p.size));
+    if (gain[k] != 1)
+      for (int64_t q = 0; q < n; ++q) img[q] *= float(gain[k]);
     if (p.projection) project_y(img, p.size, p.size, out + k * p.size);
     if (p.projection && p.subpixel_centre) centre_projection(out + k * p.size, p.size);
   }

@@ -41,6 +41,18 @@ struct GenParams {
   // a model trained so reads centred input in eval and predict too.
   bool subpixel_centre = false;
 
+  // Variety for a robust model (docs/data.md); the defaults turn each off and leave
+  // every sample exactly as without them (no extra random draws).
+  int supersample_max = 0;      // > supersample: each pair draws k uniformly in [supersample, this]
+  double dose_max = 0;          // > dose > 0: each pair's dose log-uniform in [dose, dose_max]
+  double shot_fraction = 1;     // with dose > 0: probability a pair gets shot noise at all
+  double blur_max = 0;          // probe blur: Gaussian sigma uniform in [0, blur_max] px, per pair
+  double intensity_min = 1;     // each image scaled by a factor uniform in [min, max]
+  double intensity_max = 1;     //   after preprocessing (a detector's gain and offset aside)
+  // Preprocessing: resample each image so the particle's rms radius is this fraction of
+  // the frame (data/preprocess.h normalise_size); 0 = off. Eval and predict apply it too.
+  double normalise_size = 0;
+
   void validate() const;  // throws sg::Error naming the bad parameter
   double effective_threshold() const { return threshold < 0 ? noise : threshold; }
 };

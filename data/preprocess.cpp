@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "data/image.h"
+
 namespace sg {
 
 void remove_background(float* px, size_t n, float threshold) {
@@ -56,6 +58,38 @@ void centre_by_mass(float* px, int64_t h, int64_t w) {
 void preprocess(float* px, int64_t h, int64_t w, float threshold) {
   remove_background(px, size_t(h * w), threshold);
   centre_by_mass(px, h, w);
+}
+
+double rms_radius(const float* px, int64_t h, int64_t w) {
+  double cy, cx;
+  if (!centre_of_mass(px, h, w, cy, cx)) return 0;
+  double total = 0, m2 = 0;
+  for (int64_t i = 0; i < h; ++i)
+    for (int64_t j = 0; j < w; ++j) {
+      const double v = px[i * w + j], dy = double(i) - cy, dx = double(j) - cx;
+      total += v;
+      m2 += v * (dy * dy + dx * dx);
+    }
+  return std::sqrt(m2 / total);
+}
+
+double normalise_size(float* px, int64_t h, int64_t w, double target_px) {
+  double cy, cx;
+  if (!centre_of_mass(px, h, w, cy, cx)) return 0;
+  const double r = rms_radius(px, h, w);
+  if (!(r > 0)) return 0;
+  const double scale = r / target_px, oy = 0.5 * double(h - 1), ox = 0.5 * double(w - 1);
+  const std::vector<float> src(px, px + h * w);
+  for (int64_t i = 0; i < h; ++i)
+    for (int64_t j = 0; j < w; ++j)
+      px[i * w + j] = float(bilinear(src.data(), h, w, cy + (double(i) - oy) * scale,
+                                     cx + (double(j) - ox) * scale));
+  return scale;
+}
+
+void normalise_sizes(float* images, int64_t count, int64_t size, double fraction) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < count; ++i) normalise_size(images + i * size * size, size, size, fraction * double(size));
 }
 
 }  // namespace sg

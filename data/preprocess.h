@@ -36,4 +36,20 @@ void centre_by_mass(float* px, int64_t h, int64_t w);
 // remove_background then centre_by_mass.
 void preprocess(float* px, int64_t h, int64_t w, float threshold);
 
+// Size normalisation (docs/data.md): resamples the image about its centre of mass so
+// the particle's rms radius r = sqrt(sum v |z - z0|^2 / sum v) becomes target_px, and
+// its centroid the frame centre c = ((h-1)/2, (w-1)/2):
+//   out(p) = bilinear(in, z0 + (p - c) * r / target_px),   zero outside the frame.
+// For a shape of rotational order n >= 3 the second moment is isotropic, so r does not
+// depend on the angle and both images of a stereo pair get the same scale. A model
+// trained so sees every particle at one size. Returns the scale r / target_px applied,
+// or 0 (and leaves the image alone) when it sums to zero.
+double normalise_size(float* px, int64_t h, int64_t w, double target_px);
+
+// normalise_size on each of `count` images of size x size, to fraction * size (OpenMP).
+void normalise_sizes(float* images, int64_t count, int64_t size, double fraction);
+
+// The rms radius about the centroid in pixels; 0 for an empty image.
+double rms_radius(const float* px, int64_t h, int64_t w);
+
 }  // namespace sg

@@ -206,14 +206,7 @@ Image rotated(const Image& img, double angle_deg, bool mirror) {
       const double sy = ct * y - st * x + double(c);
       double sx = st * y + ct * x;
       sx = (mirror ? -sx : sx) + double(c);
-      const double fy = std::floor(sy), fx = std::floor(sx);
-      const int64_t y0 = int64_t(fy), x0 = int64_t(fx);
-      const double ay = sy - fy, ax = sx - fx;
-      auto at = [&](int64_t i, int64_t j) {
-        return i >= 0 && i < n && j >= 0 && j < n ? double(img.at(i, j)) : 0.0;
-      };
-      out.at(r, q) = float((1 - ay) * ((1 - ax) * at(y0, x0) + ax * at(y0, x0 + 1)) +
-                           ay * ((1 - ax) * at(y0 + 1, x0) + ax * at(y0 + 1, x0 + 1)));
+      out.at(r, q) = float(bilinear(img.px.data(), n, n, sy, sx));
     }
   return out;
 }

@@ -179,6 +179,15 @@ TEST_CASE("pairs: parameters are validated") {
   bad([](GenParams& p) { p.noise = -0.1; });
   bad([](GenParams& p) { p.dose = -1; });
   bad([](GenParams& p) { p.supersample = 0; });
+  bad([](GenParams& p) { p.supersample = 2, p.supersample_max = 1; });
+  bad([](GenParams& p) { p.dose_max = 50; });  // a dose range needs dose > 0
+  bad([](GenParams& p) { p.dose = 50, p.dose_max = 10; });
+  bad([](GenParams& p) { p.shot_fraction = 1.5; });
+  bad([](GenParams& p) { p.blur_max = -1; });
+  bad([](GenParams& p) { p.intensity_min = 0; });
+  bad([](GenParams& p) { p.intensity_min = 2, p.intensity_max = 1; });
+  bad([](GenParams& p) { p.normalise_size = 0.5; });
+  bad([](GenParams& p) { p.normalise_size = 0.17, p.projection = true; });
   GenParams ok = small_params("polygon");
   ok.sides = 5;
   CHECK_NOTHROW(ok.validate());
@@ -192,8 +201,15 @@ TEST_CASE("pairs: parameters survive a JSON round trip") {
   p.noise = 0.25;
   p.dose = 300;
   p.supersample = 4;
+  p.supersample_max = 6;
+  p.dose_max = 900;
+  p.shot_fraction = 0.5;
+  p.blur_max = 1.5;
+  p.intensity_min = 0.5;
+  p.intensity_max = 2;
   p.projection = true;
   const nlohmann::json j = to_json(p);
+  CHECK(j.at("supersample_max") == 6);
   CHECK(j.at("order") == 7);
   CHECK(j.at("threshold") == 0.25);
   const GenParams q = params_from_json(nlohmann::json::parse(j.dump()));

@@ -47,6 +47,13 @@ ArgParser gen_options() {
       .option("dose", "D", "shot noise: electrons per pixel at full coverage (0 = off)", "0")
       .option("threshold", "T", "noise removal threshold (default: the noise amplitude A)")
       .option("supersample", "K", "anti-aliasing: K x K sub-samples per pixel (1 = binary)", "1")
+      .option("supersample-max", "K", "variety: each pair's K uniform in [supersample, this] (0 = off)", "0")
+      .option("dose-max", "D", "variety: each pair's dose log-uniform in [dose, this] (0 = off)", "0")
+      .option("shot-fraction", "P", "variety: probability a pair gets shot noise (with --dose)", "1")
+      .option("blur-max", "PX", "probe blur: Gaussian sigma uniform in [0, PX] per pair", "0")
+      .option("intensity-min", "G", "each image scaled by uniform [G, intensity-max] after preprocessing", "1")
+      .option("intensity-max", "G", "upper end of the intensity scale", "1")
+      .option("normalise-size", "FRAC", "resample so the rms radius is FRAC of size (0 = off)", "0")
       .flag("no-preprocess", "keep noise and position (no thresholding, no centring)")
       .flag("projection", "store 1-D projections (sums along y) instead of images")
       .option("format", "F", "images file: npy, tif or mrc (tif, mrc: float32 stacks of 2N pages)", "npy")
@@ -80,6 +87,13 @@ int cmd_gen(const Args& args) {
     SG_CHECK(g.threshold >= 0, "--threshold must be >= 0, got ", g.threshold);
   }
   g.supersample = small_int(p, "supersample");
+  g.supersample_max = small_int(p, "supersample-max");
+  g.dose_max = p.get_double("dose-max");
+  g.shot_fraction = p.get_double("shot-fraction");
+  g.blur_max = p.get_double("blur-max");
+  g.intensity_min = p.get_double("intensity-min");
+  g.intensity_max = p.get_double("intensity-max");
+  g.normalise_size = p.get_double("normalise-size");
   g.preprocess = !p.get_flag("no-preprocess");
   g.projection = p.get_flag("projection");
   const int64_t preview_pairs = p.get_int("preview-pairs");

@@ -6,6 +6,7 @@
 #include "data/image_read.h"
 #include "data/moments.h"
 #include "data/angles.h"
+#include "data/preprocess.h"
 #include "data/projection.h"
 #include "data/projection_matching.h"
 #include "data/projection_symmetry.h"
@@ -171,6 +172,8 @@ int cmd_predict(const Args& args) {
   SG_CHECK(N >= 1, "predict: '", in, "' holds no images");
   if (!two_d && c.config.data.subpixel_centre)  // the model was trained on centred projections
     for (int64_t i = 0; i < N; ++i) centre_projection(a.data.data() + i * size, size);
+  if (two_d && c.config.data.normalise_size > 0)  // trained on size-normalised images
+    normalise_sizes(a.data.data(), N, size, c.config.data.normalise_size);
   auto model = model_from_checkpoint(c, device);
   Shape batch_shape{N};
   batch_shape.insert(batch_shape.end(), want.begin(), want.end());

@@ -93,6 +93,13 @@ GenParams data_from_json(const nlohmann::json& j, const std::string& where, std:
   r.get("preprocess", p.preprocess);
   r.get("projection", p.projection);
   r.get("subpixel_centre", p.subpixel_centre);
+  r.get("supersample_max", p.supersample_max);
+  r.get("dose_max", p.dose_max);
+  r.get("shot_fraction", p.shot_fraction);
+  r.get("blur_max", p.blur_max);
+  r.get("intensity_min", p.intensity_min);
+  r.get("intensity_max", p.intensity_max);
+  r.get("normalise_size", p.normalise_size);
   r.finish();
   validate_in(where, p);
   return p;

@@ -37,14 +37,26 @@ std::vector<GridCell> evaluate_grid(PairModel* model, const TrainConfig& config,
         c.data.radius_max = cell.radius_max;
         c.data.supersample = ss;
         c.data.dose = dose;
+        // A cell is one rendering: the training variety (data/pairs.h) is switched off.
+        c.data.supersample_max = 0;
+        c.data.dose_max = 0;
+        c.data.shot_fraction = 1;
+        c.data.blur_max = 0;
+        c.data.intensity_min = c.data.intensity_max = 1;
         const Dataset ds = evaluation_data(c, o.pairs);  // never the training pairs' indices
+        // The closed form reads the same pairs as the report's preprocessing leaves them,
+        // not resampled by the model's size normalisation.
+        TrainConfig plain = c;
+        plain.data.normalise_size = 0;
+        const Dataset raw = c.data.normalise_size > 0 ? evaluation_data(plain, o.pairs) : Dataset{};
+        const Dataset& mds = c.data.normalise_size > 0 ? raw : ds;
         if (model) {
           cell.model = evaluate_angles(predict_first_images(*model, ds, device), ds.angles, ds.order());
           cell.has_model = true;
         }
-        if (moments_not_applicable(ds).empty()) {
+        if (moments_not_applicable(mds).empty()) {
           std::ostringstream quiet;  // per-image warnings are summarised as a count
-          const MomentEvaluation me = evaluate_moments(ds, quiet, "");
+          const MomentEvaluation me = evaluate_moments(mds, quiet, "");
           cell.moments = me.accuracy;
           cell.flagged = me.flagged;
           cell.has_moments = true;

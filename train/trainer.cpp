@@ -1,13 +1,12 @@
 #include "train/trainer.h"
 
-#include "data/projection.h"
-
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 
 #include "data/dataset_io.h"
+#include "data/preprocess.h"
 #include "data/projection.h"
 #include "data/shapes.h"
 #include "engine/error.h"
@@ -45,6 +44,8 @@ Dataset folder_data(const TrainConfig& config, const std::string& dir, const std
            config.data.projection ? ", 1-D projections)" : ", 2-D images)");
   if (config.data.subpixel_centre)  // as the generated pairs are: the model reads centred input
     for (int64_t i = 0; i < 2 * N; ++i) centre_projection(ds.images.data() + i * S, S);
+  if (config.data.normalise_size > 0 && ds.params.normalise_size != config.data.normalise_size)
+    normalise_sizes(ds.images.data(), 2 * N, S, config.data.normalise_size);  // as the model was trained
   const int n = ParticleShape::make(config.data.shape, config.data.sides).order();
   SG_CHECK(ds.order() == n, "'", dir, "/params.json' names shape '", ds.params.shape, "' of order ",
            ds.order(), " but the model reads order ", n, " (data.shape '", config.data.shape, "')");
