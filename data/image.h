@@ -40,4 +40,13 @@ inline double bilinear(const float* px, int64_t h, int64_t w, double y, double x
          ty * ((1 - tx) * at(y0 + 1, x0) + tx * at(y0 + 1, x0 + 1));
 }
 
+// One quarter turn of an n x n image about its centre: out(i, j) = in(j, n - 1 - i).
+// Pixel centres map onto pixel centres, so nothing is interpolated. Displayed with row 0
+// at the top, the picture turns anticlockwise; in the renderer's angle a shape at θ
+// becomes one at θ − 90° (tested against the renderer in tests/test_predict_angles.cpp).
+inline void rot90(const float* in, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j) out[i * n + j] = in[j * n + (n - 1 - i)];
+}
+
 }  // namespace sg

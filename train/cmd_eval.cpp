@@ -12,6 +12,7 @@
 #include "train/args.h"
 #include "train/checkpoint.h"
 #include "train/commands.h"
+#include "train/predict_angles.h"
 #include "train/device_options.h"
 #include "train/eval_grid.h"
 #include "train/eval_moments.h"
@@ -34,6 +35,7 @@ ArgParser eval_options() {
       .option("out", "DIR",
               "where eval.json, eval_moments.json and the plots go (default: the checkpoint's folder)", "")
       .option("method", "NAME", "both (the model, and the closed form beside it), model or moments", "both")
+      .option("rotations", "K", kRotationsHelp)
       .flag("grid", "the accuracy over size band x rendering (binary, supersample 4) x dose (none, 30,\n"
             "10), model and closed form side by side: grid.md, grid.json, grid.svg in --out")
       .option("grid-pairs", "N", "--grid: generated pairs per cell", "1000")
@@ -60,6 +62,7 @@ int cmd_eval(const Args& args) {
   Checkpoint c;
   if (has_checkpoint) c = read_checkpoint(p.get("checkpoint"));
   if (p.given("pairs")) c.config.eval_pairs = p.get_int("pairs");
+  c.config.test_rotations = rotations_option(p, c.config.test_rotations);
   SG_CHECK(c.config.eval_pairs >= 1, "eval: --pairs must be positive");
   std::unique_ptr<PairModel> model;
   if (method != "moments") model = model_from_checkpoint(c, device);

@@ -16,6 +16,7 @@
 #include "train/args.h"
 #include "train/checkpoint.h"
 #include "train/commands.h"
+#include "train/predict_angles.h"
 #include "train/device_options.h"
 
 namespace sg {
@@ -38,6 +39,7 @@ ArgParser predict_options() {
       .option("order", "N", "--method moments: rotational order n, 2..360 (default 4, or the checkpoint's)")
       .option("object", "FILE", "--method match: the particle [L, L] that reconstruct learned (object.npy)")
       .option("stereo-angle", "DEG", "--method match on stereo pairs [N, 2, L]: their stereo angle")
+      .option("rotations", "K", kRotationsHelp)
 ;
   add_device_options(p);
   return p;
@@ -146,6 +148,7 @@ int cmd_predict(const Args& args) {
   }
   Checkpoint c;
   if (has_checkpoint) c = read_checkpoint(p.get("checkpoint"));
+  c.config.test_rotations = rotations_option(p, c.config.test_rotations);
   if (method == "moments" && has_checkpoint) {
     const int n = ParticleShape::make(c.config.data.shape, c.config.data.sides).order();
     SG_CHECK(!p.given("order") || order == n, "predict: --order ", order, " but the checkpoint's shape '",
@@ -175,18 +178,7 @@ int cmd_predict(const Args& args) {
   if (two_d && c.config.data.normalise_size > 0)  // trained on size-normalised images
     normalise_sizes(a.data.data(), N, size, c.config.data.normalise_size);
   auto model = model_from_checkpoint(c, device);
-  Shape batch_shape{N};
-  batch_shape.insert(batch_shape.end(), want.begin(), want.end());
-  std::vector<float> angles;
-  const int64_t per = shape_numel(want), chunk = 256;
-  for (int64_t b = 0; b < N; b += chunk) {
-    const int64_t n = std::min(chunk, N - b);
-    std::vector<float> part(a.data.begin() + b * per, a.data.begin() + (b + n) * per);
-    Shape s = batch_shape;
-    s[0] = n;
-    std::vector<float> r = model->predict_deg(Tensor::from_vector(part, s, device));
-    angles.insert(angles.end(), r.begin(), r.end());
-  }
+  const std::vector<float> angles = predict_angles(*model, a.data.data(), N, want, device, c.config.test_rotations);
   save_npy(p.get("output"), {N}, angles.data());
   std::cout << "wrote " << N << " angles (degrees in [0, " << 360 / model->order() << ")) to "
             << p.get("output") << "\n";

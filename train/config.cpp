@@ -169,6 +169,10 @@ void TrainConfig::validate() const {
   SG_CHECK(std::isfinite(lr) && lr > 0 && lr < 1, "config: lr must be in (0, 1), got ", lr);
   SG_CHECK(eval_pairs >= 1 && eval_pairs <= kMaxPairs, "config: eval_pairs must be in [1, ",
            kMaxPairs, "], got ", eval_pairs);
+  SG_CHECK(test_rotations == 1 || test_rotations == 2 || test_rotations == 4,
+           "config: test_rotations must be 1, 2 or 4, got ", test_rotations);
+  SG_CHECK(test_rotations == 1 || !data.projection,
+           "config: test_rotations applies to 2-D images, not 1-D projections");
   SG_CHECK(data.count <= kMaxPairs, "config: data.count must be at most ", kMaxPairs, ", got ",
            data.count);
   SG_CHECK((model == "difference1d") == data.projection, "config: model ", model,
@@ -193,6 +197,7 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {
   r.get("wrap", c.wrap);
   r.get("seed", c.seed);
   r.get("eval_pairs", c.eval_pairs);
+  r.get("test_rotations", c.test_rotations);
   c.data.count = 4096;
   if (j.contains("data")) c.data = data_from_json(j.at("data"), what + " 'data'", c.data_path);
   r.skip("data");
@@ -244,7 +249,8 @@ nlohmann::json to_json(const TrainConfig& c) {
   nlohmann::json j = {{"name", c.name}, {"model", c.model}, {"mode", c.mode}, {"curriculum", c.curriculum},
           {"stages", c.stages}, {"epochs_per_stage", c.epochs_per_stage},
           {"final_epochs", c.final_epochs}, {"batch", c.batch}, {"epoch_pairs", c.epoch_pairs}, {"lr", c.lr}, {"final_lr", c.final_lr}, {"wrap", c.wrap},
-          {"seed", c.seed}, {"eval_pairs", c.eval_pairs}, {"data", data}};
+          {"seed", c.seed}, {"eval_pairs", c.eval_pairs},
+          {"test_rotations", c.test_rotations}, {"data", data}};
   if (!c.data_path.empty()) j["data"]["path"] = c.data_path;  // absent = generate, as before the key
   if (c.is_unet())
     j["unet"] = {{"bottleneck", c.unet.bottleneck}, {"dropout", c.unet.dropout},

@@ -32,6 +32,9 @@ struct TrainConfig {
   std::string wrap = "report";            // report (add 2π when negative) | symmetric | centred
   uint64_t seed = 1;                      // weights, reference image, shuffles, dropout
   int64_t eval_pairs = 1000;              // unseen pairs for the accuracy table
+  // Inference reads each 2-D image at this many quarter turns (1, 2 or 4) and averages
+  // the angles (train/predict_angles.h); eval and predict both.
+  int test_rotations = 1;
   GenParams data;                         // the training pairs (data.count of them)
   // data.path: a dataset folder (docs/data.md, "Training from a folder") to train on
   // instead of generating; "" = generate. data's other keys then still describe the

@@ -51,7 +51,7 @@ std::vector<GridCell> evaluate_grid(PairModel* model, const TrainConfig& config,
         const Dataset raw = c.data.normalise_size > 0 ? evaluation_data(plain, o.pairs) : Dataset{};
         const Dataset& mds = c.data.normalise_size > 0 ? raw : ds;
         if (model) {
-          cell.model = evaluate_angles(predict_first_images(*model, ds, device), ds.angles, ds.order());
+          cell.model = evaluate_angles(predict_first_images(*model, ds, device, config.test_rotations), ds.angles, ds.order());
           cell.has_model = true;
         }
         if (moments_not_applicable(mds).empty()) {

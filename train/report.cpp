@@ -6,20 +6,18 @@
 #include "engine/io/atomic_file.h"
 #include "train/batch.h"
 #include "train/plots.h"
+#include "train/predict_angles.h"
 #include "train/trainer.h"
 
 namespace sg {
 
-std::vector<float> predict_first_images(PairModel& model, const Dataset& ds, Device device) {
-  std::vector<int64_t> idx(static_cast<size_t>(ds.count()));
-  std::iota(idx.begin(), idx.end(), 0);
-  std::vector<float> out;
-  for (size_t b = 0; b < idx.size(); b += 256) {
-    PairBatch pb = make_batch(ds, idx, b, std::min(idx.size(), b + 256), device);
-    std::vector<float> p = model.predict_deg(pb.first);
-    out.insert(out.end(), p.begin(), p.end());
-  }
-  return out;
+std::vector<float> predict_first_images(PairModel& model, const Dataset& ds, Device device, int rotations) {
+  const std::vector<int64_t> shape = ds.image_shape();  // {N, 2, ...}: every pair's first image
+  const Shape per_image = ds.params.projection ? Shape{1, shape[2]} : Shape{1, shape[2], shape[3]};
+  const int64_t per = shape_numel(per_image);
+  std::vector<float> first(size_t(ds.count() * per));
+  for (int64_t i = 0; i < ds.count(); ++i) std::copy(ds.pair(i), ds.pair(i) + per, first.begin() + i * per);
+  return predict_angles(model, first.data(), ds.count(), per_image, device, rotations);
 }
 
 Accuracy evaluate_run(PairModel& model, const TrainConfig& config, const std::string& out_dir,
@@ -33,7 +31,7 @@ Accuracy evaluate_on(PairModel& model, const TrainConfig& config, const Dataset&
                      const Ranking* ranking) {
   SG_CHECK(test.has_angles() && test.count() > 0, "evaluate: the pairs have no true angles");
   const Device device = model.parameters().front().tensor.device();
-  std::vector<float> pred = predict_first_images(model, test, device);
+  std::vector<float> pred = predict_first_images(model, test, device, config.test_rotations);
   Accuracy acc = evaluate_angles(pred, test.angles, test.order());
   nlohmann::json j = to_json(acc);
   j["stereo_angle_deg"] = config.data.stereo_angle_deg;

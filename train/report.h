@@ -24,7 +24,8 @@ Accuracy evaluate_on(PairModel& model, const TrainConfig& config, const Dataset&
                      const std::string& out_dir, const nlohmann::json& history, const Dataset* train,
                      const Ranking* ranking);
 
-// Predicted orientations (degrees in [0, 360/n)) of the first images of every pair.
-std::vector<float> predict_first_images(PairModel& model, const Dataset& ds, Device device);
+// Predicted orientations (degrees in [0, 360/n)) of the first images of every pair,
+// each averaged over `rotations` quarter turns (train/predict_angles.h).
+std::vector<float> predict_first_images(PairModel& model, const Dataset& ds, Device device, int rotations);
 
 }  // namespace sg
