@@ -2,6 +2,9 @@
 // replaces: the same forward values and the same gradients bit for bit, on every backend
 // (a backend without Op::ConvReluPool composes the three ops); its gradients against
 // finite differences; and a whole Difference CNN trained with and without fusion.
+#include <algorithm>
+#include <cmath>
+
 #include "tests/cnn_steps.h"
 
 #include "kernels/reference/conv.h"
@@ -141,6 +144,7 @@ TEST_CASE("conv block: each backend's kernels against plain loops, windows 2x2, 
         std::vector<float> want_at(static_cast<size_t>(Q));
         ref::conv2d_forward(g, xd.data(), wd.data(), bd.data(), z.data());
         const std::vector<float> got_at = at.to_vector();
+        int64_t near_ties = 0;
         for (int64_t plane = 0; plane < g.N * g.K; ++plane)
           for (int64_t i = 0; i < QH; ++i)
             for (int64_t j = 0; j < QW; ++j) {
@@ -159,11 +163,17 @@ TEST_CASE("conv block: each backend's kernels against plain loops, windows 2x2, 
               if (a >= 0)
                 dz[size_t((plane * OH + i * win.ph + a / win.pw) * OW + j * win.pw + a % win.pw)] =
                     dyv[o];
+              // Where the kernel chose another window position than the reference, the
+              // two must tie to float rounding (-1, no position: the ReLU's zero).
+              if (got_at[o] != want_at[o]) {
+                const double chosen =
+                    a < 0 ? 0.0 : z[size_t((plane * OH + i * win.ph + a / win.pw) * OW + j * win.pw + a % win.pw)];
+                CHECK(std::abs(chosen - m) <= 1e-5 * std::max(1.0, std::abs(m)));
+                ++near_ties;
+              }
             }
         check_close(y.to_vector(), want_y, 1e-5, 1e-5, "y");
-        int same_at = 0;
-        for (size_t i = 0; i < got_at.size(); ++i) same_at += got_at[i] == want_at[i];
-        CHECK(same_at == int64_t(got_at.size()));
+        CHECK(near_ties * 100 <= int64_t(got_at.size()));  // ties are rare, not a pattern
         std::vector<double> want_dx(size_t(g.x_size()), 0.0), want_dw(size_t(g.w_size()), 0.0),
             want_db(size_t(g.K), 0.0);
         ref::conv2d_backward_data(g, dz.data(), wd.data(), want_dx.data());
