@@ -29,7 +29,7 @@ struct TrainConfig {
   double lr_at(int64_t epoch) const {
     return final_lr > 0 && stage_at(epoch) >= int64_t(stages.size()) ? final_lr : lr;
   }
-  std::string wrap = "report";            // report (add 2π when negative) | symmetric | centred
+  std::string wrap = "symmetric";         // report (add 2π when negative) | symmetric | centred
   uint64_t seed = 1;                      // weights, reference image, shuffles, dropout
   int64_t eval_pairs = 1000;              // unseen pairs for the accuracy table
   // Inference reads each 2-D image at this many quarter turns (1, 2 or 4) and averages
