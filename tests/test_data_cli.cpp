@@ -8,6 +8,7 @@
 #include <string>
 
 #include "data/dataset_io.h"
+#include "data/preprocess.h"
 #include "engine/error.h"
 #include "engine/io/atomic_file.h"
 #include "train/commands.h"
@@ -63,7 +64,30 @@ TEST_CASE("cli gen: bad options give a clear error") {
   CHECK(gen_error({"--size", "abc"}).find("expects an integer") != std::string::npos);
   CHECK(gen_error({"--bogus", "1"}).find("unknown option --bogus") != std::string::npos);
   CHECK(gen_error({"--preview", dir.sub("p.gif")}).find(".png or .pgm") != std::string::npos);
+  CHECK(gen_error({"--normalise-size", "0.5"}).find("normalise_size") != std::string::npos);
+  CHECK(gen_error({"--dose-max", "50"}).find("dose_max") != std::string::npos);
+  CHECK(gen_error({"--supersample-max", "40"}).find("supersample_max") != std::string::npos);
+  CHECK(gen_error({"--intensity-min", "0"}).find("intensity") != std::string::npos);
   CHECK_THROWS_AS(cmd_gen({"--count", "4"}), Error);  // --out is required
+}
+
+TEST_CASE("cli gen: the variety and size normalisation reach params.json and the images") {
+  CliDir dir;
+  const std::string out = dir.sub("varied");
+  CHECK(cmd_gen({"--out", out, "--count", "12", "--radius-min", "0.12", "--radius-max", "0.45",
+                 "--supersample-max", "4", "--dose", "10", "--dose-max", "100", "--shot-fraction",
+                 "0.5", "--blur-max", "1", "--intensity-min", "0.8", "--intensity-max", "1.2",
+                 "--normalise-size", "0.173"}) == 0);
+  const Dataset ds = load_dataset(out);
+  CHECK(ds.params.supersample_max == 4);
+  CHECK(ds.params.dose_max == 100);
+  CHECK(ds.params.shot_fraction == 0.5);
+  CHECK(ds.params.blur_max == 1);
+  CHECK(ds.params.intensity_max == 1.2);
+  CHECK(ds.params.normalise_size == 0.173);
+  // Noise and the gain change the mass but not the rms radius much.
+  for (int64_t i = 0; i < ds.count(); ++i)
+    CHECK(rms_radius(ds.pair(i), 64, 64) == doctest::Approx(0.173 * 64).epsilon(0.08));
 }
 
 TEST_CASE("cli gen: writes a loadable dataset and a preview") {

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <numeric>
 #include <vector>
 
 #include "data/blur.h"
@@ -24,11 +25,7 @@ std::vector<float> square(double cx, double cy, double r, double theta, int ss =
   return img;
 }
 
-double sum(const float* px, size_t n) {
-  double s = 0;
-  for (size_t i = 0; i < n; ++i) s += px[i];
-  return s;
-}
+double sum(const float* px, size_t n) { return std::accumulate(px, px + n, 0.0); }
 
 }  // namespace
 
