@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "data/angles.h"
+#include "data/polyhedra.h"
 #include "engine/error.h"
 
 namespace sg {
@@ -78,7 +79,8 @@ ParticleShape ParticleShape::make(const std::string& name, int sides) {
   if (name == "polygon") return polygon(sides);
   if (name == "s" || name == "S") return letter_s();
   if (name == "t" || name == "T") return letter_t();
-  fail("unknown shape '", name, "' (expected one of ", shape_names(), ")");
+  fail("unknown shape '", name, "' (expected one of ", shape_names(), "; 3-D, gen only: ",
+       polyhedron_names_text(), ")");
 }
 
 ParticleShape ParticleShape::polygon(int sides) {

@@ -3,16 +3,23 @@
 // data/pairs.h and docs/data.md.
 #include <chrono>
 #include <climits>
+#include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "data/dataset_io.h"
 #include "data/image_io.h"
+#include "data/image_read.h"
+#include "data/noise.h"
 #include "data/pairs.h"
 #include "data/preview.h"
 #include "data/shapes.h"
 #include "engine/error.h"
+#include "engine/io/atomic_file.h"
+#include "engine/random.h"
 #include "train/args.h"
+#include "train/cmd_gen3d.h"
 #include "train/commands.h"
 
 namespace sg {
@@ -22,6 +29,81 @@ int small_int(const ArgParser& p, const std::string& name) {
   const int64_t v = p.get_int(name);
   SG_CHECK(v >= INT_MIN && v <= INT_MAX, "--", name, " is out of range: ", v);
   return int(v);
+}
+
+// gen --micrograph: `count` particles of circumradius uniform in [particle-radius-min,
+// -max] px at uniform angles, placed by rejection sampling so that no two circumcircles
+// come closer than --gap px (and none leaves the frame), each rendered into its own
+// window and added into the frame; then the noise. Writes DIR/micrograph.<format> [H, W]
+// and DIR/truth.csv (id, x, y, radius_px, angle_deg).
+int gen_micrograph(const ArgParser& p) {
+  const ParticleShape shape = ParticleShape::make(p.get("shape"), p.given("sides") ? small_int(p, "sides") : 0);
+  const int64_t frame = p.get_int("frame"), count = p.get_int("count");
+  const double rmin = p.get_double("particle-radius-min"), rmax = p.get_double("particle-radius-max");
+  const double gap = p.get_double("gap"), noise = p.get_double("noise"), dose = p.get_double("dose");
+  const int k = small_int(p, "supersample");
+  SG_CHECK(frame >= 16 && frame <= 65536, "--frame must be in 16..65536, got ", frame);
+  SG_CHECK(count >= 0, "--count must be >= 0, got ", count);
+  SG_CHECK(rmin >= 1 && rmax >= rmin && 2 * rmax + 2 < double(frame), "--particle-radius-min/max: need 1 <= min <= max < frame/2 - 1");
+  SG_CHECK(gap >= 0 && noise >= 0 && dose >= 0 && k >= 1, "--gap, --noise, --dose must be >= 0, --supersample >= 1");
+  const std::string format = p.get("format");
+  SG_CHECK(format == "npy" || format == "tif" || format == "mrc", "--format '", format, "': use npy, tif or mrc");
+  const int64_t seed = p.get_int("seed");
+  SG_CHECK(seed >= 0, "--seed must be a non-negative integer, got ", seed);
+  Rng rng(uint64_t(seed), 7);
+  // A uniform grid of cells 2·rmax + gap wide: a new disc only needs the 3x3 cells around it.
+  const double cell = 2 * rmax + gap;
+  const int64_t cells = int64_t(std::ceil(double(frame) / cell));
+  std::vector<std::vector<int64_t>> grid(size_t(cells * cells));
+  std::vector<Pose> poses;
+  for (int64_t tries = 0; int64_t(poses.size()) < count && tries < 200 * std::max<int64_t>(count, 1); ++tries) {
+    Pose q;
+    q.radius = rng.uniform(rmin, rmax);
+    q.cx = rng.uniform(q.radius + 1, double(frame) - q.radius - 1);
+    q.cy = rng.uniform(q.radius + 1, double(frame) - q.radius - 1);
+    q.theta_deg = rng.uniform(0, 360);
+    const int64_t gx = int64_t(q.cx / cell), gy = int64_t(q.cy / cell);
+    bool free = true;
+    for (int64_t a = std::max<int64_t>(0, gy - 1); free && a <= std::min(cells - 1, gy + 1); ++a)
+      for (int64_t b = std::max<int64_t>(0, gx - 1); free && b <= std::min(cells - 1, gx + 1); ++b)
+        for (int64_t o : grid[a * cells + b]) {
+          const Pose& e = poses[o];
+          if (std::hypot(e.cx - q.cx, e.cy - q.cy) < e.radius + q.radius + gap) free = false;
+        }
+    if (!free) continue;
+    grid[gy * cells + gx].push_back(int64_t(poses.size()));
+    poses.push_back(q);
+  }
+  SG_CHECK(int64_t(poses.size()) == count, "gen --micrograph: only ", poses.size(), " of ", count,
+           " particles fit in a ", frame, "x", frame, " frame with --gap ", gap);
+  std::vector<float> img(size_t(frame * frame), 0.0f);
+  for (const Pose& q : poses) {
+    const int64_t half = int64_t(std::ceil(q.radius)) + 2, win = 2 * half;
+    const int64_t x0 = std::clamp<int64_t>(int64_t(std::floor(q.cx)) - half, 0, frame - win);
+    const int64_t y0 = std::clamp<int64_t>(int64_t(std::floor(q.cy)) - half, 0, frame - win);
+    Pose local = q;
+    local.cx -= double(x0), local.cy -= double(y0);
+    std::vector<float> buf(size_t(win * win));
+    render(shape, local, k, win, win, buf.data());
+    for (int64_t i = 0; i < win; ++i)
+      for (int64_t j = 0; j < win; ++j) img[(y0 + i) * frame + x0 + j] += buf[i * win + j];
+  }
+  if (dose > 0) add_shot_noise(img.data(), img.size(), dose, rng);
+  if (noise > 0) add_uniform_noise(img.data(), img.size(), noise, rng);
+  const std::string out = p.get("out");
+  std::filesystem::create_directories(out);
+  const std::string image_path = out + "/micrograph." + format;
+  write_stack(image_path, {frame, frame}, img.data());
+  write_file_atomic(out + "/truth.csv", [&](std::ostream& os) {
+    os << "id,x,y,radius_px,angle_deg\n";
+    os.precision(9);
+    for (size_t i = 0; i < poses.size(); ++i)
+      os << i + 1 << "," << poses[i].cx << "," << poses[i].cy << "," << poses[i].radius << ","
+         << std::fmod(poses[i].theta_deg, 360.0 / shape.order()) << "\n";
+  });
+  std::cout << "gen: wrote a " << frame << "x" << frame << " micrograph of " << count << " '" << shape.name()
+            << "' particles to " << image_path << " and " << out << "/truth.csv\n";
+  return 0;
 }
 }  // namespace
 
@@ -58,13 +140,20 @@ ArgParser gen_options() {
       .flag("projection", "store 1-D projections (sums along y) instead of images")
       .option("format", "F", "images file: npy, tif or mrc (tif, mrc: float32 stacks of 2N pages)", "npy")
       .option("preview", "FILE", "also write a grid of sample pairs (.png or .pgm)")
-      .option("preview-pairs", "N", "pairs shown in the preview", "8");
+      .option("preview-pairs", "N", "pairs shown in the preview", "8")
+      .flag("micrograph", "write one large frame of many particles (micrograph.<format>, truth.csv)")
+      .option("frame", "PX", "--micrograph: frame side in pixels", "2048")
+      .option("particle-radius-min", "PX", "--micrograph: smallest circumradius in pixels", "8")
+      .option("particle-radius-max", "PX", "--micrograph: largest circumradius in pixels", "16")
+      .option("gap", "PX", "--micrograph: least distance between circumcircles", "3");
   return p;
 }
 
 int cmd_gen(const Args& args) {
+  if (wants_polyhedra(args)) return gen_polyhedra(args);  // --shape cube, ...: 3-D particles
   ArgParser p = gen_options();
   if (!p.parse(args, std::cout)) return 0;
+  if (p.get_flag("micrograph")) return gen_micrograph(p);
 
   GenParams g;
   g.shape = p.get("shape");

@@ -31,8 +31,11 @@ ArgParser predict_options() {
                          "renderer's is; an image with no particle, several, or one touching the\n"
                          "border gets NaN and a warning line naming its index.");
   p.option("checkpoint", "FILE", "a checkpoint written by stereograd train (required for --method model)")
-      .option("input", "FILE", "images as .npy (any integer or float dtype), TIFF, PNG or MRC", "", true)
-      .option("output", "FILE", "angles as .npy (float32, degrees)", "", true)
+      .option("input", "FILE", "images as .npy (any integer or float dtype), TIFF, PNG or MRC (required)")
+      .option("output", "FILE", "angles as .npy (float32, degrees) (required)")
+      .option("micrograph", "FILE", "instead of --input: one large image [H, W]; detect every particle\n"
+              "and write DIR/particles.csv and DIR/overlay.png (docs/micrograph.md)")
+      .option("out", "DIR", "--micrograph: output directory")
       .option("method", "NAME", "model (the checkpoint's network), moments (closed form) or match\n"
               "(1-D projections against --object, the label-free classical method)",
               "model when --checkpoint is given")
@@ -127,6 +130,9 @@ int cmd_predict(const Args& args) {
   ArgParser p = predict_options();
   if (!p.parse(args, std::cout)) return 0;
   const Device device = device_from_options(p);
+  if (p.given("micrograph")) return predict_micrograph(p, device);
+  SG_USAGE_CHECK(p.given("input"), "predict: --input is required (see stereograd predict --help)");
+  SG_USAGE_CHECK(p.given("output"), "predict: --output is required (see stereograd predict --help)");
   const bool has_checkpoint = p.given("checkpoint");
   const std::string method = p.given("method") ? p.get("method") : "model";
   SG_CHECK(method == "model" || method == "moments" || method == "match",

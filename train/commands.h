@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/tensor.h"
 #include "train/args.h"
 
 namespace sg {
@@ -22,6 +23,9 @@ int cmd_predict(const Args& args);   // train/cmd_predict.cpp
 int cmd_sweep(const Args& args);     // train/cmd_sweep.cpp
 int cmd_perturb(const Args& args);   // train/cmd_perturb.cpp
 int cmd_reconstruct(const Args& args);  // train/cmd_reconstruct.cpp
+
+// predict --micrograph (train/cmd_predict_micrograph.cpp), called by cmd_predict.
+int predict_micrograph(const ArgParser& p, Device device);
 
 ArgParser summary_options();
 ArgParser demo_options();

@@ -1,0 +1,250 @@
+#include "data/micrograph.h"
+
+#include <algorithm>
+#include <cmath>
+#include <climits>
+
+#include "engine/error.h"
+
+namespace sg {
+
+std::string flag_words(uint32_t flags) {
+  std::string s;
+  auto add = [&](uint32_t bit, const char* word) {
+    if (flags & bit) s += (s.empty() ? "" : ";") + std::string(word);
+  };
+  add(kBorder, "border");
+  add(kTouching, "touching");
+  add(kSmall, "small");
+  return s.empty() ? "ok" : s;
+}
+
+int64_t otsu_bin(const std::vector<double>& hist) {
+  const int64_t n = int64_t(hist.size());
+  SG_CHECK(n >= 2, "otsu: the histogram needs at least 2 bins");
+  double total = 0, sum = 0;
+  for (int64_t i = 0; i < n; ++i) total += hist[i], sum += double(i) * hist[i];
+  // Between-class variance w0·w1·(μ0 − μ1)² = (μ·w0 − m0)² / (w0·(1 − w0)) in normalised
+  // weights, with m0 the first moment of class 0: one pass over the cumulative sums.
+  double w0 = 0, m0 = 0, best = -1;
+  int64_t k_best = 1;
+  for (int64_t k = 1; k < n; ++k) {
+    w0 += hist[k - 1] / total;
+    m0 += double(k - 1) * hist[k - 1] / total;
+    if (w0 <= 0 || w0 >= 1) continue;
+    const double d = sum / total * w0 - m0, v = d * d / (w0 * (1 - w0));
+    if (v > best) best = v, k_best = k;
+  }
+  return k_best;
+}
+
+namespace {
+int32_t find_root(std::vector<int32_t>& parent, int32_t a) {
+  while (parent[a] != a) a = parent[a] = parent[parent[a]];  // path halving
+  return a;
+}
+}  // namespace
+
+int32_t label_components(const uint8_t* mask, int64_t h, int64_t w, std::vector<int32_t>& labels) {
+  labels.assign(size_t(h * w), 0);
+  std::vector<int32_t> parent{0};
+  // Pass 1: each foreground pixel takes the smallest provisional label among its already
+  // visited 8-neighbours (W, NW, N, NE) and unites the others with it.
+  for (int64_t i = 0; i < h; ++i)
+    for (int64_t j = 0; j < w; ++j) {
+      if (!mask[i * w + j]) continue;
+      int32_t nb[4], k = 0;
+      if (j > 0 && labels[i * w + j - 1]) nb[k++] = labels[i * w + j - 1];
+      if (i > 0) {
+        for (int64_t dj = -1; dj <= 1; ++dj) {
+          const int64_t jj = j + dj;
+          if (jj >= 0 && jj < w && labels[(i - 1) * w + jj]) nb[k++] = labels[(i - 1) * w + jj];
+        }
+      }
+      if (k == 0) {
+        parent.push_back(int32_t(parent.size()));
+        labels[i * w + j] = int32_t(parent.size() - 1);
+        continue;
+      }
+      int32_t r = find_root(parent, nb[0]);
+      for (int q = 1; q < k; ++q) {
+        const int32_t s = find_root(parent, nb[q]);
+        if (s != r) parent[std::max(r, s)] = std::min(r, s), r = std::min(r, s);
+      }
+      labels[i * w + j] = r;
+    }
+  // Pass 2: roots renumbered 1..count in raster order of first appearance.
+  std::vector<int32_t> final_label(parent.size(), 0);
+  int32_t count = 0;
+  for (auto& l : labels) {
+    if (!l) continue;
+    const int32_t r = find_root(parent, l);
+    if (!final_label[r]) final_label[r] = ++count;
+    l = final_label[r];
+  }
+  return count;
+}
+
+namespace {
+// b(x): tile medians, bilinear between tile centres (clamped at the edges).
+std::vector<float> background_map(const float* px, int64_t h, int64_t w, int64_t tile) {
+  const int64_t ty = (h + tile - 1) / tile, tx = (w + tile - 1) / tile;
+  std::vector<double> med(size_t(ty * tx));
+  std::vector<float> buf;
+  for (int64_t a = 0; a < ty; ++a)
+    for (int64_t b = 0; b < tx; ++b) {
+      buf.clear();
+      for (int64_t i = a * tile; i < std::min(h, (a + 1) * tile); ++i)
+        buf.insert(buf.end(), px + i * w + b * tile, px + i * w + std::min(w, (b + 1) * tile));
+      std::nth_element(buf.begin(), buf.begin() + buf.size() / 2, buf.end());
+      med[a * tx + b] = buf[buf.size() / 2];
+    }
+  std::vector<float> bg(size_t(h * w));
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < h; ++i) {
+    const double fy = std::clamp((i + 0.5) / tile - 0.5, 0.0, double(ty - 1));
+    const int64_t a0 = int64_t(fy), a1 = std::min(a0 + 1, ty - 1);
+    const double sy = fy - a0;
+    for (int64_t j = 0; j < w; ++j) {
+      const double fx = std::clamp((j + 0.5) / tile - 0.5, 0.0, double(tx - 1));
+      const int64_t b0 = int64_t(fx), b1 = std::min(b0 + 1, tx - 1);
+      const double sx = fx - b0;
+      bg[i * w + j] = float((1 - sy) * ((1 - sx) * med[a0 * tx + b0] + sx * med[a0 * tx + b1]) +
+                            sy * ((1 - sx) * med[a1 * tx + b0] + sx * med[a1 * tx + b1]));
+    }
+  }
+  return bg;
+}
+}  // namespace
+
+Detection detect_particles(const float* px, int64_t h, int64_t w, const DetectOptions& opt) {
+  SG_CHECK(h >= 3 && w >= 3, "the micrograph is ", h, "x", w, "; detection needs at least 3x3 pixels");
+  SG_CHECK(opt.tile >= 8, "detect: tile must be >= 8 pixels, got ", opt.tile);
+  Detection d;
+  d.h = h, d.w = w;
+  d.background = background_map(px, h, w, opt.tile);
+  const size_t n = size_t(h * w);
+  // Otsu on the 3x3 box mean of r (white noise's variance / 9, so the two modes separate),
+  // applied to r itself (so a straight edge keeps its pixels: the mean there is 1/3 or 2/3).
+  std::vector<float> mean(n);
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < h; ++i)
+    for (int64_t j = 0; j < w; ++j) {
+      double s = 0;
+      int c = 0;
+      for (int64_t a = std::max<int64_t>(0, i - 1); a <= std::min(h - 1, i + 1); ++a)
+        for (int64_t b = std::max<int64_t>(0, j - 1); b <= std::min(w - 1, j + 1); ++b, ++c)
+          s += double(px[a * w + b]) - d.background[a * w + b];
+      mean[i * w + j] = float(s / c);
+    }
+  const auto [lo_it, hi_it] = std::minmax_element(mean.begin(), mean.end());
+  const double lo = *lo_it, hi = *hi_it;
+  SG_CHECK(hi > lo, "the micrograph is flat: no particle");
+  const int64_t bins = 1024;
+  std::vector<double> hist(bins, 0.0);
+  for (size_t k = 0; k < n; ++k) ++hist[std::min(bins - 1, int64_t((mean[k] - lo) / (hi - lo) * bins))];
+  d.threshold = lo + (hi - lo) * double(otsu_bin(hist)) / bins;
+  std::vector<uint8_t> mask(n);
+  for (size_t k = 0; k < n; ++k) mask[k] = double(px[k]) - d.background[k] > d.threshold;
+  const int32_t count = label_components(mask.data(), h, w, d.labels);
+
+  // Per component: area, weighted sums for the centroid and covariance, bounding box.
+  struct Acc {
+    int64_t area = 0, x0 = INT64_MAX, y0 = INT64_MAX, x1 = -1, y1 = -1;
+    double s = 0, sx = 0, sy = 0;
+    bool border = false;
+    float peak = -1e30f;  // largest 3x3 mean: a noise speck's stays below the threshold
+  };
+  std::vector<Acc> acc(size_t(count) + 1);
+  for (int64_t i = 0; i < h; ++i)
+    for (int64_t j = 0; j < w; ++j) {
+      const int32_t l = d.labels[i * w + j];
+      if (!l) continue;
+      Acc& a = acc[l];
+      const double r = double(px[i * w + j]) - d.background[i * w + j], x = j + 0.5, y = i + 0.5;
+      ++a.area;
+      a.peak = std::max(a.peak, mean[i * w + j]);
+      a.s += r, a.sx += r * x, a.sy += r * y;
+      a.x0 = std::min(a.x0, j), a.x1 = std::max(a.x1, j), a.y0 = std::min(a.y0, i), a.y1 = std::max(a.y1, i);
+      a.border = a.border || i == 0 || j == 0 || i == h - 1 || j == w - 1;
+    }
+  std::vector<int32_t> new_id(size_t(count) + 1, 0);
+  std::vector<int64_t> areas;
+  for (int32_t l = 1; l <= count; ++l) {
+    const Acc& a = acc[l];
+    if (a.area < opt.min_area || double(a.peak) <= d.threshold) continue;
+    Particle p;
+    p.id = int64_t(d.particles.size()) + 1;
+    new_id[l] = int32_t(p.id);
+    p.area_px = a.area;
+    p.x = a.sx / a.s, p.y = a.sy / a.s;
+    p.x0 = a.x0, p.y0 = a.y0, p.x1 = a.x1, p.y1 = a.y1;
+    if (a.border) p.flags |= kBorder;
+    d.particles.push_back(p);
+    areas.push_back(a.area);
+  }
+  for (auto& l : d.labels) l = new_id[l];
+  // Elongation, level and circumradius need a second look at each component's pixels.
+  std::vector<std::vector<float>> values(d.particles.size());
+  std::vector<double> rmax(d.particles.size(), 0), cxx(d.particles.size(), 0), cyy(d.particles.size(), 0),
+      cxy(d.particles.size(), 0);
+  for (int64_t i = 0; i < h; ++i)
+    for (int64_t j = 0; j < w; ++j) {
+      const int32_t l = d.labels[i * w + j];
+      if (!l) continue;
+      const Particle& p = d.particles[l - 1];
+      const double dx = j + 0.5 - p.x, dy = i + 0.5 - p.y;
+      rmax[l - 1] = std::max(rmax[l - 1], dx * dx + dy * dy);
+      cxx[l - 1] += dx * dx, cyy[l - 1] += dy * dy, cxy[l - 1] += dx * dy;
+      values[l - 1].push_back(px[i * w + j] - d.background[i * w + j]);
+    }
+  std::vector<int64_t> sorted = areas;
+  std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+  const double median_area = sorted.empty() ? 0 : double(sorted[sorted.size() / 2]);
+  for (size_t k = 0; k < d.particles.size(); ++k) {
+    Particle& p = d.particles[k];
+    p.radius_px = std::sqrt(rmax[k]) + 0.5;
+    auto& v = values[k];
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    p.level = v[v.size() / 2];
+    // Eigenvalues of [[cxx, cxy], [cxy, cyy]]: m ± sqrt(q² + cxy²), m the mean, q half the difference.
+    const double m = (cxx[k] + cyy[k]) / 2, q = (cxx[k] - cyy[k]) / 2, s = std::sqrt(q * q + cxy[k] * cxy[k]);
+    const double elongation = m - s > 0 ? (m + s) / (m - s) : 1e9;
+    if (double(p.area_px) > opt.merged_factor * median_area || elongation > opt.max_elongation) p.flags |= kTouching;
+    if (double(p.area_px) < opt.small_fraction * median_area) p.flags |= kSmall;
+  }
+  return d;
+}
+
+int64_t crop_factor(const Particle& p, int64_t size) {
+  return std::max<int64_t>(1, int64_t(std::ceil(p.radius_px / (0.45 * double(size)))));
+}
+
+void crop_particle(const float* px, const Detection& d, const Particle& p, int64_t size, int64_t factor,
+                   int grow, float* out) {
+  const int64_t f = factor, h = d.h, w = d.w;
+  // Output pixel (i, j) averages micrograph rows y0 + i·f … + f − 1 (columns likewise);
+  // the frame centre size/2 lands on the centroid to the nearest micrograph pixel.
+  const int64_t y0 = std::llround(p.y - double(size * f) / 2), x0 = std::llround(p.x - double(size * f) / 2);
+  const float inv_level = p.level > 0 ? float(1.0 / p.level) : 0.0f;
+  auto in_grown = [&](int64_t y, int64_t x) {
+    if (y < p.y0 - grow || y > p.y1 + grow || x < p.x0 - grow || x > p.x1 + grow) return false;
+    for (int64_t a = std::max<int64_t>(0, y - grow); a <= std::min(h - 1, y + grow); ++a)
+      for (int64_t b = std::max<int64_t>(0, x - grow); b <= std::min(w - 1, x + grow); ++b)
+        if (d.labels[a * w + b] == p.id) return true;
+    return false;
+  };
+  for (int64_t i = 0; i < size; ++i)
+    for (int64_t j = 0; j < size; ++j) {
+      double s = 0;
+      for (int64_t a = 0; a < f; ++a)
+        for (int64_t b = 0; b < f; ++b) {
+          const int64_t y = y0 + i * f + a, x = x0 + j * f + b;
+          if (y < 0 || y >= h || x < 0 || x >= w || !in_grown(y, x)) continue;
+          s += std::clamp((px[y * w + x] - d.background[y * w + x]) * inv_level, 0.0f, 1.0f);
+        }
+      out[i * size + j] = float(s / double(f * f));
+    }
+}
+
+}  // namespace sg
