@@ -15,6 +15,9 @@
 //               moment, ratio 1; two touching squares give ~4); small: area below
 //               small_fraction × the median area.
 // Coordinates: pixel (i, j) is centred at x = j + ½, y = i + ½ (data/image.h).
+// Speed: every whole-frame pass is split over OpenMP threads by rows or tiles, except
+// the labelling's first pass; per-particle statistics read only the particle's bounding
+// box, in the frame's raster order, so results do not depend on the thread count.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -46,7 +49,7 @@ struct Particle {
 
 struct Detection {
   int64_t h = 0, w = 0;
-  std::vector<float> background;  // b, h·w
+  std::vector<float> residual;    // r = v − b, h·w: what crops and the overlay read
   std::vector<int32_t> labels;    // 0 = background, else particle id (after filtering)
   double threshold = 0;           // on r = v − b
   std::vector<Particle> particles;
@@ -62,12 +65,12 @@ int32_t label_components(const uint8_t* mask, int64_t h, int64_t w, std::vector<
 
 Detection detect_particles(const float* px, int64_t h, int64_t w, const DetectOptions& opt);
 
-// A size×size crop of particle p: the micrograph box-averaged by `factor` (so a particle
+// A size×size crop of particle p: the residual box-averaged by `factor` (so a particle
 // of circumradius R reads R/factor), centred on the centroid to the nearest pixel; pixels
-// outside p's component grown by opt.grow are 0, the rest c = clamp(r / level, 0, 1).
-// factor = the smallest integer with radius_px / factor <= 0.45·size.
+// outside p's component grown by `grow` (a (2·grow+1)² square) are 0, the rest
+// c = clamp(r / level, 0, 1). factor = the smallest integer with radius_px / factor <= 0.45·size.
 int64_t crop_factor(const Particle& p, int64_t size);
-void crop_particle(const float* px, const Detection& d, const Particle& p, int64_t size,
-                   int64_t factor, int grow, float* out);
+void crop_particle(const Detection& d, const Particle& p, int64_t size, int64_t factor, int grow,
+                   float* out);
 
 }  // namespace sg

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <omp.h>
 #include <queue>
 #include <sstream>
 
@@ -134,7 +135,7 @@ TEST_CASE("micrograph crop: a neighbour's pixels do not leak into the crop") {
   CHECK(p.x == doctest::Approx(24.0));
   CHECK(crop_factor(p, 32) == 1);
   std::vector<float> crop(32 * 32);
-  crop_particle(img.data(), d, p, 32, 1, 1, crop.data());
+  crop_particle(d, p, 32, 1, 1, crop.data());
   double sum = 0;
   for (float v : crop) sum += v;
   CHECK(sum == doctest::Approx(64.0));  // the particle's 8x8 pixels, nothing of its neighbour
@@ -142,7 +143,7 @@ TEST_CASE("micrograph crop: a neighbour's pixels do not leak into the crop") {
   // Too big for the window: box-averaged by 2, the sum of coverage falls by 4.
   std::vector<float> small(8 * 8);
   CHECK(crop_factor(p, 8) == 2);
-  crop_particle(img.data(), d, p, 8, 2, 1, small.data());
+  crop_particle(d, p, 8, 2, 1, small.data());
   double s2 = 0;
   for (float v : small) s2 += v;
   CHECK(s2 == doctest::Approx(16.0));
@@ -242,4 +243,60 @@ TEST_CASE("micrograph cli: predict --micrograph with a checkpoint and with --met
   test::one_line_error(test::run_cli("predict --micrograph " + d + "/g/micrograph.npy --checkpoint " + d +
                                      "/run1/checkpoint.safetensors --out " + d + "/x"), "1-D model");
   CHECK_FALSE(std::filesystem::exists(d + "/x/particles.csv"));
+}
+
+namespace {
+// Reference crop: every output pixel's f×f block, a pixel counting when some pixel of the
+// component lies in its (2g+1)² neighbourhood (a plain search, no dilation).
+std::vector<float> plain_crop(const Detection& d, const Particle& p, int64_t size, int64_t f, int64_t g) {
+  std::vector<float> out(size_t(size * size), 0.0f);
+  const int64_t y0 = std::llround(p.y - double(size * f) / 2), x0 = std::llround(p.x - double(size * f) / 2);
+  for (int64_t i = 0; i < size; ++i)
+    for (int64_t j = 0; j < size; ++j) {
+      double s = 0;
+      for (int64_t a = 0; a < f; ++a)
+        for (int64_t b = 0; b < f; ++b) {
+          const int64_t y = y0 + i * f + a, x = x0 + j * f + b;
+          bool near = false;
+          for (int64_t u = y - g; u <= y + g; ++u)
+            for (int64_t v = x - g; v <= x + g; ++v)
+              near = near || (u >= 0 && u < d.h && v >= 0 && v < d.w && d.labels[u * d.w + v] == p.id);
+          if (y >= 0 && y < d.h && x >= 0 && x < d.w && near)
+            s += std::clamp(d.residual[y * d.w + x] * float(1.0 / p.level), 0.0f, 1.0f);  // as crop_particle scales
+        }
+      out[i * size + j] = float(s / double(f * f));
+    }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("micrograph: detection is the same for 1 and 2 threads, and crops equal a plain neighbourhood search") {
+  test::TempDir dir("mgthreads");
+  const std::string d = dir.path.string();
+  REQUIRE(test::run_cli("gen --micrograph --frame 640 --count 120 --noise 1 --seed 5 --out " + d).status == 0);
+  const NpyArray a = read_stack(d + "/micrograph.npy");
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const Detection one = detect_particles(a.data.data(), 640, 640, DetectOptions{});
+  omp_set_num_threads(2);
+  const Detection two = detect_particles(a.data.data(), 640, 640, DetectOptions{});
+  omp_set_num_threads(before);
+  CHECK(one.threshold == two.threshold);
+  CHECK(one.residual == two.residual);
+  CHECK(one.labels == two.labels);
+  REQUIRE(one.particles.size() == two.particles.size());
+  REQUIRE(one.particles.size() >= 100);
+  for (size_t k = 0; k < one.particles.size(); ++k) {
+    const Particle &p = one.particles[k], &q = two.particles[k];
+    CHECK((p.x == q.x && p.y == q.y && p.area_px == q.area_px && p.radius_px == q.radius_px &&
+           p.level == q.level && p.flags == q.flags));
+  }
+  // Crops at factors 1-3 and growths 0-2, the particle near the frame's edge included.
+  for (const Particle& p : one.particles)
+    for (int64_t f : {1, 2, 3})
+      for (int g : {0, 1, 2}) {
+        std::vector<float> crop(24 * 24);
+        crop_particle(one, p, 24, f, g, crop.data());
+        CHECK(crop == plain_crop(one, p, 24, f, g));
+      }
 }

@@ -47,17 +47,21 @@ constexpr uint8_t kDigits[10][5] = {{7, 5, 5, 5, 7}, {2, 6, 2, 2, 7}, {7, 1, 7, 
 // integer factor to at most 2048 px a side; each particle's bounding box, a line of its
 // circumradius from the centroid along the angle (x right, y down, clockwise as shown, as
 // the renderer turns shapes) and its id, in white.
-Image overlay(const float* px, const Detection& d, const std::vector<float>& angles) {
+Image overlay(const Detection& d, const std::vector<float>& angles) {
   const int64_t f = std::max<int64_t>(1, (std::max(d.h, d.w) + 2047) / 2048);
   Image img(d.h / f, d.w / f);
+#pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < img.h; ++i)
     for (int64_t j = 0; j < img.w; ++j) {
       double s = 0;
       for (int64_t a = 0; a < f; ++a)
-        for (int64_t b = 0; b < f; ++b) s += px[(i * f + a) * d.w + j * f + b] - d.background[(i * f + a) * d.w + j * f + b];
+        for (int64_t b = 0; b < f; ++b) s += d.residual[(i * f + a) * d.w + j * f + b];
       img.at(i, j) = float(s / double(f * f));
     }
-  std::vector<float> sorted = img.px;
+  // The grey range from at most ~2^20 evenly spaced pixels: a display range needs no more.
+  std::vector<float> sorted;
+  const size_t stride = std::max<size_t>(1, img.px.size() >> 20);
+  for (size_t k = 0; k < img.px.size(); k += stride) sorted.push_back(img.px[k]);
   auto quantile = [&](double q) {
     const auto it = sorted.begin() + int64_t(q * double(sorted.size() - 1));
     std::nth_element(sorted.begin(), it, sorted.end());
@@ -129,10 +133,11 @@ int predict_micrograph(const ArgParser& p, Device device) {
   for (int64_t b0 = 0; b0 < N; b0 += kBatch) {
     const int64_t n = std::min(kBatch, N - b0);
     batch.assign(size_t(n * size * size), 0.0f);
+#pragma omp parallel for schedule(dynamic, 8)
     for (int64_t k = 0; k < n; ++k) {
       const Particle& q = d.particles[b0 + k];
       factors[b0 + k] = crop_factor(q, size);
-      crop_particle(a.data.data(), d, q, size, factors[b0 + k], opt.grow, batch.data() + k * size * size);
+      crop_particle(d, q, size, factors[b0 + k], opt.grow, batch.data() + k * size * size);
       if (method == "model" && c.config.data.normalise_size <= 0)
         fit_radius(batch.data() + k * size * size, size, q.radius_px / double(factors[b0 + k]),
                    c.config.data.radius_min * double(size), c.config.data.radius_max * double(size));
@@ -162,7 +167,7 @@ int predict_micrograph(const ArgParser& p, Device device) {
          << flag_words(q.flags) << "\n";
     }
   });
-  write_png(out + "/overlay.png", overlay(a.data.data(), d, angles), 0, 1);
+  write_png(out + "/overlay.png", overlay(d, angles), 0, 1);
   std::cout << "predict: " << N << " particles in '" << in << "' (" << flagged << " flagged), angles in degrees in [0, "
             << 360.0 / order << "), to " << out << "/particles.csv and overlay.png\n";
   return 0;
