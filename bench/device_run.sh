@@ -3,8 +3,9 @@
 # ../.library/device): the test suite with Device::CUDA registered (every op test then
 # runs our kernels on the GPU, and the GPU training-step test runs own conv and cuDNN),
 # bench_ops (own conv and cuDNN side by side, against cuBLAS SGEMM and the stream
-# bandwidth), bench_train, compare_pytorch against that machine's PyTorch (eager and
-# torch.compile), and the default training on the GPU. bench/device_pack.sh prepares .dev/
+# bandwidth), bench_train, compare_frameworks against that machine's PyTorch (eager and
+# torch.compile; Keras too where its TensorFlow sees the GPU, else skipped with a line),
+# and the default training on the GPU. bench/device_pack.sh prepares .dev/
 # here first; the run then takes "bash bench/device_run.sh" with carry [".dev"].
 #
 # Each step has its own time limit, so that one slow step leaves the others their time.
@@ -77,7 +78,7 @@ step bench_train 60 $B/bench_train --device cuda --model difference2d,difference
   --json "$R/bench_train.json"
 STEREOGRAD_CONV=cudnn step bench_train_cudnn 60 $B/bench_train --device cuda \
   --model difference2d,difference1d,unet --json "$R/bench_train_cudnn.json"
-step compare_eager 90 python3 bench/compare_pytorch.py --ours-bin $B/bench_train --device cuda \
+step compare_eager 90 python3 bench/compare_frameworks.py --ours-bin $B/bench_train --device cuda \
   --modes eager --threads "$(nproc)" --json "$R/compare_eager.json" --md "$R/compare_eager.md"
 
 # The README's main job on the GPU: the default training, then its accuracy table.
@@ -86,8 +87,8 @@ step train_gpu 150 bash -c "time $B/stereograd train --config configs/difference
 step train_gpu_cudnn 150 bash -c "time $B/stereograd train --config configs/difference_squares_10deg.json \
   --out $R/run_gpu_cudnn --device cuda --conv cudnn"
 
-step compare_compiled 120 python3 bench/compare_pytorch.py --ours-bin $B/bench_train \
-  --device cuda --modes compiled --threads "$(nproc)" --json "$R/compare_compiled.json" \
+step compare_compiled 120 python3 bench/compare_frameworks.py --ours-bin $B/bench_train \
+  --frameworks pytorch --device cuda --modes compiled --threads "$(nproc)" --json "$R/compare_compiled.json" \
   --md "$R/compare_compiled.md"
 say "done"
 pack
