@@ -33,8 +33,8 @@ std::unique_ptr<PairModel> build_model(const TrainConfig& c, Device device) {
 }
 
 void save_checkpoint(const std::string& path, const TrainConfig& config, int64_t epochs_done,
-                     const PartialEpoch& partial, const nlohmann::json& history, PairModel& model,
-                     Optimizer& opt) {
+                     const PartialEpoch& partial, const nlohmann::json& history,
+                     const nlohmann::json& input_profile, PairModel& model, Optimizer& opt) {
   std::vector<NamedTensor> tensors = model.parameters();
   for (NamedTensor& t : opt.state()) tensors.push_back(t);
   std::map<std::string, std::string> meta{{"format", kFormat},
@@ -42,6 +42,7 @@ void save_checkpoint(const std::string& path, const TrainConfig& config, int64_t
                                           {"epochs_done", std::to_string(epochs_done)},
                                           {"history", history.dump()},
                                           {"optimizer", opt.type()}};
+  if (!input_profile.is_null()) meta["input_profile"] = input_profile.dump();
   if (partial.steps > 0) {
     char sum[40];
     std::snprintf(sum, sizeof sum, "%a", partial.loss_sum);  // hexadecimal: exact
@@ -79,6 +80,14 @@ Checkpoint checkpoint_from(SafetensorsFile file, const std::string& what) {
   try {
     c.config = config_from_json(nlohmann::json::parse(field("config")), what + " config");
     c.history = nlohmann::json::parse(field("history"));
+    // Optional objects: older checkpoints lack them; their readers check their fields.
+    const std::pair<const char*, nlohmann::json*> optional[] = {{"input_profile", &c.input_profile},
+                                                                {"calibration", &c.calibration}};
+    for (const auto& [key, into] : optional) {
+      if (!m.count(key)) continue;
+      *into = nlohmann::json::parse(m.at(key));
+      SG_CHECK(into->is_object(), what, ": corrupt metadata: '", key, "' is not a JSON object");
+    }
   } catch (const nlohmann::json::exception& e) {
     fail(what, ": corrupt metadata: ", e.what());
   }
@@ -108,6 +117,15 @@ std::unique_ptr<PairModel> model_from_checkpoint(const Checkpoint& c, Device dev
   std::vector<NamedTensor> params = model->parameters();
   copy_into(c.file, params, "checkpoint", /*allow_extra=*/true);
   return model;
+}
+
+void set_checkpoint_json(const std::string& path, const std::string& key, const nlohmann::json& json) {
+  SafetensorsFile f = read_checkpoint(path).file;  // validated: never rewrite a foreign file
+  std::vector<NamedTensor> tensors;
+  for (const auto& [name, t] : f.tensors) tensors.push_back({name, Tensor::from_vector(t.data, t.shape)});
+  if (json.is_null()) f.metadata.erase(key);
+  else f.metadata[key] = json.dump();
+  save_safetensors(path, tensors, f.metadata);
 }
 
 void restore_optimizer(const Checkpoint& c, Optimizer& opt) {

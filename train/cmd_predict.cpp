@@ -1,7 +1,10 @@
 // `stereograd predict`: the orientation of each image (or 1-D signal) in a .npy file,
 // in degrees in [0°, 360°/n), from a trained checkpoint or, with --method moments, from
 // the phase of the n-th complex moment (data/moments.h, docs/moments.md).
+#include <cmath>
+#include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "data/image_read.h"
 #include "data/moments.h"
@@ -14,10 +17,13 @@
 #include "engine/error.h"
 #include "engine/io/npy.h"
 #include "train/args.h"
+#include "train/calibration.h"
 #include "train/checkpoint.h"
 #include "train/commands.h"
-#include "train/predict_angles.h"
 #include "train/device_options.h"
+#include "train/input_profile.h"
+#include "train/predict_angles.h"
+#include "train/predict_checks.h"
 
 namespace sg {
 
@@ -25,7 +31,9 @@ ArgParser predict_options() {
   ArgParser p("predict", "Predict orientations from images: --input holds [N, 1, H, W] or [N, H, W]\n"
                          "images (2-D models) or [N, 1, L] or [N, L] signals (1-D models).\n"
                          "Writes [N] angles in degrees in [0, 360/n). The model's zero is its own:\n"
-                         "a self-supervised model learns orientation up to an offset.\n"
+                         "a self-supervised model learns orientation up to an offset: --calibrated\n"
+                         "or --reference turn it into the lab's. Warnings on stderr name the images\n"
+                         "whose answers cannot be trusted (docs/calibration.md, \"Warnings\").\n"
                          "--method moments needs no checkpoint: θ = arg(−M_n)/n, the phase of the\n"
                          "n-th complex moment over the particle (docs/moments.md), zero where the\n"
                          "renderer's is; an image with no particle, several, or one touching the\n"
@@ -43,6 +51,15 @@ ArgParser predict_options() {
       .option("object", "FILE", "--method match: the particle [L, L] that reconstruct learned (object.npy)")
       .option("stereo-angle", "DEG", "--method match on stereo pairs [N, 2, L]: their stereo angle")
       .option("rotations", "K", kRotationsHelp)
+      .flag("no-preprocess", "feed the images to the network as given; by default they are prepared\n"
+            "as the checkpoint's training images were (noise removal and centring unless\n"
+            "already done, size normalisation)")
+      .flag("calibrated", "angles in the frame eval calibrated the checkpoint to (its offset and\n"
+            "mirror, stored in the checkpoint by stereograd eval)")
+      .option("reference", "IMG", "one or two images of known orientation (a file as for --input):\n"
+              "the angles are given in their frame (docs/calibration.md)")
+      .option("reference-angle", "DEG", "--reference: the known angle of each reference image, e.g. 12.5\n"
+              "or 12.5,40 (two references also fix the sign)")
 ;
   add_device_options(p);
   return p;
@@ -124,12 +141,67 @@ int predict_match(const NpyArray& a, const std::string& in, const ArgParser& p) 
             << "\n";
   return 0;
 }
+
+// The options of a model's prediction on --input images (not --micrograph, not the
+// closed form or matching).
+constexpr const char* kModelInputOptions[] = {"no-preprocess", "calibrated", "reference", "reference-angle"};
+
+// What one image of the checkpoint's model is: [1, S, S] (2-D) or [1, S] (1-D).
+Shape model_input_shape(const TrainConfig& c) {
+  const int64_t size = c.data.size;
+  return c.model != "difference1d" ? Shape{1, size, size} : Shape{1, size};
+}
+
+// The number of images in `a`, which must be [N, ...want] or that without the 1.
+int64_t checked_count(const NpyArray& a, const Shape& want, const std::string& in) {
+  Shape got(a.shape.begin() + (a.shape.empty() ? 0 : 1), a.shape.end());
+  if (got.size() + 1 == want.size()) got.insert(got.begin(), 1);  // [N, H, W] → [N, 1, H, W]
+  SG_CHECK(!a.shape.empty() && got == want, "predict: '", in, "' has shape ", shape_str(a.shape),
+           "; this model takes [N, ", shape_str(want).substr(1), " (or without the 1)");
+  SG_CHECK(a.shape[0] >= 1, "predict: '", in, "' holds no images");
+  return a.shape[0];
+}
+
+// The calibration --calibrated (stored by eval) or --reference (read from the reference
+// images, prepared as the input is) asks for; none without either.
+std::optional<Calibration> calibration_option(const ArgParser& p, const Checkpoint& c, PairModel& model,
+                                              Device device, double P) {
+  const std::string ck = p.get("checkpoint");
+  std::optional<Calibration> stored;
+  if (!c.calibration.is_null()) stored = calibration_from_json(c.calibration, "checkpoint '" + ck + "'");
+  SG_CHECK(!stored || std::fabs(stored->period_deg - P) < 1e-9, "predict: checkpoint '", ck,
+           "' holds a calibration of period ", stored ? stored->period_deg : 0, "°, but its model's is ", P, "°");
+  if (p.get_flag("calibrated")) {
+    SG_CHECK(stored, "predict: --calibrated: checkpoint '", ck, "' holds no calibration; run stereograd eval "
+             "--checkpoint ", ck, " first, or give --reference");
+    return stored;
+  }
+  if (!p.given("reference")) return std::nullopt;
+  const std::string ref = p.get("reference");
+  const std::vector<double> known = parse_number_list(p.get("reference-angle"), "predict: --reference-angle");
+  NpyArray r = read_stack(ref);
+  check_finite(r, ref);
+  const Shape want = model_input_shape(c.config);
+  const int64_t n = checked_count(r, want, ref);
+  SG_CHECK(n == int64_t(known.size()) && n <= 2, "predict: --reference '", ref, "' holds ", n, " image",
+           n > 1 ? "s" : "", " but --reference-angle gives ", known.size(), " angle", known.size() > 1 ? "s" : "",
+           "; give one or two references, an angle for each");
+  prepare_input(c.config, r.data.data(), n, !p.get_flag("no-preprocess"));
+  const std::vector<float> read = predict_angles(model, r.data.data(), n, want, device, c.config.test_rotations);
+  try {
+    return calibration_from_references(read, known, P, stored ? std::optional<bool>(stored->mirrored) : std::nullopt);
+  } catch (const Error& e) {
+    fail("predict: --reference: ", e.what());
+  }
+}
 }  // namespace
 
 int cmd_predict(const Args& args) {
   ArgParser p = predict_options();
   if (!p.parse(args, std::cout)) return 0;
   const Device device = device_from_options(p);
+  for (const char* o : kModelInputOptions)
+    SG_USAGE_CHECK(!p.given("micrograph") || !p.given(o), "predict: --", o, " is for --input, not --micrograph");
   if (p.given("micrograph")) return predict_micrograph(p, device);
   SG_USAGE_CHECK(p.given("input"), "predict: --input is required (see stereograd predict --help)");
   SG_USAGE_CHECK(p.given("output"), "predict: --output is required (see stereograd predict --help)");
@@ -143,6 +215,12 @@ int cmd_predict(const Args& args) {
            method == "match" ? "--method match needs --object (reconstruct's object.npy)"
                              : "--object is for --method match");
   SG_CHECK(method == "match" || !p.given("stereo-angle"), "predict: --stereo-angle is for --method match");
+  for (const char* o : kModelInputOptions)
+    SG_USAGE_CHECK(method == "model" || !p.given(o), "predict: --", o, " is for --method model");
+  SG_USAGE_CHECK(!(p.get_flag("calibrated") && p.given("reference")),
+                 "predict: --calibrated and --reference contradict each other (give one)");
+  SG_USAGE_CHECK(p.given("reference") == p.given("reference-angle"),
+                 "predict: --reference and --reference-angle go together");
   SG_CHECK(method == "moments" || !p.given("order"),
            "predict: --order is for --method moments (a model's order is its checkpoint's)");
   int order = 4;
@@ -171,23 +249,40 @@ int cmd_predict(const Args& args) {
   if (method == "moments") return predict_moments(a, in, order, p.get("output"));
   if (method == "match") return predict_match(a, in, p);
   const bool two_d = c.config.model != "difference1d";
-  const int64_t size = c.config.data.size;
-  Shape want = two_d ? Shape{1, size, size} : Shape{1, size};
-  Shape got(a.shape.begin() + (a.shape.empty() ? 0 : 1), a.shape.end());
-  if (got.size() + 1 == want.size()) got.insert(got.begin(), 1);  // [N, H, W] → [N, 1, H, W]
-  SG_CHECK(!a.shape.empty() && got == want, "predict: '", in, "' has shape ", shape_str(a.shape),
-           "; this model takes [N, ", shape_str(want).substr(1), " (or without the 1)");
-  const int64_t N = a.shape[0];
-  SG_CHECK(N >= 1, "predict: '", in, "' holds no images");
-  if (!two_d && c.config.data.subpixel_centre)  // the model was trained on centred projections
-    for (int64_t i = 0; i < N; ++i) centre_projection(a.data.data() + i * size, size);
-  if (two_d && c.config.data.normalise_size > 0)  // trained on size-normalised images
-    normalise_sizes(a.data.data(), N, size, c.config.data.normalise_size);
+  const Shape want = model_input_shape(c.config);
+  const int64_t N = checked_count(a, want, in);
+  const bool preprocess = !p.get_flag("no-preprocess");
+  const std::vector<ImageStats> stats = prepare_input(c.config, a.data.data(), N, preprocess);
   auto model = model_from_checkpoint(c, device);
-  const std::vector<float> angles = predict_angles(*model, a.data.data(), N, want, device, c.config.test_rotations);
+  std::vector<float> angles = predict_angles(*model, a.data.data(), N, want, device, c.config.test_rotations);
+  const double P = 360.0 / model->order();
+  const std::optional<Calibration> cal = calibration_option(p, c, *model, device, P);  // may refuse
+
+  // Warnings: the checkpoint, the input against what it was trained on, the answers.
+  std::vector<std::string> warnings = checkpoint_warnings(c);
+  if (two_d && c.input_profile.is_object()) {
+    const InputProfile trained = profile_from_json(c.input_profile, "checkpoint '" + p.get("checkpoint") + "'");
+    for (std::string& w : input_warnings(trained, stats))
+      warnings.push_back(w + (preprocess ? "" : " (--no-preprocess: the images went in as given)"));
+  }
+  if (const std::string w = spread_warning(angles, model->order()); !w.empty()) warnings.push_back(w);
+  for (const std::string& w : warnings) std::cerr << "predict: warning: " << w << "\n";
+
+  std::string frame = "the model's own zero";
+  if (cal) {
+    for (float& v : angles) {
+      v = float(calibrated_angle(*cal, v));
+      if (v >= float(P)) v = 0;  // rounding to float can land on the period itself
+    }
+    char b[160];
+    std::snprintf(b, sizeof b, "%s: offset %.3f° removed%s", p.given("reference") ? "the references' frame" : "calibrated",
+                  cal->offset_deg, cal->mirrored ? ", mirrored" : "");
+    frame = b;
+  }
   save_npy(p.get("output"), {N}, angles.data());
-  std::cout << "wrote " << N << " angles (degrees in [0, " << 360 / model->order() << ")) to "
-            << p.get("output") << "\n";
+  std::cout << "wrote " << N << " angles (degrees in [0, " << P << "), " << frame << ") to " << p.get("output");
+  if (!warnings.empty()) std::cout << "; " << warnings.size() << " warning" << (warnings.size() > 1 ? "s" : "") << " above";
+  std::cout << "\n";
   return 0;
 }
 

@@ -21,6 +21,11 @@ std::complex<double> mean_phasor(const std::vector<double>& x, double period) {
 
 }  // namespace
 
+double circular_spread_deg(const std::vector<float>& deg, double period) {
+  const double R = std::max(1e-12, std::abs(mean_phasor(std::vector<double>(deg.begin(), deg.end()), period)));
+  return std::sqrt(-2 * std::log(std::min(1.0, R))) * period / (2 * M_PI);
+}
+
 namespace {
 void check_inputs(const std::vector<float>& predicted_deg, const std::vector<float>& true_deg) {
   SG_CHECK(predicted_deg.size() == true_deg.size() && !true_deg.empty(),
@@ -31,12 +36,9 @@ void check_inputs(const std::vector<float>& predicted_deg, const std::vector<flo
 // Fills the statistics of a from a.error_deg, and the spread of the predictions on the
 // circle of one period.
 void summarise(Accuracy& a, const std::vector<float>& predicted_deg, double P) {
-  std::vector<double> pred(predicted_deg.begin(), predicted_deg.end());
-  a.count = int64_t(pred.size());
-  // Circular spread of the predictions, in degrees of the period: sqrt(-2 ln R)·P/2π.
-  const double R = std::max(1e-12, std::abs(mean_phasor(pred, P)));
-  a.spread = std::sqrt(-2 * std::log(std::min(1.0, R))) * P / (2 * M_PI);
-  a.collapsed = a.spread < 0.05 * P;
+  a.count = int64_t(predicted_deg.size());
+  a.spread = circular_spread_deg(predicted_deg, P);
+  a.collapsed = a.spread < kCollapsedSpread * P;
   double s = 0, s2 = 0;
   const double limits[4] = {0.5, 1, 2, 3};
   for (double e : a.error_deg) {

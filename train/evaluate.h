@@ -45,6 +45,12 @@ struct Accuracy {
 
 Accuracy evaluate_angles(const std::vector<float>& predicted_deg, const std::vector<float>& true_deg,
                          int order);
+// The circular spread of angles on the circle of one period, in degrees:
+// sqrt(−2 ln R)·P/2π with R the length of their mean phasor (0: all equal).
+double circular_spread_deg(const std::vector<float>& deg, double period);
+// Predictions whose spread is below this fraction of the period are near-constant: a
+// collapsed model (Accuracy::collapsed; predict warns).
+constexpr double kCollapsedSpread = 0.05;
 // Accuracy modulo `ambiguity` (c in the true frame); error_deg holds ambiguity_error of
 // each aligned prediction. align = false scores the predictions as given, in the true
 // frame (offset 0, no mirror: a supervised model, or predictions aligned already).

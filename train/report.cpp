@@ -1,5 +1,7 @@
 #include "train/report.h"
 
+#include <cmath>
+#include <cstdio>
 #include <numeric>
 
 #include "engine/error.h"
@@ -10,6 +12,43 @@
 #include "train/trainer.h"
 
 namespace sg {
+
+namespace {
+// Where the curriculum moves on: between the last epoch of a stage and the first of the
+// next, labelled with the stage that starts and the share of the pairs it trains on.
+std::vector<Guide> stage_boundaries(const nlohmann::json& history, const TrainConfig& config) {
+  std::vector<Guide> g;
+  for (size_t k = 1; k < history.size(); ++k) {
+    const auto& a = history[k - 1];
+    const auto& b = history[k];
+    if (!a.contains("stage") || !b.contains("stage") || a["stage"] == b["stage"]) continue;
+    const int64_t stage = b["stage"].get<int64_t>();
+    const std::string share = std::to_string(int(std::lround(100 * b.value("fraction", 1.0)))) + " %";
+    const bool final = stage > int64_t(config.stages.size());
+    g.push_back({0.5 * (a["epoch"].get<double>() + b["epoch"].get<double>()), true,
+                 (final ? std::string("final") : "stage " + std::to_string(stage)) + " (" + share + ")",
+                 "stage-boundary"});
+  }
+  return g;
+}
+
+// Figure 3.3's landmarks: the reference image's angle, and per stage the score of the
+// last pair it trains on (the stage trains on every pair below its line).
+std::vector<Guide> curriculum_guides(const Dataset& train, const Ranking& r, const TrainConfig& config) {
+  char b[80];
+  std::snprintf(b, sizeof b, "reference, θ = %.1f°", train.angles[size_t(r.reference)]);
+  std::vector<Guide> g{{train.angles[size_t(r.reference)], true, b, "reference", "#d62728"}};
+  for (size_t k = 0; k < config.stages.size(); ++k) {
+    const double f = config.stages[k];
+    if (f >= 1) continue;  // every pair: no threshold
+    const std::vector<int64_t> in = closest(r, f);
+    g.push_back({r.score[size_t(in.back())], false,
+                 "stage " + std::to_string(k + 1) + ": " + plain_decimal(100 * f, std::fabs(100 * f - std::round(100 * f)) < 1e-9 ? 0 : 1) + " %",
+                 "threshold", "#2ca02c"});
+  }
+  return g;
+}
+}  // namespace
 
 std::vector<float> predict_first_images(PairModel& model, const Dataset& ds, Device device, int rotations) {
   const std::vector<int64_t> shape = ds.image_shape();  // {N, 2, ...}: every pair's first image
@@ -29,10 +68,24 @@ Accuracy evaluate_run(PairModel& model, const TrainConfig& config, const std::st
 Accuracy evaluate_on(PairModel& model, const TrainConfig& config, const Dataset& test,
                      const std::string& out_dir, const nlohmann::json& history, const Dataset* train,
                      const Ranking* ranking) {
+  const Scored s = score_on(model, config, test);
+  write_evaluation(s, config, test, out_dir, history, train, ranking);
+  return s.accuracy;
+}
+
+Scored score_on(PairModel& model, const TrainConfig& config, const Dataset& test) {
   SG_CHECK(test.has_angles() && test.count() > 0, "evaluate: the pairs have no true angles");
   const Device device = model.parameters().front().tensor.device();
-  std::vector<float> pred = predict_first_images(model, test, device, config.test_rotations);
-  Accuracy acc = evaluate_angles(pred, test.angles, test.order());
+  Scored s;
+  s.predicted = predict_first_images(model, test, device, config.test_rotations);
+  s.accuracy = evaluate_angles(s.predicted, test.angles, test.order());
+  return s;
+}
+
+void write_evaluation(const Scored& s, const TrainConfig& config, const Dataset& test, const std::string& out_dir,
+                      const nlohmann::json& history, const Dataset* train, const Ranking* ranking) {
+  const std::vector<float>& pred = s.predicted;
+  const Accuracy& acc = s.accuracy;
   nlohmann::json j = to_json(acc);
   j["stereo_angle_deg"] = config.data.stereo_angle_deg;
   j["config"] = to_json(config);
@@ -61,6 +114,8 @@ Accuracy evaluate_on(PairModel& model, const TrainConfig& config, const Dataset&
   }
   PlotSpec ls{"Loss per epoch", "epoch", "mean loss"};
   ls.log_y = true;
+  ls.integer_x = true;
+  ls.guides = stage_boundaries(history, config);
   write_svg_plot(out_dir + "/loss.svg", ls, {loss});
   if (train && train->has_angles() && ranking && ranking->score.size() == size_t(train->count())) {
     Series ref{{}, {}, "score of each training pair"};
@@ -68,12 +123,11 @@ Accuracy evaluate_on(PairModel& model, const TrainConfig& config, const Dataset&
       ref.x.push_back(train->angles[size_t(i)]);
       ref.y.push_back(ranking->score[size_t(i)]);
     }
-    write_svg_plot(out_dir + "/curriculum.svg",
-                   {"Curriculum: difference from the reference image (figure 3.3)", "θt (°)",
-                    config.curriculum == "angle_range" ? "angular distance (°)" : "std of pixel difference"},
-                   {ref});
+    PlotSpec cs{"Curriculum: difference from the reference image (figure 3.3)", "θt (°)",
+                config.curriculum == "angle_range" ? "angular distance (°)" : "std of pixel difference"};
+    if (config.curriculum != "none") cs.guides = curriculum_guides(*train, *ranking, config);
+    write_svg_plot(out_dir + "/curriculum.svg", cs, {ref});
   }
-  return acc;
 }
 
 }  // namespace sg

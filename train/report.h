@@ -19,10 +19,21 @@ namespace sg {
 Accuracy evaluate_run(PairModel& model, const TrainConfig& config, const std::string& out_dir,
                       const nlohmann::json& history, const Dataset* train, const Ranking* ranking);
 // The same on the pairs of `test`, which must have their true angles (a folder for
-// `eval --data`, or evaluation_data).
+// `eval --data`, or evaluation_data): score_on, then write_evaluation.
 Accuracy evaluate_on(PairModel& model, const TrainConfig& config, const Dataset& test,
                      const std::string& out_dir, const nlohmann::json& history, const Dataset* train,
                      const Ranking* ranking);
+
+// The scoring half: the predictions of the first images of `test` and their accuracy.
+struct Scored {
+  std::vector<float> predicted;
+  Accuracy accuracy;
+};
+Scored score_on(PairModel& model, const TrainConfig& config, const Dataset& test);
+// The writing half: eval.json and the figures into out_dir (throws sg::Error naming the
+// file that could not be written).
+void write_evaluation(const Scored& s, const TrainConfig& config, const Dataset& test, const std::string& out_dir,
+                      const nlohmann::json& history, const Dataset* train, const Ranking* ranking);
 
 // Predicted orientations (degrees in [0, 360/n)) of the first images of every pair,
 // each averaged over `rotations` quarter turns (train/predict_angles.h).

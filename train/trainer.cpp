@@ -13,6 +13,7 @@
 #include "engine/io/atomic_file.h"
 #include "train/batch.h"
 #include "train/checkpoint.h"
+#include "train/input_profile.h"
 #include "train/progress.h"
 
 namespace sg {
@@ -70,6 +71,7 @@ Trainer::Trainer(TrainConfig config, std::string out_dir, Device device)
   }
   Rng pick(config_.seed, 2);
   ranking_ = make_ranking(config_.curriculum, train_, int64_t(pick.below(uint64_t(train_.count()))));
+  input_profile_ = training_profile(config_);
   model_ = build_model(config_, device_);
   AdamParams hp;
   hp.lr = float(config_.lr);
@@ -111,6 +113,8 @@ void Trainer::run(bool resume, std::FILE* log) {
   }
   Progress progress(log, steps_total, steps_done);
   const int64_t last = epoch_limit_ >= 0 ? std::min(total, epoch_limit_) : total;
+  // The curriculum's stages, and the final epochs on every pair as one more when there are any.
+  const size_t stages = config_.stages.size() + (config_.final_epochs > 0 ? 1 : 0);
   for (int64_t epoch = epochs_done_; epoch < last && !stop_requested_; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     const int64_t pairs = epoch_size(epoch);
@@ -130,7 +134,7 @@ void Trainer::run(bool resume, std::FILE* log) {
     save();
     char line[200];
     std::snprintf(line, sizeof line, "stage %lld/%zu  epoch %3lld/%lld  pairs %5lld  loss %.6f  %6.0f pairs/s",
-                  (long long)(config_.stage_at(epoch) + 1), config_.stages.size() + 1,
+                  (long long)(config_.stage_at(epoch) + 1), stages,
                   (long long)(epoch + 1), (long long)total, (long long)pairs, loss,
                   double(pairs) / secs);
     progress.line(line);
@@ -143,7 +147,8 @@ void Trainer::save() {
       has_checkpoint_ ? "the last good checkpoint, " + checkpoint_path() + ", is intact"
                       : "no checkpoint of this run was written yet";
   try {
-    save_checkpoint(checkpoint_path(), config_, epochs_done_, partial_, history_, *model_, *opt_);
+    save_checkpoint(checkpoint_path(), config_, epochs_done_, partial_, history_, input_profile_, *model_,
+                    *opt_);
   } catch (const Error& e) {
     fail("training stopped: ", e.what(), "; ", before);
   }

@@ -72,6 +72,7 @@ class Trainer {
   std::unique_ptr<PairModel> model_;
   std::unique_ptr<Adam> opt_;
   nlohmann::json history_ = nlohmann::json::array();
+  nlohmann::json input_profile_;  // train/input_profile.h, saved with every checkpoint
   int64_t epochs_done_ = 0;
   PartialEpoch partial_;
   int64_t epoch_limit_ = -1, step_limit_ = -1;
