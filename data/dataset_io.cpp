@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/image_read.h"
+#include "data/pairs3d.h"
 #include "data/shapes.h"
 #include "engine/error.h"
 #include "engine/io/atomic_file.h"
@@ -154,7 +155,9 @@ Dataset dataset_from_contents(const std::string& dir, const std::string& params_
   }
   Dataset ds;
   const std::vector<int64_t>& s = images.shape;
-  if (!defaults || (j.is_object() && j.contains("format"))) {
+  if (defaults && is_tilt_pairs_json(j)) {  // 3-D tilt pairs (data/pairs3d.h) for a 2-D model
+    ds.params = tilt_pairs_training_params(j, *defaults, s, json_what(params_path));
+  } else if (!defaults || (j.is_object() && j.contains("format"))) {
     // gen's full file: images.npy must be what it describes.
     try {
       ds.params = params_from_json(j);

@@ -4,6 +4,8 @@
 
 #include "data/blur.h"
 #include "data/noise.h"
+#include "data/shapes.h"
+#include "data/single_axis.h"
 #include "data/thickness.h"
 #include "engine/error.h"
 #include "engine/random.h"
@@ -37,10 +39,78 @@ Quat single_axis_r0(const Gen3dParams& p) {
   return random_rotation(rng);
 }
 
+bool is_tilt_pairs_json(const nlohmann::json& j) {
+  return j.is_object() && j.contains("format") && j.at("format") == kTiltPairsFormat;
+}
+
+Gen3dParams params3d_from_json(const nlohmann::json& j, const std::string& what) {
+  Gen3dParams p;
+  try {
+    SG_CHECK(is_tilt_pairs_json(j), "not a params.json of 3-D tilt pairs (format ", kTiltPairsFormat, ")");
+    p.shape = j.at("shape").get<std::string>();
+    p.ino = j.value("ino", p.ino);
+    p.count = j.at("count").get<int64_t>();
+    p.size = j.at("size").get<int64_t>();
+    p.stereo_angle_deg = j.at("stereo_angle_deg").get<double>();
+    p.task = j.at("task").get<std::string>();
+    const auto axis = j.at("tilt_axis").get<std::vector<double>>();
+    SG_CHECK(axis.size() == 3, "tilt_axis must hold three numbers, got ", axis.size());
+    p.tilt_axis = {axis[0], axis[1], axis[2]};
+    p.r0_identity = j.value("r0_identity", false);
+    p.radius_min = j.at("radius_min").get<double>();
+    p.radius_max = j.at("radius_max").get<double>();
+    p.seed = j.at("seed").get<uint64_t>();
+    p.first_index = j.at("first_index").get<uint64_t>();
+    p.supersample = j.at("supersample").get<int>();
+    p.exponent = j.at("exponent").get<double>();
+    p.blur = j.at("blur").get<double>();
+    p.dose = j.at("dose").get<double>();
+    p.noise = j.at("noise").get<double>();
+    p.validate();
+    if (p.task == "single-axis") {
+      const auto r = j.at("r0").get<std::vector<double>>();
+      const Quat r0 = single_axis_r0(p);
+      SG_CHECK(r.size() == 4 && std::fabs(r[0] - r0.w) + std::fabs(r[1] - r0.x) +
+                                        std::fabs(r[2] - r0.y) + std::fabs(r[3] - r0.z) < 1e-9,
+               "r0 is not the rotation its seed gives");
+    }
+  } catch (const nlohmann::json::exception& e) {
+    fail(what, ": ", e.what());
+  } catch (const Error& e) {
+    fail(what, ": ", e.what());
+  }
+  return p;
+}
+
+GenParams tilt_pairs_training_params(const nlohmann::json& j, const GenParams& model,
+                                     const std::vector<int64_t>& image_shape, const std::string& what) {
+  const Gen3dParams g = params3d_from_json(j, what);
+  SG_CHECK(image_shape == std::vector<int64_t>({g.count, 2, g.size, g.size}), what, " describes ",
+           g.count, " pairs of ", g.size, " x ", g.size, " images, but the images file holds another shape");
+  SG_CHECK(g.task == "single-axis", what, ": task '", g.task,
+           "': only the single-axis task has a model (docs/particles3d.md)");
+  const Ambiguity a = single_axis_ambiguity(make_polyhedron(g.shape, g.ino), single_axis_r0(g), g.tilt_axis);
+  const int k = int(std::lround(360.0 / a.period_deg));
+  SG_CHECK(!a.fold, what, ": this R0 makes alpha and ", a.fold_deg,
+           " - alpha look alike (a mirror fold), which a model of sin/cos n alpha cannot learn; "
+           "generate with a random R0 (without --axis-aligned)");
+  const int order = ParticleShape::make(model.shape, model.sides).order();
+  SG_CHECK(order == k, what, ": the single-axis task has period ", a.period_deg, " deg, so the model's order must be ",
+           k, ", but data.shape '", model.shape, "' has order ", order,
+           k == 1 ? " (use data.shape \"s\", order 1)" : "");
+  GenParams p = model;
+  p.stereo_angle_deg = g.stereo_angle_deg;
+  p.count = g.count;
+  p.size = g.size;
+  p.projection = false;
+  p.normalise_size = 0;
+  return p;
+}
+
 nlohmann::json to_json(const Gen3dParams& p) {
   const Polyhedron poly = make_polyhedron(p.shape, p.ino);
   const Vec3 a = normalised(p.tilt_axis);
-  nlohmann::json j{{"format", "stereograd-tilt-pairs-3d"},
+  nlohmann::json j{{"format", kTiltPairsFormat},
                    {"version", 1},
                    {"shape", p.shape},
                    {"group", poly.group_name},

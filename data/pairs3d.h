@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "data/pairs.h"
 #include "data/polyhedra.h"
 
 namespace sg {
@@ -48,6 +49,23 @@ struct Dataset3d {
   std::vector<float> orientations;  // [N, 4] quaternion (w, x, y, z) of the first image
   std::vector<float> sizes;         // [N] circumradius, pixels
 };
+
+// The format tag of params.json (to_json), and the parameters read back from one; errors
+// name `what`. A stored R0 must be the one the seed gives (a hand-edited file is refused).
+inline constexpr const char* kTiltPairsFormat = "stereograd-tilt-pairs-3d";
+bool is_tilt_pairs_json(const nlohmann::json& j);
+Gen3dParams params3d_from_json(const nlohmann::json& j, const std::string& what);
+
+// Training a 2-D stereo model on a folder of single-axis tilt pairs (data/dataset_io.h
+// calls this for such a params.json): the model's data section `model` with the folder's
+// stereo angle, count and size; the images' shape must be the [count, 2, size, size] the
+// file states. The model's order n must be the task's
+// k = 360 / period (data/single_axis.h; 1 for a random R0, e.g. data.shape "s"), and a
+// task with a mirror fold is refused: the angle head reads sin/cos of n alpha, which
+// cannot express alpha = c - alpha. normalise_size is 0: the folder's images are raw, so
+// a model's size normalisation is applied to them (train/trainer.h folder_data).
+GenParams tilt_pairs_training_params(const nlohmann::json& j, const GenParams& model,
+                                     const std::vector<int64_t>& image_shape, const std::string& what);
 
 Quat single_axis_r0(const Gen3dParams& p);  // R0 of the single-axis task
 Dataset3d generate_3d(const Gen3dParams& p);  // OpenMP over samples, static schedule

@@ -120,10 +120,11 @@ std::vector<Quat> close_group(const std::vector<Quat>& generators, size_t limit)
   return g;
 }
 
-bool maps_onto_itself(const Polyhedron& p, const Quat& g) {
+bool maps_onto_itself(const Polyhedron& p, const Quat& g, bool inverted) {
   const Mat3 r = to_matrix(g);
+  const double sign = inverted ? -1 : 1;
   for (size_t f = 0; f < p.normals.size(); ++f) {
-    const Vec3 m = apply(r, p.normals[f]);
+    const Vec3 gm = apply(r, p.normals[f]), m{sign * gm.x, sign * gm.y, sign * gm.z};
     bool found = false;
     for (size_t e = 0; e < p.normals.size() && !found; ++e)
       found = dot(m, p.normals[e]) > 1 - kTol && std::fabs(p.offsets[e] - p.offsets[f]) < kTol;
@@ -174,6 +175,7 @@ Polyhedron make_polyhedron(const std::string& name, double ino) {
       if (ino < 1) add_face(p, {std::cos(72.0 * k * M_PI / 180), std::sin(72.0 * k * M_PI / 180), 0}, ino * rho);
     }
     gens = {axis_angle({0, 0, 1}, 72), axis_angle({1, 0, 0}, 180)};
+    p.improper = axis_angle({0, 0, 1}, 180);
     p.group_name = "D5";
     order = 10;
   }
@@ -188,6 +190,7 @@ Polyhedron make_polyhedron(const std::string& name, double ino) {
            " elements, expected ", order);
   for (const Quat& g : p.group)
     SG_CHECK(maps_onto_itself(p, g), name, ": a group element does not map the faces onto themselves");
+  SG_CHECK(maps_onto_itself(p, p.improper, true), name, ": its improper symmetry does not map the faces onto themselves");
   return p;
 }
 

@@ -23,6 +23,10 @@
 // about z and about x; D5 (10) for the decahedron: 72 deg about z and 180 deg about x;
 // I (60) for the icosahedron: 72 deg about the vertex (0, 1, phi) and 120 deg about
 // (1, 1, 1). Construction checks that every element maps the half-space set onto itself.
+// Improper symmetries (mirrors) matter because a projection cannot tell z from -z: every
+// improper symmetry of these shapes is u -> -h g u with g in the group and one rotation h,
+// the identity for the four centrosymmetric shapes (inversion u -> -u) and 180 deg about
+// z for the decahedron (its mirror plane z = 0: u -> -R_z(180) u); checked on construction.
 #pragma once
 #include <string>
 #include <vector>
@@ -39,6 +43,7 @@ struct Polyhedron {
   double volume = 0;            // at circumradius 1
   std::string group_name;       // "O", "D5", "I"
   std::vector<Quat> group;      // rotations g with g(P) = P, identity first
+  Quat improper;                // h: u -> -h u maps P onto itself (see above)
 };
 
 // "cube", "octahedron", "cuboctahedron", "decahedron", "icosahedron".
@@ -52,7 +57,8 @@ Polyhedron make_polyhedron(const std::string& name, double ino = 0.8);
 
 // The closure of `generators` under multiplication (identity first); throws past `limit`.
 std::vector<Quat> close_group(const std::vector<Quat>& generators, size_t limit = 120);
-// Whether g maps the set of half-spaces of p onto itself (to 1e-9).
-bool maps_onto_itself(const Polyhedron& p, const Quat& g);
+// Whether u -> g u (inverted: u -> -g u) maps the set of half-spaces of p onto itself
+// (to 1e-9).
+bool maps_onto_itself(const Polyhedron& p, const Quat& g, bool inverted = false);
 
 }  // namespace sg

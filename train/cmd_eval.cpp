@@ -3,17 +3,23 @@
 // every pair of a dataset folder (its angles.npy holds the truth the table needs). The
 // closed form (data/moments.h) is scored on the same pairs, its row beside the model's;
 // --method moments scores it alone, and then needs no checkpoint when --data is given.
+// The offset and mirror removed from the model's angles are stored for predict
+// --calibrated (train/calibration.h). The table is printed even when the files cannot be
+// written; the exit status then says so.
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include "data/dataset_io.h"
 #include "engine/error.h"
 #include "engine/io/atomic_file.h"
 #include "train/args.h"
+#include "train/calibration.h"
 #include "train/checkpoint.h"
 #include "train/commands.h"
 #include "train/predict_angles.h"
 #include "train/device_options.h"
+#include "train/eval3d.h"
 #include "train/eval_grid.h"
 #include "train/eval_moments.h"
 #include "train/report.h"
@@ -33,7 +39,9 @@ ArgParser eval_options() {
       .option("pairs", "N", "unseen pairs to evaluate on (default: the config's eval_pairs)")
       .option("data", "DIR", "evaluate on every pair of this dataset folder instead")
       .option("out", "DIR",
-              "where eval.json, eval_moments.json and the plots go (default: the checkpoint's folder)", "")
+              "where eval.json, eval_moments.json, calibration.json and the plots go, created if\n"
+              "missing (default: the checkpoint's folder; with --method moments and no\n"
+              "--checkpoint, nothing is written unless given)", "")
       .option("method", "NAME", "both (the model, and the closed form beside it), model or moments", "both")
       .option("rotations", "K", kRotationsHelp)
       .flag("grid", "the accuracy over size band x rendering (binary, supersample 4) x dose (none, 30,\n"
@@ -50,6 +58,7 @@ int cmd_eval(const Args& args) {
   ArgParser p = eval_options();
   if (!p.parse(args, std::cout)) return 0;
   const Device device = device_from_options(p);
+  if (p.given("data") && is_tilt_pairs_folder(p.get("data"))) return eval_tilt_pairs(p, device);  // 3-D
   const std::string method = p.get("method");
   SG_CHECK(method == "both" || method == "model" || method == "moments",
            "eval: --method must be both, model or moments, got '", method, "'");
@@ -72,11 +81,29 @@ int cmd_eval(const Args& args) {
     auto slash = ck.find_last_of('/');
     out = slash == std::string::npos ? "." : ck.substr(0, slash);
   }
+  // The results are printed whatever happens to the files: a folder that cannot be made
+  // or a write that fails is reported after the table, and the exit status is then 1.
+  std::vector<std::string> failures;
   if (!out.empty()) {  // empty: --method moments on a folder without --out writes nothing
     std::error_code ec;
     std::filesystem::create_directories(out, ec);
-    SG_CHECK(!ec, "eval: cannot create output folder '", out, "': ", ec.message());
+    if (ec) failures.push_back("cannot create output folder '" + out + "': " + ec.message());
   }
+  const bool can_write = !out.empty() && failures.empty();
+  auto attempt = [&](const std::function<void()>& write) {
+    try {
+      write();
+    } catch (const Error& e) {
+      failures.push_back(e.what());
+    }
+  };
+  auto finish = [&] {
+    if (failures.empty()) return 0;
+    std::cout.flush();
+    std::string all;
+    for (const std::string& f : failures) all += (all.empty() ? "" : "; ") + f;
+    fail("eval: the results above were not all written: ", all);
+  };
   if (p.get_flag("grid")) {
     SG_CHECK(has_checkpoint && !p.given("data") && !p.given("pairs"),
              "eval: --grid needs --checkpoint and generates its own pairs (no --data, no --pairs)");
@@ -85,9 +112,10 @@ int cmd_eval(const Args& args) {
     g.pairs = p.get_int("grid-pairs");
     SG_CHECK(!c.config.data.projection, "eval: --grid is for 2-D images; this checkpoint reads projections");
     const std::vector<GridCell> cells = evaluate_grid(method == "moments" ? nullptr : model.get(), c.config, g, device);
-    write_grid(cells, c.config, out);
-    std::cout << grid_markdown(cells, c.config.data.size) << "wrote grid.md, grid.json and grid.svg to " << out << "\n";
-    return 0;
+    std::cout << grid_markdown(cells, c.config.data.size);
+    if (can_write) attempt([&] { write_grid(cells, c.config, out); });
+    if (failures.empty()) std::cout << "wrote grid.md, grid.json and grid.svg to " << out << "\n";
+    return finish();
   }
   SG_CHECK(!p.given("grid-pairs") && !p.given("grid-bands"), "eval: --grid-pairs and --grid-bands go with --grid");
   std::string on = "unseen pairs";
@@ -111,17 +139,15 @@ int cmd_eval(const Args& args) {
   SG_CHECK(method != "moments" || why.empty(), "eval: the closed form does not apply: ", why);
   const bool with_moments = method != "model" && why.empty();
   MomentEvaluation me;
-  if (with_moments) {
-    me = evaluate_moments(test, std::cerr, "eval: ");
-    if (!out.empty()) {
-      nlohmann::json j = to_json(me.accuracy);
-      j["method"] = "moments";
-      j["order"] = test.order();
-      j["flagged"] = me.flagged;
-      j["pairs"] = test.count();
-      write_file_atomic(out + "/eval_moments.json", [&](std::ostream& os) { os << j.dump(2) << "\n"; });
-    }
-  }
+  if (with_moments) me = evaluate_moments(test, std::cerr, "eval: ");
+  auto write_moments = [&] {
+    nlohmann::json j = to_json(me.accuracy);
+    j["method"] = "moments";
+    j["order"] = test.order();
+    j["flagged"] = me.flagged;
+    j["pairs"] = test.count();
+    write_file_atomic(out + "/eval_moments.json", [&](std::ostream& os) { os << j.dump(2) << "\n"; });
+  };
   auto moments_line = [&] {
     std::cout << "closed form (phase of the n-th moment, n = " << test.order() << ") on "
               << me.accuracy.count << " of " << test.count() << " " << on << " (offset "
@@ -133,9 +159,29 @@ int cmd_eval(const Args& args) {
   if (method == "moments") {
     moments_line();
     std::cout << table_header() << table_row("moments", me.accuracy);
-    return 0;
+    if (can_write) attempt(write_moments);
+    return finish();
   }
-  const Accuracy acc = evaluate_on(*model, c.config, test, out, c.history, nullptr, nullptr);
+  const Scored scored = score_on(*model, c.config, test);
+  const Accuracy& acc = scored.accuracy;
+  // The files first (a failure is only noted), so the table ends the output.
+  if (can_write && with_moments) attempt(write_moments);
+  if (can_write) attempt([&] { write_evaluation(scored, c.config, test, out, c.history, nullptr, nullptr); });
+  // The offset and mirror just found, for predict --calibrated (train/calibration.h).
+  Calibration cal;
+  cal.offset_deg = acc.offset_deg;
+  cal.mirrored = acc.mirrored;
+  cal.period_deg = 360.0 / test.order();
+  cal.source = {{"on", on},          {"pairs", acc.count},           {"within_2", acc.within[2]},
+                {"std_deg", acc.std_deg}, {"collapsed", acc.collapsed}, {"epochs_done", c.epochs_done},
+                {"rotations", c.config.test_rotations}};
+  if (can_write) attempt([&] { store_calibration(cal, out, ""); });
+  const size_t before = failures.size();
+  attempt([&] { store_calibration(cal, "", p.get("checkpoint")); });
+  if (failures.size() == before)
+    std::cout << "calibration stored in the checkpoint" << (can_write ? " and " + out + "/calibration.json" : "")
+              << " (predict --calibrated applies it)\n";
+
   if (with_moments) moments_line();
   else if (method == "both") std::cout << "closed form: not applicable (" << why << ")\n";
   std::cout << "accuracy of '" << c.config.name << "' after " << c.epochs_done << " epochs, on "
@@ -145,7 +191,7 @@ int cmd_eval(const Args& args) {
             << table_header();
   if (with_moments) std::cout << table_row("moments", me.accuracy);
   std::cout << table_row(std::to_string(int(c.config.data.stereo_angle_deg)) + "°", acc);
-  return 0;
+  return finish();
 }
 
 }  // namespace sg

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/pairs3d.h"
+#include "data/tilt_pair_sync.h"
 #include "engine/error.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/npy.h"
@@ -34,7 +35,12 @@ ArgParser gen_polyhedra_options() {
       .option("blur", "PX", "probe blur: Gaussian sigma in pixels (0 = off)", "0")
       .option("dose", "D", "shot noise: electrons per pixel per pixel of thickness (0 = off)", "0")
       .option("noise", "A", "uniform background noise U[0, A)", "0")
-      .option("seed", "S", "random seed (non-negative integer)", "0");
+      .option("seed", "S", "random seed (non-negative integer); fixes R0 of the single-axis task", "0")
+      .flag("pseudo-labels", "also write angles.npy: each pair's alpha from angular synchronisation of\n"
+            "the images (no ground truth; a global offset), for a model distilled in mode\n"
+            "supervised (docs/particles3d.md)")
+      .option("first-index", "I", "pair i draws from counter I + i: unseen pairs of the same R0\n"
+              "come from the same seed at a disjoint range", "0");
   return p;
 }
 
@@ -72,18 +78,39 @@ int gen_polyhedra(const Args& args) {
   const int64_t seed = p.get_int("seed");
   SG_CHECK(seed >= 0, "--seed must be a non-negative integer, got ", seed);
   g.seed = uint64_t(seed);
+  const int64_t first = p.get_int("first-index");
+  SG_CHECK(first >= 0, "--first-index must be a non-negative integer, got ", first);
+  g.first_index = uint64_t(first);
   g.validate();
 
   const auto t0 = std::chrono::steady_clock::now();
   const Dataset3d ds = generate_3d(g);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  nlohmann::json params = to_json(g);
+  std::vector<float> pseudo;
+  if (p.get_flag("pseudo-labels")) {
+    // Label-free: the images and delta only (data/tilt_pair_sync.h), never the orientations;
+    // computed before anything is written.
+    SG_CHECK(g.task == "single-axis" && g.count >= 16,
+             "--pseudo-labels needs --task single-axis and at least 16 pairs");
+    const std::vector<double> alpha = synchronise_tilt_pairs(ds.images.data(), g.count, g.size, g.stereo_angle_deg);
+    pseudo.assign(alpha.begin(), alpha.end());
+    params["angles"] = "angles.npy: pseudo-labels of the first images by angular synchronisation of the "
+                       "images (no ground truth), up to a global offset";
+  }
   const std::string out = p.get("out");
   std::filesystem::create_directories(out);
   const std::filesystem::path dir(out);
   save_npy((dir / "images.npy").string(), {g.count, 2, g.size, g.size}, ds.images.data());
   save_npy((dir / "orientations.npy").string(), {g.count, 4}, ds.orientations.data());
   save_npy((dir / "sizes.npy").string(), {g.count}, ds.sizes.data());
-  const std::string text = to_json(g).dump(2) + "\n";
+  if (!pseudo.empty()) {
+    save_npy((dir / "angles.npy").string(), {g.count}, pseudo.data());
+  } else {
+    std::error_code ec;  // a previous run's pseudo-labels would not belong to these pairs
+    std::filesystem::remove(dir / "angles.npy", ec);
+  }
+  const std::string text = params.dump(2) + "\n";
   write_file_atomic((dir / "params.json").string(), [&](std::ostream& os) { os << text; });
   std::cout << "gen: wrote " << g.count << " tilt pairs of '" << g.shape << "' to " << out << " in "
             << seconds << " s\n";

@@ -1,0 +1,36 @@
+// `stereograd eval --data DIR` on a folder of 3-D single-axis tilt pairs (`gen --shape
+// ... --task single-axis`, data/pairs3d.h): the learned model beside the classical
+// methods, on the same pairs (docs/particles3d.md).
+//
+// Rows (each scored modulo the task's identical set, data/single_axis.h, with the folded
+// scoring of the projections, train/evaluate.h evaluate_angles_folded):
+//   model, single   the checkpoint's angle of each first image (preprocessed as in
+//                   training: train/trainer.h folder_data); label-free, so its offset
+//                   (and mirror) is removed with the predictions themselves
+//   model, pair     the circular mean of theta_1 and theta_2 - delta
+//   match, single / pair   template matching against the KNOWN shape at the KNOWN R0
+//                   (data/template_match3d.h): in the true frame, nothing removed
+//   sync, pairs     angular synchronisation of the folder's own pairs over a nearest-
+//                   neighbour graph of their images (data/tilt_pair_sync.h): label-free,
+//                   no shape, transductive (it reads the evaluated images, never an angle)
+// Accuracy: % within 2, 5 and 10 degrees and the median |error|, with the time per image.
+// A checkpoint whose training folder (data.path, when it is there) holds another shape,
+// R0 or axis is refused: it learned another particle.
+// The ground truth (alpha of each orientations.npy quaternion) is read here and only
+// here: no training, no choice of a run sees it.
+#pragma once
+#include <string>
+
+#include "engine/tensor.h"
+#include "train/args.h"
+
+namespace sg {
+
+// Whether dir holds a params.json of 3-D tilt pairs (a missing or unreadable one: false).
+bool is_tilt_pairs_folder(const std::string& dir);
+
+// The eval command on such a folder: p is eval's parsed options (train/cmd_eval.cpp);
+// --method both (model with --checkpoint, and the classical rows), model, or classical.
+int eval_tilt_pairs(const ArgParser& p, Device device);
+
+}  // namespace sg
