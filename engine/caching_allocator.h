@@ -9,6 +9,13 @@
 // Size classes: requests are rounded up to a multiple of 512 bytes below 1 MiB and of
 // 1 MiB above, and a block only serves requests of its own class (no splitting).
 // Header-only, so nvcc and the host compiler each compile their own copy.
+//
+// AddressSanitizer (engine/asan.h): a cached block is one live malloc to ASan, so in ASan
+// builds every block not handed out is poisoned, and of a block handed out only the
+// bytes requested are accessible: a kernel writing past its tensor (into the tail of the
+// size class) or reading a released block gets a use-after-poison report. Host memory
+// only in practice: sanitized builds have no nvcc, and device pointers are never
+// dereferenced by host code, so poisoning their shadow would be harmless anyway.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/asan.h"
 #include "engine/error.h"
 
 namespace sg {
@@ -37,7 +45,7 @@ class CachingAllocator {
   CachingAllocator(SystemAlloc a, SystemFree f) : system_alloc_(a), system_free_(f) {}
   ~CachingAllocator() {  // frees every block, including those of tensors outliving us
     free_cached_locked();
-    for (auto& [p, cls] : live_) system_free_(p);
+    for (auto& [p, cls] : live_) give_back(p, cls);
   }
   CachingAllocator(const CachingAllocator&) = delete;
   CachingAllocator& operator=(const CachingAllocator&) = delete;
@@ -72,10 +80,12 @@ class CachingAllocator {
     }
     live_.emplace(p, cls);
     stats_.bytes_in_use += int64_t(cls);
+    asan_hand_out(p, bytes, cls);  // [bytes, cls) stays poisoned
     return p;
   }
 
-  // p from alloc, or null.
+  // p from alloc, or null. Throws on a pointer it did not hand out (a double release):
+  // callers in destructors catch and log (Storage::~Storage).
   void release(void* p) {
     if (!p) return;
     std::lock_guard<std::mutex> lock(mu_);
@@ -83,6 +93,7 @@ class CachingAllocator {
     SG_CHECK(it != live_.end(), "release of a pointer this allocator did not hand out");
     const size_t cls = it->second;
     live_.erase(it);
+    asan_poison(p, cls);  // until an alloc hands it out again
     free_[cls].push_back(p);
     stats_.bytes_in_use -= int64_t(cls);
     stats_.bytes_cached += int64_t(cls);
@@ -102,11 +113,18 @@ class CachingAllocator {
  private:
   void free_cached_locked() {
     for (auto& [cls, blocks] : free_) {
-      for (void* p : blocks) system_free_(p);
+      for (void* p : blocks) give_back(p, cls);
       stats_.bytes_cached -= int64_t(cls * blocks.size());
       stats_.bytes_reserved -= int64_t(cls * blocks.size());
       blocks.clear();
     }
+  }
+
+  // To the system, unpoisoned: a system_free other than free() (or the next owner of
+  // the pages) must not inherit our poison.
+  void give_back(void* p, size_t cls) {
+    asan_unpoison(p, cls);
+    system_free_(p);
   }
 
   SystemAlloc system_alloc_;

@@ -1,6 +1,8 @@
 // Errors that explain themselves: library code throws sg::Error with a message that
 // names the problem; only the CLI turns it into a one-line message and an exit code.
 #pragma once
+#include <cstdio>
+#include <exception>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -41,6 +43,17 @@ inline std::string one_line(const std::string& s) {
     else out += c;
   }
   return out;
+}
+
+// For destructors, which must not throw (a throw during unwinding ends the process):
+// runs f and writes what it throws to stderr as one line, prefixed by `where`.
+template <typename F>
+void log_errors(const char* where, F&& f) noexcept {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "stereograd: %s: %s\n", where, one_line(e.what()).c_str());
+  }
 }
 
 }  // namespace sg

@@ -20,9 +20,9 @@ struct Run {
   std::string out;  // stdout and stderr together
 };
 
-// Runs `stereograd <args>` through the shell and collects its output.
-inline Run run_cli(const std::string& args) {
-  std::string cmd = std::string(STEREOGRAD_BINARY) + " " + args + " 2>&1";
+// Runs a shell command line and collects its stdout and stderr.
+inline Run run_shell(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
   std::string out;
@@ -31,6 +31,11 @@ inline Run run_cli(const std::string& args) {
   while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
   int st = pclose(p);
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+// Runs `stereograd <args>` through the shell and collects its output.
+inline Run run_cli(const std::string& args) {
+  return run_shell(std::string(STEREOGRAD_BINARY) + " " + args);
 }
 
 inline bool has(const std::string& s, const std::string& part) {

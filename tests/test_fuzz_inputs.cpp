@@ -34,34 +34,47 @@ std::vector<uint8_t> bytes_of(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// Feeds every file under tests/fuzz/<kind>/<target>/; returns how many.
-int replay(const std::string& kind) {
-  int n = 0;
-  for (const auto& [target, feed] : kTargets) {
-    const fs::path dir = fs::path(STEREOGRAD_SOURCE_DIR) / "tests" / "fuzz" / kind / target;
-    if (!fs::exists(dir)) continue;
-    for (const auto& e : fs::directory_iterator(dir)) {
+// Feeds every file under tests/fuzz/<kind>/<target>/; returns how many per target. Every
+// folder there must name a target (files under another name would never be replayed),
+// and every file must have been fed: the count equals the files found recursively.
+std::map<std::string, int> replay(const std::string& kind) {
+  const fs::path root = fs::path(STEREOGRAD_SOURCE_DIR) / "tests" / "fuzz" / kind;
+  REQUIRE(fs::is_directory(root));
+  std::map<std::string, int> fed;
+  int total = 0;
+  for (const auto& dir : fs::directory_iterator(root)) {
+    const std::string target = dir.path().filename().string();
+    CAPTURE(target);
+    const auto it = kTargets.find(target);
+    REQUIRE_MESSAGE(it != kTargets.end(), "tests/fuzz/", kind, "/", target, " names no fuzz target");
+    for (const auto& e : fs::directory_iterator(dir.path())) {
+      if (!e.is_regular_file()) continue;  // counted below: a nested file fails the test
       CAPTURE(e.path().string());
       const std::vector<uint8_t> b = bytes_of(e.path());
-      CHECK_NOTHROW(feed(b.data(), b.size()));
-      ++n;
+      CHECK_NOTHROW(it->second(b.data(), b.size()));
+      ++fed[target];
+      ++total;
     }
   }
-  return n;
+  int files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(root)) files += e.is_regular_file();
+  CHECK(total == files);  // nothing nested deeper, nothing skipped
+  return fed;
 }
 
 }  // namespace
 
 TEST_CASE("fuzz inputs: the seed corpus of every target goes through its parser") {
-  CHECK(replay("corpus") >= 8);
+  const std::map<std::string, int> fed = replay("corpus");
   for (const auto& [target, feed] : kTargets) {  // no target is fed nothing
     CAPTURE(target);
-    CHECK(!fs::is_empty(fs::path(STEREOGRAD_SOURCE_DIR) / "tests/fuzz/corpus" / target));
+    CHECK(fed.count(target) == 1);
   }
 }
 
 TEST_CASE("fuzz inputs: every input fuzzing found a crash with now ends in sg::Error or parses") {
-  CHECK(replay("regressions") >= 1);  // the folder is found and its files are fed
+  const std::map<std::string, int> fed = replay("regressions");
+  CHECK(fed.count("config") == 1);  // the folder is found and its files are fed
 }
 
 TEST_CASE("fuzz inputs: params.json with a float too large for an integer field is an error") {

@@ -124,7 +124,7 @@ class CudaBackend : public cuda::CudaBackendBase {
 class Scratch {
  public:
   Scratch(CudaBackend& b, int64_t n) : b_(b), p_(b.alloc(n)) {}
-  ~Scratch() { b_.release(p_); }
+  ~Scratch() { log_errors("releasing scratch memory", [&] { b_.release(p_); }); }
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
   float* get() const { return p_; }

@@ -9,7 +9,7 @@
 
 #include "engine/error.h"
 
-#if defined(SG_EXEC_ASAN)
+#if defined(SG_ASAN)
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
@@ -24,7 +24,7 @@ thread_local Fiber* t_switch_from = nullptr;
 // Runs on the landing side of every switch: tells ASan the switch is complete and, the
 // first time we come from the scheduler, learns the bounds of the scheduler's stack.
 void finish_switch(Fiber& self) {
-#if defined(SG_EXEC_ASAN)
+#if defined(SG_ASAN)
   const void* from_lo = nullptr;
   std::size_t from_size = 0;
   __sanitizer_finish_switch_fiber(self.asan_fake_stack, &from_lo, &from_size);
@@ -60,7 +60,7 @@ void fiber_start(Fiber& f, FiberEntry entry, void* arg) {
   f.uc.uc_stack.ss_size = f.stack_size;
   f.uc.uc_link = nullptr;
   makecontext(&f.uc, ucontext_main, 0);
-#if defined(SG_EXEC_ASAN)
+#if defined(SG_ASAN)
   __asan_unpoison_memory_region(f.stack_lo, f.stack_size);  // frames of an aborted run
   f.asan_fake_stack = nullptr;  // a fresh start has no fake stack to resume
 #endif
@@ -133,7 +133,7 @@ void fiber_start(Fiber& f, FiberEntry entry, void* arg) {
   frame[5] = 0;                                               // rbp
   frame[6] = reinterpret_cast<std::uint64_t>(&sg_exec_fiber_trampoline);  // return address
   f.sp = frame;
-#if defined(SG_EXEC_ASAN)
+#if defined(SG_ASAN)
   __asan_unpoison_memory_region(f.stack_lo, f.stack_size);  // frames of an aborted run
   f.asan_fake_stack = nullptr;  // a fresh start has no fake stack to resume
 #endif
@@ -144,7 +144,7 @@ void fiber_start(Fiber& f, FiberEntry entry, void* arg) {
 void fiber_switch(Fiber& from, Fiber& to, bool from_finished) {
   t_switch_from = &from;
   t_switch_to = &to;
-#if defined(SG_EXEC_ASAN)
+#if defined(SG_ASAN)
   __sanitizer_start_switch_fiber(from_finished ? nullptr : &from.asan_fake_stack, to.stack_lo,
                                  to.stack_size);
 #else

@@ -12,13 +12,7 @@
 #include <deque>
 #include <vector>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SG_EXEC_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SG_EXEC_ASAN 1
-#endif
-#endif
+#include "engine/asan.h"  // SG_ASAN
 
 #if !defined(__x86_64__) && !defined(SG_EXEC_UCONTEXT)
 #define SG_EXEC_UCONTEXT 1
@@ -68,7 +62,7 @@ class FiberPool {
   Fiber& operator[](std::size_t i) { return fibers_[i]; }
 
   static constexpr std::size_t kStackBytes =
-#if defined(SG_EXEC_ASAN)
+#if defined(SG_ASAN)
       256 * 1024;  // ASan's redzones and fake frames need more room
 #else
       64 * 1024;

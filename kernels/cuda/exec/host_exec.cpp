@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/asan.h"
 #include "engine/error.h"
 #include "kernels/cuda/exec/fiber.h"
 #include "kernels/cuda/exec/race_detector.h"
@@ -70,7 +71,7 @@ struct Executor {
   Executor() = default;
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
-  ~Executor() { std::free(shared); }
+  ~Executor() { std::free(shared); }  // free() takes poisoned memory back as it is
 };
 
 thread_local Executor t_exec;
@@ -290,6 +291,10 @@ void reserve_shared(Executor& ex, std::size_t bytes) {
     ex.shared_capacity = rounded;
   }
   ex.shared_bytes = bytes;
+  // The buffer is kept from launch to launch at its largest size: under ASan only this
+  // launch's bytes are accessible (engine/asan.h), as the caching allocator does for
+  // global memory.
+  asan_hand_out(ex.shared, bytes, ex.shared_capacity);
 }
 
 int block_barrier(const char* name, int predicate) {

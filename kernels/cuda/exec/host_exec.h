@@ -18,7 +18,9 @@
 // block to the next and are neither checked nor poisoned. The dynamic shared buffer
 // (SG_DYNAMIC_SHARED, one per OS thread, grown as launches need) is filled with 0xFF
 // bytes (NaN as float, -1 as int) before every block, bounds-checked on every index and watched by the race
-// detector. Global memory is host memory.
+// detector; under ASan its bytes beyond the launch's shared_bytes are poisoned. Global
+// memory is host memory from the backend's caching allocator, poisoned under ASan beyond
+// each tensor's bytes and once released (engine/asan.h).
 #pragma once
 #include <math.h>
 
