@@ -2,9 +2,11 @@
 // non-zero exits for bad input.
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "tests/cli_run.h"
+#include "train/args.h"
 #include "tests/temp_dir.h"
 
 using sg::test::has;
@@ -140,4 +142,14 @@ TEST_CASE("summary: long layer names keep their own column; totals have thousand
   CHECK_FALSE(has(r.out, "(Conv2DTranspose)("));
   CHECK(has(r.out, "Total params (encoder + decoder): 86,007"));
   CHECK(has(run_cli("summary difference").out, "Total params: 18,690"));
+}
+
+TEST_CASE("args: the command line that repeats a run names given options, flags without a value, and leaves out the skipped") {
+  sg::ArgParser p("train", "test");
+  p.option("config", "FILE", "", "", true).option("out", "DIR", "", "runs/default").option("seed", "N", "", "1")
+      .flag("resume", "").flag("force", "").flag("quiet", "");
+  std::ostringstream help;
+  REQUIRE(p.parse({"--config", "c.json", "--force", "--quiet", "--seed", "3"}, help));
+  CHECK(p.command_line({"out"}, {"resume", "force"}) == " --config c.json --out runs/default --seed 3 --quiet");
+  CHECK(p.command_line({}, {}) == " --config c.json --seed 3 --force --quiet");
 }

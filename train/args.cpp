@@ -1,5 +1,6 @@
 #include "train/args.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <sstream>
@@ -91,6 +92,17 @@ double ArgParser::get_double(const std::string& name) const {
 
 bool ArgParser::get_flag(const std::string& name) const { return values_.count(name) > 0; }
 bool ArgParser::given(const std::string& name) const { return values_.count(name) > 0; }
+
+std::string ArgParser::command_line(const std::vector<std::string>& keep, const std::vector<std::string>& skip) const {
+  auto in = [](const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+  std::string out;
+  for (const std::string& name : order_) {
+    if (in(skip, name) || !(given(name) || in(keep, name))) continue;
+    out += " --" + name;
+    if (!specs_.at(name).is_flag) out += " " + get(name);
+  }
+  return out;
+}
 
 std::string ArgParser::help() const {
   std::ostringstream os;

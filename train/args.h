@@ -53,6 +53,9 @@ class ArgParser {
   bool given(const std::string& name) const;  // set on the command line
   std::string help() const;
   const std::vector<std::string>& names() const { return order_; }  // declared, in order
+  // The given options (and those with a default in `keep`) as " --name value" in declared
+  // order, a flag as " --name", leaving out `skip`: the command line that repeats this run.
+  std::string command_line(const std::vector<std::string>& keep, const std::vector<std::string>& skip) const;
 
  private:
   struct Spec {

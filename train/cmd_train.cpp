@@ -34,13 +34,6 @@ extern "C" void on_interrupt(int sig) {
   std::signal(sig, SIG_DFL);
 }
 
-// The options this run was given (the overrides must be repeated to resume).
-std::string same_options(const ArgParser& p) {
-  std::string out;
-  for (const std::string& name : p.names())
-    if (name != "resume" && (p.given(name) || name == "out")) out += " --" + name + " " + p.get(name);
-  return out;
-}
 }  // namespace
 
 ArgParser train_options() {
@@ -112,7 +105,7 @@ int cmd_train(const Args& args) {
                  "continue with: stereograd train%s --resume\n",
                  (long long)trainer.epochs_done(), (long long)cfg.total_epochs(),
                  (long long)trainer.partial_steps(), trainer.checkpoint_path().c_str(),
-                 same_options(p).c_str());
+                 p.command_line({"out"}, {"resume", "force"}).c_str());  // the overrides, repeated
     return 128 + (g_signal ? int(g_signal) : SIGINT);  // 130 for Ctrl-C, 143 for SIGTERM
   }
   Accuracy acc = evaluate_run(trainer.model(), cfg, p.get("out"), trainer.history(),
