@@ -11,6 +11,7 @@
 #include "data/image_read.h"
 #include "data/micrograph.h"
 #include "data/shapes.h"
+#include "train/checkpoint.h"
 #include "engine/random.h"
 #include "temp_dir.h"
 
@@ -221,6 +222,21 @@ TEST_CASE("micrograph cli: predict --micrograph with a checkpoint and with --met
     REQUIRE(r.size() == 6);
     CHECK(r[5] >= 0);
     CHECK(r[5] < 90);
+  }
+  // --calibrated: eval's stored offset and mirror applied to every particle, θ = c − θp
+  // (mirrored) reduced into [0, 90), against the uncalibrated run's angles.
+  test::one_line_error(test::run_cli("predict --micrograph " + d + "/g/micrograph.npy --checkpoint " + ck + " --out " +
+                                     d + "/c --calibrated"), "holds no calibration");
+  set_checkpoint_json(ck, "calibration", {{"offset_deg", 20.0}, {"mirrored", true}, {"period_deg", 90.0}});
+  m = test::run_cli("predict --micrograph " + d + "/g/micrograph.npy --checkpoint " + ck + " --out " + d + "/c --calibrated");
+  CAPTURE(m.out);
+  REQUIRE(m.status == 0);
+  const auto r3 = read_csv(d + "/c/particles.csv");
+  REQUIRE(r3.size() == r2.size());
+  for (size_t k = 0; k < r2.size(); ++k) {
+    double want = std::fmod(20.0 - r2[k][5], 90.0);
+    if (want < 0) want += 90.0;
+    CHECK(std::fabs(std::remainder(r3[k][5] - want, 90.0)) < 1e-3);
   }
 
   // Bad input: a stack, an empty frame, a frame without particles, a 1-D model, a missing file.

@@ -14,6 +14,21 @@ double calibrated_angle(const Calibration& c, double predicted_deg) {
   return wrap_positive(c.mirrored ? c.offset_deg - predicted_deg : predicted_deg - c.offset_deg, c.period_deg);
 }
 
+void calibrate_angles(const Calibration& c, std::vector<float>& angles_deg) {
+  for (float& v : angles_deg) {
+    v = float(calibrated_angle(c, v));
+    if (v >= float(c.period_deg)) v = 0;  // rounding to float can land on the period itself
+  }
+}
+
+std::optional<Calibration> stored_calibration(const nlohmann::json& stored, const std::string& ck, double period_deg) {
+  if (stored.is_null()) return std::nullopt;
+  Calibration c = calibration_from_json(stored, "checkpoint '" + ck + "'");
+  SG_CHECK(std::fabs(c.period_deg - period_deg) < 1e-9, "checkpoint '", ck, "' holds a calibration of period ",
+           c.period_deg, "°, but its model's is ", period_deg, "°");
+  return c;
+}
+
 nlohmann::json to_json(const Calibration& c) {
   nlohmann::json j{{"offset_deg", c.offset_deg}, {"mirrored", c.mirrored}, {"period_deg", c.period_deg}};
   if (!c.source.is_null()) j["source"] = c.source;

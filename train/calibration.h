@@ -33,6 +33,11 @@ struct Calibration {
 
 // θ in the calibrated frame, in [0, P).
 double calibrated_angle(const Calibration& c, double predicted_deg);
+// Every angle of a prediction into the calibrated frame (as floats, still in [0, P)).
+void calibrate_angles(const Calibration& c, std::vector<float>& angles_deg);
+// What checkpoint `ck` stores as `stored` (its "calibration" metadata): none when null;
+// throws sg::Error naming ck when it is malformed or its period is not the model's.
+std::optional<Calibration> stored_calibration(const nlohmann::json& stored, const std::string& ck, double period_deg);
 
 nlohmann::json to_json(const Calibration& c);
 // Errors name `what` and the field.

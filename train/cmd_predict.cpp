@@ -145,6 +145,9 @@ int predict_match(const NpyArray& a, const std::string& in, const ArgParser& p) 
 // The options of a model's prediction on --input images (not --micrograph, not the
 // closed form or matching).
 constexpr const char* kModelInputOptions[] = {"no-preprocess", "calibrated", "reference", "reference-angle"};
+// Of those, what --micrograph does not take: its crops are prepared by detection, and a
+// reference would be a crop of its own (--calibrated it takes).
+constexpr const char* kNotForMicrographs[] = {"no-preprocess", "reference", "reference-angle"};
 
 // What one image of the checkpoint's model is: [1, S, S] (2-D) or [1, S] (1-D).
 Shape model_input_shape(const TrainConfig& c) {
@@ -167,10 +170,7 @@ int64_t checked_count(const NpyArray& a, const Shape& want, const std::string& i
 std::optional<Calibration> calibration_option(const ArgParser& p, const Checkpoint& c, PairModel& model,
                                               Device device, double P) {
   const std::string ck = p.get("checkpoint");
-  std::optional<Calibration> stored;
-  if (!c.calibration.is_null()) stored = calibration_from_json(c.calibration, "checkpoint '" + ck + "'");
-  SG_CHECK(!stored || std::fabs(stored->period_deg - P) < 1e-9, "predict: checkpoint '", ck,
-           "' holds a calibration of period ", stored ? stored->period_deg : 0, "°, but its model's is ", P, "°");
+  const std::optional<Calibration> stored = stored_calibration(c.calibration, ck, P);
   if (p.get_flag("calibrated")) {
     SG_CHECK(stored, "predict: --calibrated: checkpoint '", ck, "' holds no calibration; run stereograd eval "
              "--checkpoint ", ck, " first, or give --reference");
@@ -200,7 +200,7 @@ int cmd_predict(const Args& args) {
   ArgParser p = predict_options();
   if (!p.parse(args, std::cout)) return 0;
   const Device device = device_from_options(p);
-  for (const char* o : kModelInputOptions)
+  for (const char* o : kNotForMicrographs)
     SG_USAGE_CHECK(!p.given("micrograph") || !p.given(o), "predict: --", o, " is for --input, not --micrograph");
   if (p.given("micrograph")) return predict_micrograph(p, device);
   SG_USAGE_CHECK(p.given("input"), "predict: --input is required (see stereograd predict --help)");
@@ -270,10 +270,7 @@ int cmd_predict(const Args& args) {
 
   std::string frame = "the model's own zero";
   if (cal) {
-    for (float& v : angles) {
-      v = float(calibrated_angle(*cal, v));
-      if (v >= float(P)) v = 0;  // rounding to float can land on the period itself
-    }
+    calibrate_angles(*cal, angles);
     char b[160];
     std::snprintf(b, sizeof b, "%s: offset %.3f° removed%s", p.given("reference") ? "the references' frame" : "calibrated",
                   cal->offset_deg, cal->mirrored ? ", mirrored" : "");

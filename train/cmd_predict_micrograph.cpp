@@ -17,6 +17,7 @@
 #include "data/shapes.h"
 #include "engine/error.h"
 #include "engine/io/atomic_file.h"
+#include "train/calibration.h"
 #include "train/checkpoint.h"
 #include "train/commands.h"
 #include "train/predict_angles.h"
@@ -109,6 +110,13 @@ int predict_micrograph(const ArgParser& p, Device device) {
     order = ParticleShape::make(c.config.data.shape, c.config.data.sides).order();
   }
   SG_CHECK(order >= 2 && order <= 360, "predict: --order must be in 2..360, got ", order);
+  std::optional<Calibration> cal;  // --calibrated: eval's offset and mirror, checked before any work
+  if (p.get_flag("calibrated")) {
+    SG_USAGE_CHECK(method == "model", "predict: --calibrated is for --method model (the closed form's zero is the renderer's)");
+    cal = stored_calibration(c.calibration, p.get("checkpoint"), 360.0 / order);
+    SG_CHECK(cal, "predict: --calibrated: checkpoint '", p.get("checkpoint"), "' holds no calibration; run stereograd "
+             "eval --checkpoint ", p.get("checkpoint"), " first");
+  }
   const NpyArray a = read_stack(in);
   Shape got = a.shape;
   while (got.size() > 2 && got[0] == 1) got.erase(got.begin());
@@ -154,6 +162,8 @@ int predict_micrograph(const ArgParser& p, Device device) {
     std::copy(r.begin(), r.end(), angles.begin() + b0);
   }
 
+  if (cal) calibrate_angles(*cal, angles);
+
   const std::string out = p.get("out");
   std::filesystem::create_directories(out);
   int64_t flagged = 0;
@@ -169,7 +179,7 @@ int predict_micrograph(const ArgParser& p, Device device) {
   });
   write_png(out + "/overlay.png", overlay(d, angles), 0, 1);
   std::cout << "predict: " << N << " particles in '" << in << "' (" << flagged << " flagged), angles in degrees in [0, "
-            << 360.0 / order << "), to " << out << "/particles.csv and overlay.png\n";
+            << 360.0 / order << ")" << (cal ? ", calibrated" : method == "model" ? " from the model's own zero" : "") << ", to " << out << "/particles.csv and overlay.png\n";
   return 0;
 }
 
