@@ -10,10 +10,17 @@
 
 namespace sg {
 
-std::unique_ptr<Sequential> make_difference_cnn(Dims dims) {
+void DifferenceWidth::validate() const {
+  for (int64_t f : filters)
+    SG_CHECK(f >= 1 && f <= 256, "filters: every conv width must be in [1, 256], got ", f);
+  SG_CHECK(dense >= 1 && dense <= 1024, "dense: the hidden Dense width must be in [1, 1024], got ",
+           dense);
+}
+
+std::unique_ptr<Sequential> make_difference_cnn(Dims dims, const DifferenceWidth& w) {
+  w.validate();
   auto m = std::make_unique<Sequential>();
-  const int64_t filters[3] = {16, 32, 16};
-  for (int64_t f : filters) {
+  for (int64_t f : w.filters) {
     if (dims == Dims::Two) {
       m->add<Conv2D>(f, 3, Padding::Valid, Activation::Relu);
       m->add<MaxPooling2D>();
@@ -24,7 +31,7 @@ std::unique_ptr<Sequential> make_difference_cnn(Dims dims) {
     m->add<Dropout>(0.1f);
   }
   m->add<Flatten>();
-  m->add<Dense>(16, Activation::Relu);
+  m->add<Dense>(w.dense, Activation::Relu);
   m->add<Dense>(2, Activation::None);
   return m;
 }
@@ -41,9 +48,9 @@ Wrap parse_wrap(const std::string& name) {
 }
 
 DifferenceModel::DifferenceModel(Dims dims, int64_t size, int order, Wrap wrap, Rng& rng,
-                                 Device device)
+                                 Device device, const DifferenceWidth& width)
     : dims_(dims), size_(size), order_(order), wrap_(wrap),
-      cnn_(make_difference_cnn(dims)) {
+      cnn_(make_difference_cnn(dims, width)) {
   SG_CHECK(order >= 1, "difference model: rotational order must be >= 1, got ", order);
   cnn_->build(difference_input_shape(dims, size), rng, device);
 }

@@ -3,7 +3,8 @@
 // One CNN, shared by both images of a stereo pair: three blocks of Conv (3-wide, ReLU)
 // → MaxPooling (2) → Dropout (0.1), Flatten, Dense 16 (ReLU), Dense 2 (linear) giving
 // (S, C) ≈ (sin nθ, cos nθ). 2-D convs are 'valid' (64 → 62 → … → 6×6×16 = 576); 1-D
-// convs are 'same' (64 → … → 8×16 = 128). φ = atan2(S, C) stands for nθ.
+// convs are 'same' (64 → … → 8×16 = 128). φ = atan2(S, C) stands for nθ. The widths
+// (16, 32, 16 filters; Dense 16) are the report's defaults, configurable (DifferenceWidth).
 //
 // Stereo (self-supervised) loss, for a pair (x₁, x₂) δ apart:
 //   d = wrap(φ₂ − φ₁),  loss = mean (d − nδ)²
@@ -12,6 +13,7 @@
 // target, into [nδ − π, nδ + π): its discontinuity lies opposite the target for every δ.
 // Supervised ("cheat") loss: mean ((S, C) − (sin nθ, cos nθ))².
 #pragma once
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -24,15 +26,27 @@ enum class Dims { One, Two };
 enum class Wrap { Report, Symmetric, Centred };
 Wrap parse_wrap(const std::string& name);  // "report", "symmetric", "centred"
 
-// An unbuilt CNN of figure 2.1 (Two) or 2.9 (One).
-std::unique_ptr<Sequential> make_difference_cnn(Dims dims);
+// The network's widths: the three convs' filter counts and the hidden Dense's units.
+// The defaults are the report's network (18,690 parameters in 2-D at 64 × 64); wider
+// ones are for distilling accurate pseudo-labels the report's net underfits.
+struct DifferenceWidth {
+  std::array<int64_t, 3> filters{16, 32, 16};
+  int64_t dense = 16;
+  bool operator==(const DifferenceWidth& o) const { return filters == o.filters && dense == o.dense; }
+  // Each filter count in [1, 256], dense in [1, 1024]; fails with one line otherwise.
+  void validate() const;
+};
+
+// An unbuilt CNN of figure 2.1 (Two) or 2.9 (One), at width `w`.
+std::unique_ptr<Sequential> make_difference_cnn(Dims dims, const DifferenceWidth& w = {});
 // The per-sample input shape: [1, size, size] or [1, size].
 Shape difference_input_shape(Dims dims, int64_t size);
 
 class DifferenceModel : public PairModel {
  public:
   // `order` is the shape's rotational order n; weights drawn from `rng` on `device`.
-  DifferenceModel(Dims dims, int64_t size, int order, Wrap wrap, Rng& rng, Device device);
+  DifferenceModel(Dims dims, int64_t size, int order, Wrap wrap, Rng& rng, Device device,
+                  const DifferenceWidth& width = {});
 
   Dims dims() const { return dims_; }
   int64_t size() const { return size_; }

@@ -29,7 +29,7 @@ std::unique_ptr<PairModel> build_model(const TrainConfig& c, Device device) {
   }
   const Dims dims = c.model == "difference1d" ? Dims::One : Dims::Two;
   return std::make_unique<DifferenceModel>(dims, c.data.size, order, parse_wrap(c.wrap), rng,
-                                           device);
+                                           device, c.width);
 }
 
 void save_checkpoint(const std::string& path, const TrainConfig& config, int64_t epochs_done,

@@ -1,4 +1,6 @@
 // `stereograd summary MODEL`: the Keras-style table of a model's layers.
+#include <cinttypes>
+#include <cstdio>
 #include <iostream>
 
 #include "engine/error.h"
@@ -15,7 +17,9 @@ ArgParser summary_options() {
                          "unet (figure 2.4, with skips) or autoencoder (the same, without).");
   p.option("model", "MODEL", "the model to describe", "difference")
       .option("size", "PIXELS", "input size (pixels per side, or signal length)", "64")
-      .option("bottleneck", "KIND", "unet/autoencoder: angle (the report's) or sincos", "angle");
+      .option("bottleneck", "KIND", "unet/autoencoder: angle (the report's) or sincos", "angle")
+      .option("filters", "F1,F2,F3", "difference: the three conv widths", "16,32,16")
+      .option("dense", "UNITS", "difference: the hidden Dense width", "16");
   return p;
 }
 
@@ -41,7 +45,14 @@ int cmd_summary(const Args& args) {
   else if (model == "difference1d") dims = Dims::One;
   else fail("summary: unknown model '", model, "' (expected difference, difference1d, unet or "
             "autoencoder)");
-  auto cnn = make_difference_cnn(dims);
+  DifferenceWidth w;
+  w.dense = p.get_int("dense");
+  const std::string f = p.get("filters");
+  int used = 0;
+  SG_CHECK(std::sscanf(f.c_str(), "%" SCNd64 ",%" SCNd64 ",%" SCNd64 "%n", &w.filters[0],
+                       &w.filters[1], &w.filters[2], &used) == 3 && used == int(f.size()),
+           "summary: --filters must be three integers like 16,32,16, got '", f, "'");
+  auto cnn = make_difference_cnn(dims, w);
   cnn->build(difference_input_shape(dims, size), rng, Device::CPU);
   cnn->summary(std::cout, model == "difference" ? "difference_cnn" : "difference_cnn_1d");
   return 0;

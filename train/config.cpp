@@ -1,5 +1,6 @@
 #include "train/config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -43,6 +44,9 @@ class Reader {
     else if constexpr (std::is_same_v<T, std::vector<double>>) {
       ok = v.is_array();
       for (const auto& e : v) ok = ok && e.is_number();
+    } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+      ok = v.is_array();
+      for (const auto& e : v) ok = ok && fits<int64_t>(e);
     }
     // Only a scalar is echoed: dumping a deeply nested array would recurse that deep.
     SG_CHECK(ok, where_, ": key '", key, "' has the wrong type (",
@@ -144,6 +148,7 @@ void TrainConfig::validate() const {
            " wraps its own angle plus δ; wrap must be symmetric or report, not centred");
   SG_CHECK(!is_unet() || (data.size % 8 == 0 && data.size >= 8), "config: model ", model,
            " needs data.size to be a multiple of 8, got ", data.size);
+  width.validate();
   SG_CHECK(mode == "stereo" || mode == "supervised",
            "config: mode must be stereo or supervised, got '", mode, "'");
   SG_CHECK(curriculum == "similarity" || curriculum == "angle_range" || curriculum == "none",
@@ -198,6 +203,15 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {
   r.get("seed", c.seed);
   r.get("eval_pairs", c.eval_pairs);
   r.get("test_rotations", c.test_rotations);
+  std::vector<int64_t> filters(c.width.filters.begin(), c.width.filters.end());
+  r.get("filters", filters);
+  SG_CHECK(filters.size() == 3, what, ": key 'filters' must list 3 conv widths, got ",
+           filters.size());
+  std::copy(filters.begin(), filters.end(), c.width.filters.begin());
+  r.get("dense", c.width.dense);
+  SG_CHECK(!c.is_unet() || (!j.contains("filters") && !j.contains("dense")), what,
+           ": keys 'filters' and 'dense' are for models difference2d and difference1d, not ",
+           c.model);
   c.data.count = 4096;
   if (j.contains("data")) c.data = data_from_json(j.at("data"), what + " 'data'", c.data_path);
   r.skip("data");
@@ -252,9 +266,13 @@ nlohmann::json to_json(const TrainConfig& c) {
           {"seed", c.seed}, {"eval_pairs", c.eval_pairs},
           {"test_rotations", c.test_rotations}, {"data", data}};
   if (!c.data_path.empty()) j["data"]["path"] = c.data_path;  // absent = generate, as before the key
-  if (c.is_unet())
+  if (!c.is_unet()) {
+    j["filters"] = c.width.filters;
+    j["dense"] = c.width.dense;
+  } else {
     j["unet"] = {{"bottleneck", c.unet.bottleneck}, {"dropout", c.unet.dropout},
                  {"self_weight", c.unet.self_weight}};
+  }
   return j;
 }
 

@@ -9,12 +9,15 @@
 #include <nlohmann/json.hpp>
 
 #include "data/pairs.h"
+#include "models/difference.h"
 
 namespace sg {
 
 struct TrainConfig {
   std::string name = "difference-squares-10deg";
   std::string model = "difference2d";     // difference2d | difference1d | unet | autoencoder
+  // The Difference Model's widths (keys "filters", "dense"); default = the report's net.
+  DifferenceWidth width;
   std::string mode = "stereo";            // stereo (self-supervised) | supervised (cheat)
   std::string curriculum = "similarity";  // similarity | angle_range (ground truth) | none
   std::vector<double> stages{0.02, 0.10, 0.25, 0.33, 1.0};  // fractions of the ranking
