@@ -97,9 +97,11 @@ std::vector<float> residual_map(const float* px, int64_t h, int64_t w, int64_t t
 #pragma omp for schedule(dynamic)
     for (int64_t t = 0; t < ty * tx; ++t) {
       const int64_t a = t / tx, b = t % tx;
+      // Every other row and column: a quarter of the tile estimates its median to
+      // ~1.25σ/√(tile²/4), 2 % of the noise for 128 px tiles, at a quarter of the work.
       buf.clear();
-      for (int64_t i = a * tile; i < std::min(h, (a + 1) * tile); ++i)
-        buf.insert(buf.end(), px + i * w + b * tile, px + i * w + std::min(w, (b + 1) * tile));
+      for (int64_t i = a * tile; i < std::min(h, (a + 1) * tile); i += 2)
+        for (int64_t j = b * tile; j < std::min(w, (b + 1) * tile); j += 2) buf.push_back(px[i * w + j]);
       std::nth_element(buf.begin(), buf.begin() + buf.size() / 2, buf.end());
       med[t] = buf[buf.size() / 2];
     }

@@ -1,6 +1,7 @@
 // Particle detection on a whole micrograph [H, W] (docs/micrograph.md).
 //
-//   background  b(x): the median of each tile×tile block, bilinear between block centres
+//   background  b(x): the median of each tile×tile block (of every other row and column),
+//               bilinear between block centres
 //               (follows an uneven support film; needs particles to cover < half a tile)
 //   threshold   Otsu's: the t maximising the between-class variance w0·w1·(μ1 − μ0)² of
 //               the histogram (1024 bins) of the 3x3 box mean of r = v − b, whose noise is

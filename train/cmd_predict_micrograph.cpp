@@ -122,7 +122,10 @@ int predict_micrograph(const ArgParser& p, Device device) {
   while (got.size() > 2 && got[0] == 1) got.erase(got.begin());
   SG_CHECK(got.size() == 2, "predict: '", in, "' has shape ", shape_str(a.shape), "; --micrograph takes one 2-D image [H, W]");
   SG_CHECK(got[0] >= 3 && got[1] >= 3, "predict: '", in, "' is ", got[0], "x", got[1], ": an empty micrograph");
-  for (float v : a.data) SG_CHECK(std::isfinite(v), "predict: '", in, "' holds a non-finite value");
+  bool finite = true;
+#pragma omp parallel for schedule(static) reduction(&& : finite)
+  for (int64_t k = 0; k < int64_t(a.data.size()); ++k) finite = finite && std::isfinite(a.data[k]);
+  SG_CHECK(finite, "predict: '", in, "' holds a non-finite value");
   const int64_t h = got[0], w = got[1];
   DetectOptions opt;
   Detection d;
