@@ -22,6 +22,10 @@ class PairModel {
   virtual Tensor supervised_loss(const Tensor& images, const Tensor& targets, Context& ctx) = 0;
   // Orientation in degrees in [0, 360/n) of each image; inference mode, dropout off.
   virtual std::vector<float> predict_deg(const Tensor& images) = 0;
+  // The orientation of each pair's first image read from both images (the second δ
+  // further on): by default the circular mean of θ₁ and θ₂ − δ on the period 360/n.
+  virtual std::vector<float> predict_pair_deg(const Tensor& first, const Tensor& second,
+                                              float delta_deg);
 };
 
 // φ = atan2(S, C) of [N, 2] rows, as degrees θ = φ/n in [0, 360/n) (no graph).

@@ -7,6 +7,7 @@
 
 #include "data/shapes.h"
 #include "engine/error.h"
+#include "models/angle_heatmap.h"
 #include "models/unet.h"
 
 namespace sg {
@@ -27,6 +28,8 @@ std::unique_ptr<PairModel> build_model(const TrainConfig& c, Device device) {
     o.self_weight = float(c.unet.self_weight);
     return std::make_unique<UNetModel>(c.data.size, order, o, rng, device);
   }
+  if (c.model == "heatmap1d")
+    return std::make_unique<AngleHeatmapModel>(c.data.size, order, c.heatmap, rng, device);
   const Dims dims = c.model == "difference1d" ? Dims::One : Dims::Two;
   return std::make_unique<DifferenceModel>(dims, c.data.size, order, parse_wrap(c.wrap), rng,
                                            device, c.width);

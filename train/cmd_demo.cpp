@@ -48,7 +48,7 @@ int cmd_demo(const Args& args) {
   std::fflush(stdout);
   Trainer t(c, p.get("out"), Device::CPU);
   t.run(false, stdout);
-  Accuracy a = evaluate_run(t.model(), c, p.get("out"), t.history(), nullptr, nullptr);
+  Accuracy a = evaluate_run(t.model(), c, p.get("out"), t.history(), nullptr, nullptr).accuracy;
   std::cout << "accuracy on " << a.count << " unseen squares (offset " << a.offset_deg << "° removed"
             << (a.mirrored ? ", mirrored" : "") << "):\n"
             << table_header() << table_row("demo", a) << "checkpoint: " << t.checkpoint_path() << "\n";

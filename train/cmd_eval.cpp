@@ -191,6 +191,7 @@ int cmd_eval(const Args& args) {
             << table_header();
   if (with_moments) std::cout << table_row("moments", me.accuracy);
   std::cout << table_row(std::to_string(int(c.config.data.stereo_angle_deg)) + "°", acc);
+  if (scored.pair) std::cout << table_row("pair", *scored.pair);
   return finish();
 }
 

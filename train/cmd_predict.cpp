@@ -152,7 +152,7 @@ constexpr const char* kNotForMicrographs[] = {"no-preprocess", "reference", "ref
 // What one image of the checkpoint's model is: [1, S, S] (2-D) or [1, S] (1-D).
 Shape model_input_shape(const TrainConfig& c) {
   const int64_t size = c.data.size;
-  return c.model != "difference1d" ? Shape{1, size, size} : Shape{1, size};
+  return !c.reads_projections() ? Shape{1, size, size} : Shape{1, size};
 }
 
 // The number of images in `a`, which must be [N, ...want] or that without the 1.
@@ -248,7 +248,7 @@ int cmd_predict(const Args& args) {
   check_finite(a, in);
   if (method == "moments") return predict_moments(a, in, order, p.get("output"));
   if (method == "match") return predict_match(a, in, p);
-  const bool two_d = c.config.model != "difference1d";
+  const bool two_d = !c.config.reads_projections();
   const Shape want = model_input_shape(c.config);
   const int64_t N = checked_count(a, want, in);
   const bool preprocess = !p.get_flag("no-preprocess");

@@ -103,7 +103,7 @@ int predict_micrograph(const ArgParser& p, Device device) {
   int order = p.given("order") ? int(p.get_int("order")) : 4;
   if (p.given("checkpoint")) {
     c = read_checkpoint(p.get("checkpoint"));
-    SG_CHECK(c.config.model != "difference1d" && !c.config.data.projection, "predict: '", p.get("checkpoint"),
+    SG_CHECK(!c.config.reads_projections() && !c.config.data.projection, "predict: '", p.get("checkpoint"),
              "' is a 1-D model (it reads projections); --micrograph needs a 2-D image model");
     size = c.config.data.size;
     c.config.test_rotations = rotations_option(p, c.config.test_rotations);

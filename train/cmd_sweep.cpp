@@ -68,7 +68,7 @@ int cmd_sweep(const Args& args) {
       std::fflush(stdout);
       Trainer t(cfg, out + dir, device);
       t.run(false, stdout);
-      Accuracy a = evaluate_run(t.model(), cfg, out + dir, t.history(), &t.train_data(), &t.ranking());
+      Accuracy a = evaluate_run(t.model(), cfg, out + dir, t.history(), &t.train_data(), &t.ranking()).accuracy;
       std::cout << table_header() << table_row(std::to_string(int(angle)) + "°", a);
       results[angle].push_back(a);
       nlohmann::json j = to_json(a);

@@ -47,6 +47,7 @@ ArgParser train_options() {
       .option("out", "DIR", "output folder (checkpoint, metrics, plots)", "runs/default")
       .option("seed", "S", "override the config's seed")
       .option("stereo-angle", "DEG", "override data.stereo_angle_deg (not with data.path)")
+      .option("data", "DIR", "train on this dataset folder: overrides the config's data.path")
       .flag("resume", "continue the run in --out from its last checkpoint")
       .flag("force", "start a new run in --out even though it holds one (its checkpoint is replaced)");
   add_device_options(p);
@@ -64,6 +65,10 @@ int cmd_train(const Args& args) {
            "--force starts over in it");
   TrainConfig cfg = load_config(p.get("config"));
   if (p.given("seed")) cfg.seed = uint64_t(p.get_int("seed"));
+  if (p.given("data")) cfg.data_path = p.get("data");
+  SG_CHECK(cfg.model != "heatmap1d" || !cfg.data_path.empty(), "train: model heatmap1d learns from "
+           "angles: give it reconstruct's pseudo-labels (--data DIR or data.path), or it would train "
+           "on the true angles of generated pairs");
   SG_CHECK(!p.given("stereo-angle") || cfg.data_path.empty(), "train: --stereo-angle does not apply "
            "with data.path: the stereo angle is the one in '", cfg.data_path, "/params.json'");
   if (p.given("stereo-angle")) cfg.data.stereo_angle_deg = p.get_double("stereo-angle");
@@ -108,12 +113,14 @@ int cmd_train(const Args& args) {
                  p.command_line({"out"}, {"resume", "force"}).c_str());  // the overrides, repeated
     return 128 + (g_signal ? int(g_signal) : SIGINT);  // 130 for Ctrl-C, 143 for SIGTERM
   }
-  Accuracy acc = evaluate_run(trainer.model(), cfg, p.get("out"), trainer.history(),
-                              &trainer.train_data(), &trainer.ranking());
+  const Scored scored = evaluate_run(trainer.model(), cfg, p.get("out"), trainer.history(),
+                                     &trainer.train_data(), &trainer.ranking());
+  const Accuracy& acc = scored.accuracy;
   std::cout << "\naccuracy on " << acc.count << " unseen pairs (offset " << acc.offset_deg
             << "° removed" << (acc.mirrored ? ", mirrored" : "") << "):\n"
             << table_header()
             << table_row(std::to_string(int(cfg.data.stereo_angle_deg)) + "°", acc);
+  if (scored.pair) std::cout << table_row("pair", *scored.pair);
   std::cout << "outputs in " << p.get("out") << "/ (checkpoint.safetensors, metrics.jsonl, eval.json, *.svg)\n";
   return 0;
 }

@@ -119,6 +119,16 @@ TrainConfig::UNet unet_from_json(const nlohmann::json& j, const std::string& whe
   return u;
 }
 
+HeatmapOptions heatmap_from_json(const nlohmann::json& j, const std::string& where) {
+  HeatmapOptions h;
+  Reader r(j, where);
+  r.get("bins", h.bins);
+  r.get("hidden", h.hidden);
+  r.get("sigma_bins", h.sigma_bins);
+  r.finish();
+  return h;
+}
+
 }  // namespace
 
 namespace {
@@ -135,9 +145,14 @@ int64_t TrainConfig::stage_at(int64_t epoch) const {
 }
 
 void TrainConfig::validate() const {
-  SG_CHECK(model == "difference2d" || model == "difference1d" || is_unet(),
-           "config: model must be difference2d, difference1d, unet or autoencoder, got '",
+  SG_CHECK(is_difference() || model == "heatmap1d" || is_unet(),
+           "config: model must be difference2d, difference1d, heatmap1d, unet or autoencoder, got '",
            model, "'");
+  heatmap.validate();
+  SG_CHECK(supervised_images == "first" || supervised_images == "both",
+           "config: supervised_images must be first or both, got '", supervised_images, "'");
+  SG_CHECK(model != "heatmap1d" || mode == "supervised", "config: model heatmap1d learns from "
+           "angles (reconstruct's pseudo-labels in data.path): mode must be supervised, got '", mode, "'");
   SG_CHECK(unet.bottleneck == "angle" || unet.bottleneck == "sincos",
            "config: unet.bottleneck must be angle or sincos, got '", unet.bottleneck, "'");
   SG_CHECK(std::isfinite(unet.dropout) && unet.dropout >= 0 && unet.dropout < 1,
@@ -180,7 +195,7 @@ void TrainConfig::validate() const {
            "config: test_rotations applies to 2-D images, not 1-D projections");
   SG_CHECK(data.count <= kMaxPairs, "config: data.count must be at most ", kMaxPairs, ", got ",
            data.count);
-  SG_CHECK((model == "difference1d") == data.projection, "config: model ", model,
+  SG_CHECK(reads_projections() == data.projection, "config: model ", model,
            (data.projection ? " cannot take 1-D projections (data.projection is true)"
                             : " needs 1-D projections (set data.projection to true)"));
 }
@@ -191,6 +206,7 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {
   r.get("name", c.name);
   r.get("model", c.model);
   r.get("mode", c.mode);
+  r.get("supervised_images", c.supervised_images);
   r.get("curriculum", c.curriculum);
   r.get("stages", c.stages);
   r.get("epochs_per_stage", c.epochs_per_stage);
@@ -209,7 +225,7 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {
            filters.size());
   std::copy(filters.begin(), filters.end(), c.width.filters.begin());
   r.get("dense", c.width.dense);
-  SG_CHECK(!c.is_unet() || (!j.contains("filters") && !j.contains("dense")), what,
+  SG_CHECK(c.is_difference() || (!j.contains("filters") && !j.contains("dense")), what,
            ": keys 'filters' and 'dense' are for models difference2d and difference1d, not ",
            c.model);
   c.data.count = 4096;
@@ -221,6 +237,11 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {
     c.unet = unet_from_json(j.at("unet"), what + " 'unet'");
   }
   r.skip("unet");
+  if (j.contains("heatmap")) {
+    SG_CHECK(c.model == "heatmap1d", what, ": the 'heatmap' section is for model heatmap1d, not ", c.model);
+    c.heatmap = heatmap_from_json(j.at("heatmap"), what + " 'heatmap'");
+  }
+  r.skip("heatmap");
   r.finish();
   validate_in(what, c);
   return c;
@@ -265,10 +286,14 @@ nlohmann::json to_json(const TrainConfig& c) {
           {"final_epochs", c.final_epochs}, {"batch", c.batch}, {"epoch_pairs", c.epoch_pairs}, {"lr", c.lr}, {"final_lr", c.final_lr}, {"wrap", c.wrap},
           {"seed", c.seed}, {"eval_pairs", c.eval_pairs},
           {"test_rotations", c.test_rotations}, {"data", data}};
-  if (!c.data_path.empty()) j["data"]["path"] = c.data_path;  // absent = generate, as before the key
-  if (!c.is_unet()) {
+  if (!c.data_path.empty()) j["data"]["path"] = c.data_path;
+  if (c.supervised_images != "first") j["supervised_images"] = c.supervised_images;  // absent before it existed  // absent = generate, as before the key
+  if (c.is_difference()) {
     j["filters"] = c.width.filters;
     j["dense"] = c.width.dense;
+  } else if (c.model == "heatmap1d") {
+    j["heatmap"] = {{"bins", c.heatmap.bins}, {"hidden", c.heatmap.hidden},
+                    {"sigma_bins", c.heatmap.sigma_bins}};
   } else {
     j["unet"] = {{"bottleneck", c.unet.bottleneck}, {"dropout", c.unet.dropout},
                  {"self_weight", c.unet.self_weight}};

@@ -9,16 +9,20 @@
 #include <nlohmann/json.hpp>
 
 #include "data/pairs.h"
+#include "models/angle_heatmap.h"
 #include "models/difference.h"
 
 namespace sg {
 
 struct TrainConfig {
   std::string name = "difference-squares-10deg";
-  std::string model = "difference2d";     // difference2d | difference1d | unet | autoencoder
+  std::string model = "difference2d";     // difference2d | difference1d | heatmap1d | unet | autoencoder
   // The Difference Model's widths (keys "filters", "dense"); default = the report's net.
   DifferenceWidth width;
   std::string mode = "stereo";            // stereo (self-supervised) | supervised (cheat)
+  // Mode supervised: "first" trains on each pair's first image (the report's check),
+  // "both" on both, the second's label θ + δ (twice the images from one folder).
+  std::string supervised_images = "first";
   std::string curriculum = "similarity";  // similarity | angle_range (ground truth) | none
   std::vector<double> stages{0.02, 0.10, 0.25, 0.33, 1.0};  // fractions of the ranking
   int64_t epochs_per_stage = 5;
@@ -51,6 +55,10 @@ struct TrainConfig {
     double self_weight = 0;               // weight of reconstructing x₁ from its own angle
   } unet;
   bool is_unet() const { return model == "unet" || model == "autoencoder"; }
+  // The "heatmap" section, read for model heatmap1d (models/angle_heatmap.h).
+  HeatmapOptions heatmap;
+  bool is_difference() const { return model == "difference2d" || model == "difference1d"; }
+  bool reads_projections() const { return model == "difference1d" || model == "heatmap1d"; }
 
   int64_t total_epochs() const { return epochs_per_stage * int64_t(stages.size()) + final_epochs; }
   // The fraction of the ranked pairs epoch e (from 0) trains on, and its stage number.

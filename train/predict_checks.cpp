@@ -85,7 +85,7 @@ std::vector<std::string> checkpoint_warnings(const Checkpoint& c) {
   const nlohmann::json source = c.calibration.is_object() ? c.calibration.value("source", nlohmann::json()) : nullptr;
   if (source.is_object() && source.value("collapsed", false))
     out.push_back("eval found the checkpoint collapsed: its predictions are near-constant");
-  const bool difference = c.config.model == "difference2d" || c.config.model == "difference1d";
+  const bool difference = c.config.is_difference();
   if (difference && c.config.mode == "stereo" && !c.history.empty() && c.history.back().contains("loss")) {
     const int n = ParticleShape::make(c.config.data.shape, c.config.data.sides).order();
     const double t = n * c.config.data.stereo_angle_deg * kPi / 180, constant = t * t;

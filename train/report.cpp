@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <numeric>
 
+#include "data/projection_symmetry.h"
+#include "data/shapes.h"
 #include "engine/error.h"
 #include "engine/io/atomic_file.h"
 #include "train/batch.h"
@@ -59,18 +61,18 @@ std::vector<float> predict_first_images(PairModel& model, const Dataset& ds, Dev
   return predict_angles(model, first.data(), ds.count(), per_image, device, rotations);
 }
 
-Accuracy evaluate_run(PairModel& model, const TrainConfig& config, const std::string& out_dir,
+Scored evaluate_run(PairModel& model, const TrainConfig& config, const std::string& out_dir,
                       const nlohmann::json& history, const Dataset* train, const Ranking* ranking) {
   return evaluate_on(model, config, evaluation_data(config, config.eval_pairs), out_dir, history,
                      train, ranking);
 }
 
-Accuracy evaluate_on(PairModel& model, const TrainConfig& config, const Dataset& test,
+Scored evaluate_on(PairModel& model, const TrainConfig& config, const Dataset& test,
                      const std::string& out_dir, const nlohmann::json& history, const Dataset* train,
                      const Ranking* ranking) {
-  const Scored s = score_on(model, config, test);
+  Scored s = score_on(model, config, test);
   write_evaluation(s, config, test, out_dir, history, train, ranking);
-  return s.accuracy;
+  return s;
 }
 
 Scored score_on(PairModel& model, const TrainConfig& config, const Dataset& test) {
@@ -78,7 +80,23 @@ Scored score_on(PairModel& model, const TrainConfig& config, const Dataset& test
   const Device device = model.parameters().front().tensor.device();
   Scored s;
   s.predicted = predict_first_images(model, test, device, config.test_rotations);
-  s.accuracy = evaluate_angles(s.predicted, test.angles, test.order());
+  if (!test.params.projection) {
+    s.accuracy = evaluate_angles(s.predicted, test.angles, test.order());
+    return s;
+  }
+  const Ambiguity amb = projection_ambiguity(ParticleShape::make(test.params.shape, test.params.sides));
+  s.accuracy = amb.fold ? evaluate_angles_folded(s.predicted, test.angles, amb)
+                        : evaluate_angles(s.predicted, test.angles, test.order());
+  const int64_t L = test.image_shape()[2], N = test.count();
+  std::vector<float> a(size_t(N * L)), b(size_t(N * L));
+  for (int64_t i = 0; i < N; ++i) {
+    std::copy(test.pair(i), test.pair(i) + L, a.begin() + i * L);
+    std::copy(test.pair(i) + L, test.pair(i) + 2 * L, b.begin() + i * L);
+  }
+  const std::vector<float> pair = model.predict_pair_deg(Tensor::from_vector(a, {N, 1, L}, device),
+                                                         Tensor::from_vector(b, {N, 1, L}, device),
+                                                         float(test.stereo_angle_deg()));
+  s.pair = evaluate_angles(pair, test.angles, test.order());
   return s;
 }
 
@@ -87,6 +105,7 @@ void write_evaluation(const Scored& s, const TrainConfig& config, const Dataset&
   const std::vector<float>& pred = s.predicted;
   const Accuracy& acc = s.accuracy;
   nlohmann::json j = to_json(acc);
+  if (s.pair) j["pair"] = to_json(*s.pair);
   j["stereo_angle_deg"] = config.data.stereo_angle_deg;
   j["config"] = to_json(config);
   write_file_atomic(out_dir + "/eval.json", [&](std::ostream& os) { os << j.dump(2) << "\n"; });

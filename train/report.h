@@ -2,6 +2,7 @@
 // report's figures as SVG: θp against θt (figure 3.4), θp − θt against θt (figure 4.2),
 // the loss per epoch, and the curriculum's reference-difference curve (figure 3.3).
 #pragma once
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -13,22 +14,27 @@
 
 namespace sg {
 
-// Evaluates `model` on config.eval_pairs unseen pairs and writes eval.json and the plots
-// into out_dir. `train` and `ranking` (may be null) add the curriculum's figure (when the
-// training pairs have their true angles).
-Accuracy evaluate_run(PairModel& model, const TrainConfig& config, const std::string& out_dir,
-                      const nlohmann::json& history, const Dataset* train, const Ranking* ranking);
-// The same on the pairs of `test`, which must have their true angles (a folder for
-// `eval --data`, or evaluation_data): score_on, then write_evaluation.
-Accuracy evaluate_on(PairModel& model, const TrainConfig& config, const Dataset& test,
-                     const std::string& out_dir, const nlohmann::json& history, const Dataset* train,
-                     const Ranking* ranking);
-
-// The scoring half: the predictions of the first images of `test` and their accuracy.
+// The scoring half: the predictions of the first images of `test` and their accuracy;
+// on 1-D projections modulo the shape's projection ambiguity (the 'T': θ ≡ 180° − θ,
+// data/projection_symmetry.h), plus each pair read from both its projections
+// (PairModel::predict_pair_deg), which fixes θ fully.
 struct Scored {
   std::vector<float> predicted;
   Accuracy accuracy;
+  std::optional<Accuracy> pair;  // projections only
 };
+
+// Evaluates `model` on config.eval_pairs unseen pairs and writes eval.json and the plots
+// into out_dir. `train` and `ranking` (may be null) add the curriculum's figure (when the
+// training pairs have their true angles).
+Scored evaluate_run(PairModel& model, const TrainConfig& config, const std::string& out_dir,
+                      const nlohmann::json& history, const Dataset* train, const Ranking* ranking);
+// The same on the pairs of `test`, which must have their true angles (a folder for
+// `eval --data`, or evaluation_data): score_on, then write_evaluation.
+Scored evaluate_on(PairModel& model, const TrainConfig& config, const Dataset& test,
+                     const std::string& out_dir, const nlohmann::json& history, const Dataset* train,
+                     const Ranking* ranking);
+
 Scored score_on(PairModel& model, const TrainConfig& config, const Dataset& test);
 // The writing half: eval.json and the figures into out_dir (throws sg::Error naming the
 // file that could not be written).

@@ -11,6 +11,7 @@
 #include "data/shapes.h"
 #include "engine/error.h"
 #include "engine/io/atomic_file.h"
+#include "engine/ops.h"
 #include "train/batch.h"
 #include "train/checkpoint.h"
 #include "train/input_profile.h"
@@ -180,6 +181,16 @@ std::vector<int64_t> Trainer::epoch_indices(int64_t epoch) const {
   return out;
 }
 
+Tensor Trainer::supervised_loss(const PairBatch& batch, Context& ctx) {
+  const int n = model_->order();
+  Tensor first = model_->supervised_loss(batch.first, supervised_targets(batch.theta_deg, n, device_), ctx);
+  if (config_.supervised_images == "first") return first;
+  std::vector<float> theta2 = batch.theta_deg;  // the second image is δ further on
+  for (float& t : theta2) t += float(config_.data.stereo_angle_deg);
+  Tensor second = model_->supervised_loss(batch.second, supervised_targets(theta2, n, device_), ctx);
+  return scale(add(first, second), 0.5f);  // the mean over both images
+}
+
 bool Trainer::train_epoch(int64_t epoch, Progress& progress, int64_t& steps_done) {
   const std::vector<int64_t> subset = epoch_indices(epoch);
   opt_->hyper().lr = float(config_.lr_at(epoch));
@@ -194,10 +205,7 @@ bool Trainer::train_epoch(int64_t epoch, Progress& progress, int64_t& steps_done
     PairBatch batch = make_batch(train_, subset, b, end, device_);
     Context ctx{true, config_.seed, (uint64_t(epoch) << 32) | (uint64_t(step) << 8)};
     opt_->zero_grad();
-    Tensor loss = supervised
-                      ? model_->supervised_loss(
-                            batch.first, supervised_targets(batch.theta_deg, model_->order(), device_), ctx)
-                      : model_->stereo_loss(batch.first, batch.second, delta, ctx);
+    Tensor loss = supervised ? supervised_loss(batch, ctx) : model_->stereo_loss(batch.first, batch.second, delta, ctx);
     const float l = loss.item();
     SG_CHECK(std::isfinite(l), "training stopped: the loss became ", l, " at epoch ", epoch + 1,
              ", step ", step + 1, "; the last good checkpoint (after epoch ", epochs_done_, ") is ",

@@ -56,6 +56,8 @@ class Trainer {
   // Trains epoch `epoch` from partial_ (steps already taken) on, until its end or a stop
   // request; partial_ then holds where it stopped. Returns true when the epoch is complete.
   bool train_epoch(int64_t epoch, class Progress& progress, int64_t& steps_done);
+  // Mode supervised: the loss of the first images, or of both (config supervised_images).
+  Tensor supervised_loss(const struct PairBatch& batch, Context& ctx);
   // Writes the checkpoint and metrics.jsonl; a failure (full disk) names the last good
   // checkpoint, which the atomic write leaves intact.
   void save();

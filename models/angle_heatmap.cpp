@@ -1,0 +1,125 @@
+#include "models/angle_heatmap.h"
+
+#include <cmath>
+
+#include "engine/autograd.h"
+#include "engine/error.h"
+#include "engine/layers/basic.h"
+#include "engine/ops.h"
+
+namespace sg {
+
+void HeatmapOptions::validate() const {
+  SG_CHECK(bins >= 8 && bins <= 4096, "heatmap.bins must be in [8, 4096], got ", bins);
+  SG_CHECK(hidden >= 1 && hidden <= 8192, "heatmap.hidden must be in [1, 8192], got ", hidden);
+  SG_CHECK(std::isfinite(sigma_bins) && sigma_bins >= 0.25 && sigma_bins <= double(bins) / 4,
+           "heatmap.sigma_bins must be in [0.25, bins/4], got ", sigma_bins);
+}
+
+std::vector<float> heatmap_targets(const std::vector<float>& theta_deg, double period_deg,
+                                   const HeatmapOptions& o) {
+  const int64_t K = o.bins;
+  const double step = period_deg / double(K), s = o.sigma_bins * step;
+  std::vector<float> t(theta_deg.size() * size_t(K));
+  for (size_t i = 0; i < theta_deg.size(); ++i)
+    for (int64_t k = 0; k < K; ++k) {
+      double d = std::remainder(double(k) * step - double(theta_deg[i]), period_deg);  // wrap into ±P/2
+      t[i * size_t(K) + size_t(k)] = float(std::exp(-0.5 * (d / s) * (d / s)));
+    }
+  return t;
+}
+
+double heatmap_peak_deg(const float* h, int64_t K, double period_deg) {
+  int64_t best = 0;
+  for (int64_t k = 1; k < K; ++k)
+    if (h[k] > h[best]) best = k;
+  // Parabola through (−1, l), (0, c), (1, r): vertex at (l − r) / (2 (l − 2c + r)).
+  const double l = h[(best + K - 1) % K], c = h[best], r = h[(best + 1) % K];
+  const double den = l - 2 * c + r;
+  double off = den < 0 ? 0.5 * (l - r) / den : 0.0;  // den < 0: a true maximum
+  off = std::max(-0.5, std::min(0.5, off));
+  double deg = std::fmod((double(best) + off) * period_deg / double(K), period_deg);
+  if (deg < 0) deg += period_deg;
+  return deg >= period_deg ? 0.0 : deg;
+}
+
+AngleHeatmapModel::AngleHeatmapModel(int64_t size, int order, const HeatmapOptions& o, Rng& rng,
+                                     Device device)
+    : size_(size), order_(order), opt_(o), net_(std::make_unique<Sequential>()) {
+  o.validate();
+  SG_CHECK(order >= 1, "heatmap model: rotational order must be >= 1, got ", order);
+  net_->add<Flatten>();
+  net_->add<Dense>(o.hidden, Activation::Relu);
+  net_->add<Dense>(o.bins, Activation::None);
+  net_->build(Shape{1, size}, rng, device);
+}
+
+// Each projection divided by its mean: a projection's total is the particle's mass at
+// every angle, so this removes the dose and the particle's brightness and leaves the
+// net inputs of order 1 (no gradient flows to the images, so it is done on the host).
+Tensor AngleHeatmapModel::heatmap(const Tensor& images, Context& ctx) {
+  std::vector<float> x = images.to_vector();
+  const size_t L = size_t(size_);
+  for (size_t i = 0; i < x.size() / L; ++i) {
+    double sum = 0;
+    for (size_t j = 0; j < L; ++j) sum += x[i * L + j];
+    const float s = sum > 0 ? float(double(L) / sum) : 0.0f;  // an empty projection reads as zeros
+    for (size_t j = 0; j < L; ++j) x[i * L + j] *= s;
+  }
+  return net_->forward(Tensor::from_vector(x, images.shape(), images.device()), ctx);
+}
+
+Tensor AngleHeatmapModel::stereo_loss(const Tensor&, const Tensor&, float, Context&) {
+  fail("model heatmap1d learns from angles, not from stereo differences: train it with mode "
+       "supervised on the pseudo-labels of `stereograd reconstruct --pseudo-labels DIR` (data.path)");
+}
+
+Tensor AngleHeatmapModel::supervised_loss(const Tensor& images, const Tensor& targets, Context& ctx) {
+  // (sin nθ, cos nθ) → θ in degrees on the period 360/n.
+  const std::vector<float> sc = targets.to_vector();
+  const size_t N = sc.size() / 2;
+  std::vector<float> theta(N);
+  for (size_t i = 0; i < N; ++i)
+    theta[i] = float(std::atan2(double(sc[2 * i]), double(sc[2 * i + 1])) * 180.0 / M_PI / order_);
+  const Tensor t = Tensor::from_vector(heatmap_targets(theta, 360.0 / order_, opt_),
+                                       {int64_t(N), opt_.bins}, images.device());
+  return mse(heatmap(images, ctx), t);
+}
+
+std::vector<float> AngleHeatmapModel::predict_deg(const Tensor& images) {
+  NoGradGuard no_grad;
+  Context ctx;
+  const std::vector<float> h = heatmap(images, ctx).to_vector();
+  const size_t K = size_t(opt_.bins), N = h.size() / K;
+  std::vector<float> out(N);
+  for (size_t i = 0; i < N; ++i) out[i] = float(heatmap_peak_deg(h.data() + i * K, opt_.bins, 360.0 / order_));
+  return out;
+}
+
+std::vector<float> AngleHeatmapModel::predict_pair_deg(const Tensor& first, const Tensor& second,
+                                                       float delta_deg) {
+  NoGradGuard no_grad;
+  Context ctx;
+  const std::vector<float> a = heatmap(first, ctx).to_vector(), b = heatmap(second, ctx).to_vector();
+  const size_t K = size_t(opt_.bins), N = a.size() / K;
+  std::vector<float> out(N), row;
+  for (size_t i = 0; i < N; ++i)
+    out[i] = float(heatmap_pair_peak_deg(a.data() + i * K, b.data() + i * K, opt_.bins, 360.0 / order_,
+                                         delta_deg, row));
+  return out;
+}
+
+double heatmap_pair_peak_deg(const float* ha, const float* hb, int64_t K, double period_deg,
+                             double delta_deg, std::vector<float>& row) {
+  // h_b at φ + δ, in bins s = δK/P: linear between bins ⌊k + s⌋ and ⌊k + s⌋ + 1.
+  double s = std::fmod(delta_deg * double(K) / period_deg, double(K));
+  if (s < 0) s += double(K);
+  const int64_t s0 = int64_t(std::floor(s)) % K;
+  const float w = float(s - std::floor(s));
+  row.resize(size_t(K));
+  for (int64_t k = 0; k < K; ++k)
+    row[size_t(k)] = ha[k] + (1 - w) * hb[(k + s0) % K] + w * hb[(k + s0 + 1) % K];
+  return heatmap_peak_deg(row.data(), K, period_deg);
+}
+
+}  // namespace sg
