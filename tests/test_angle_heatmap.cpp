@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "engine/io/npy.h"
 #include "models/angle_heatmap.h"
 #include "tests/cli_run.h"
 #include "tests/temp_dir.h"
@@ -137,6 +138,19 @@ TEST_CASE("angle heatmap: a tiny model learns projections of the S through the C
   CHECK(j["pair"]["within_3"].get<double>() >= 85);
   CHECK(j["within_3"].get<double>() >= 50);
   CHECK(j["pair"]["std_deg"].get<double>() < j["std_deg"].get<double>());  // the pair fixes the 180° flips
+  // predict on the same pairs [N, 2, L] gives eval's pair answers (its offset removed).
+  const Run pr = run_cli("predict --checkpoint " + dir.file("run/checkpoint.safetensors") + " --input " +
+                         dir.file("test/images.npy") + " --stereo-angle 10 --output " + dir.file("pairs.npy"));
+  REQUIRE_MESSAGE(pr.status == 0, pr.out);
+  const NpyArray got = load_npy(dir.file("pairs.npy")), truth = load_npy(dir.file("test/angles.npy"));
+  REQUIRE(got.shape == std::vector<int64_t>{200});
+  const double offset = j["pair"]["offset_deg"].get<double>();
+  int close = 0;
+  for (size_t i = 0; i < 200; ++i) close += circular_distance(got.data[i] - offset, truth.data[i], 360) <= 3;
+  CHECK(close >= 170);
+  one_line_error(run_cli("predict --checkpoint " + dir.file("run/checkpoint.safetensors") + " --input " +
+                         dir.file("test/images.npy") + " --output " + dir.file("x.npy")),
+                 "stereo pairs [N, 2, L] need their --stereo-angle");
 }
 
 TEST_CASE("angle heatmap: config and CLI refusals are one line") {

@@ -49,7 +49,8 @@ ArgParser predict_options() {
               "model when --checkpoint is given")
       .option("order", "N", "--method moments: rotational order n, 2..360 (default 4, or the checkpoint's)")
       .option("object", "FILE", "--method match: the particle [L, L] that reconstruct learned (object.npy)")
-      .option("stereo-angle", "DEG", "--method match on stereo pairs [N, 2, L]: their stereo angle")
+      .option("stereo-angle", "DEG", "stereo pairs [N, 2, L] of projections (--method match or a 1-D model): their\n"
+              "stereo angle; each pair's first projection is read from both")
       .option("rotations", "K", kRotationsHelp)
       .flag("no-preprocess", "feed the images to the network as given; by default they are prepared\n"
             "as the checkpoint's training images were (noise removal and centring unless\n"
@@ -214,7 +215,8 @@ int cmd_predict(const Args& args) {
   SG_CHECK((method == "match") == p.given("object"), "predict: ",
            method == "match" ? "--method match needs --object (reconstruct's object.npy)"
                              : "--object is for --method match");
-  SG_CHECK(method == "match" || !p.given("stereo-angle"), "predict: --stereo-angle is for --method match");
+  SG_CHECK(method != "moments" || !p.given("stereo-angle"),
+           "predict: --stereo-angle is for stereo pairs of projections (--method match or a 1-D model)");
   for (const char* o : kModelInputOptions)
     SG_USAGE_CHECK(method == "model" || !p.given(o), "predict: --", o, " is for --method model");
   SG_USAGE_CHECK(!(p.get_flag("calibrated") && p.given("reference")),
@@ -250,11 +252,30 @@ int cmd_predict(const Args& args) {
   if (method == "match") return predict_match(a, in, p);
   const bool two_d = !c.config.reads_projections();
   const Shape want = model_input_shape(c.config);
-  const int64_t N = checked_count(a, want, in);
+  // Stereo pairs [N, 2, L] of projections: both read, the first's angle answered.
+  const bool pairs = !two_d && a.shape.size() == 3 && a.shape[1] == 2;
+  SG_CHECK(pairs == p.given("stereo-angle"), "predict: ",
+           pairs ? "stereo pairs [N, 2, L] need their --stereo-angle"
+                 : "--stereo-angle is for stereo pairs [N, 2, L] of projections");
+  const int64_t N = pairs ? checked_count(a, {2, want[1]}, in) : checked_count(a, want, in);
   const bool preprocess = !p.get_flag("no-preprocess");
-  const std::vector<ImageStats> stats = prepare_input(c.config, a.data.data(), N, preprocess);
+  const std::vector<ImageStats> stats = prepare_input(c.config, a.data.data(), pairs ? 2 * N : N, preprocess);
   auto model = model_from_checkpoint(c, device);
-  std::vector<float> angles = predict_angles(*model, a.data.data(), N, want, device, c.config.test_rotations);
+  std::vector<float> angles;
+  if (pairs) {
+    const double delta = p.get_double("stereo-angle");
+    SG_CHECK(delta > 0 && delta < 180, "predict: --stereo-angle must be in (0, 180), got ", delta);
+    const int64_t L = want[1];
+    std::vector<float> first(size_t(N * L)), second(size_t(N * L));
+    for (int64_t i = 0; i < N; ++i) {
+      std::copy_n(a.data.begin() + 2 * i * L, L, first.begin() + i * L);
+      std::copy_n(a.data.begin() + (2 * i + 1) * L, L, second.begin() + i * L);
+    }
+    angles = model->predict_pair_deg(Tensor::from_vector(first, {N, 1, L}, device),
+                                     Tensor::from_vector(second, {N, 1, L}, device), float(delta));
+  } else {
+    angles = predict_angles(*model, a.data.data(), N, want, device, c.config.test_rotations);
+  }
   const double P = 360.0 / model->order();
   const std::optional<Calibration> cal = calibration_option(p, c, *model, device, P);  // may refuse
 
