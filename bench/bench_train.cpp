@@ -1,6 +1,7 @@
-// Training throughput: the median time of one self-supervised step (the Difference
+// Training throughput: the median time of one training step (the Difference
 // Model: both images through the CNN, the stereo loss; the U-Net: the first image through
-// encoder and decoder, the pixel loss against the second; then backward and Adam) of each
+// encoder and decoder, the pixel loss against the second; the heatmap1d: both images
+// against their (pseudo-)labels; then backward and Adam) of each
 // model at the shapes of the default training, after a warm-up (bench/bench_common.h),
 // on every device asked for; one JSON line per case. The model, data and optimiser come
 // from the training config (its "model" replaced by each benchmarked one), as the trainer
@@ -8,7 +9,7 @@
 // the figure the README quotes, and the process's peak resident memory (getrusage: the
 // step timings' too when they run in the same call; run --full alone for the training's).
 //
-//   bench_train [--model difference2d,difference1d,unet,autoencoder] [--device LIST] [--batch 64]
+//   bench_train [--model difference2d,difference1d,heatmap1d,unet,autoencoder] [--device LIST] [--batch 64]
 //               [--steps 20] [--warmup 3] [--threads N] [--unfused] [--full]
 //               [--config FILE] [--json FILE]
 #include <sys/resource.h>
@@ -18,6 +19,7 @@
 
 #include "bench/bench_common.h"
 #include "data/pairs.h"
+#include "engine/ops.h"
 #include "engine/optim/optimizer.h"
 #include "models/unet.h"
 #include "train/batch.h"
@@ -60,7 +62,9 @@ sg::bench::Timing step_time(const std::string& model, sg::Device device, const O
   c.model = model;
   c.batch = o.batch;
   c.data.count = o.batch;
-  c.data.projection = model == "difference1d";
+  c.data.projection = model == "difference1d" || model == "heatmap1d";
+  const bool heatmap = model == "heatmap1d";  // learns from (pseudo-)labels: both images, as its config
+  if (heatmap) c.mode = "supervised", c.curriculum = "none";
   if (c.data.projection) c.data.normalise_size = 0;  // a 2-D resampling: the default config's, not a projection's
   const sg::Dataset ds = sg::generate(c.data);
   std::vector<int64_t> idx(static_cast<size_t>(o.batch));
@@ -70,13 +74,19 @@ sg::bench::Timing step_time(const std::string& model, sg::Device device, const O
   set_fusion(*m, o.fuse);
   sg::Adam opt(m->parameters());
   const float delta = float(c.data.stereo_angle_deg * M_PI / 180);
+  std::vector<float> theta2 = b.theta_deg;
+  for (float& t : theta2) t += float(c.data.stereo_angle_deg);
+  const sg::Tensor t1 = sg::supervised_targets(b.theta_deg, m->order(), device);
+  const sg::Tensor t2 = sg::supervised_targets(theta2, m->order(), device);
   uint64_t step = 0;
   sg::bench::TimeSpec spec = o.spec;
   spec.min_block_s = 0;  // a step is long enough to time alone
   return sg::bench::time_median(spec, [&] {
     sg::Context ctx{true, 1, (step++) << 8};
     opt.zero_grad();
-    sg::Tensor loss = m->stereo_loss(b.first, b.second, delta, ctx);
+    sg::Tensor loss = heatmap ? sg::scale(sg::add(m->supervised_loss(b.first, t1, ctx),
+                                                  m->supervised_loss(b.second, t2, ctx)), 0.5f)
+                              : m->stereo_loss(b.first, b.second, delta, ctx);
     loss.backward();
     opt.step();
     (void)loss.item();
@@ -89,7 +99,7 @@ int main(int argc, char** argv) {
   Options o;
   sg::ArgParser p("bench_train", "Training throughput: median step time and pairs/s of each "
                                  "model on each device; --full: the default training's wall time.");
-  p.option("model", "LIST", "difference2d, difference1d, unet, autoencoder (comma-separated)",
+  p.option("model", "LIST", "difference2d, difference1d, heatmap1d, unet, autoencoder (comma-separated)",
            "difference2d,difference1d,unet,autoencoder")
       .option("device", "LIST", "cpu, cuda, cuda-cpu, a comma list, or all (default: cpu, and cuda when present)")
       .option("batch", "N", "pairs per step", "64")
@@ -103,8 +113,9 @@ int main(int argc, char** argv) {
   if (!sg::bench::parse_or_exit(p, argc, argv, [&](const sg::ArgParser& a) {
         std::stringstream ss(a.get("model"));
         for (std::string m; std::getline(ss, m, ',');) {
-          SG_CHECK(m == "difference2d" || m == "difference1d" || m == "unet" || m == "autoencoder",
-                   "--model: unknown model '", m, "' (expected difference2d, difference1d, unet "
+          SG_CHECK(m == "difference2d" || m == "difference1d" || m == "heatmap1d" || m == "unet" ||
+                       m == "autoencoder",
+                   "--model: unknown model '", m, "' (expected difference2d, difference1d, heatmap1d, unet "
                    "or autoencoder)");
           o.models.push_back(m);
         }

@@ -29,18 +29,36 @@ std::vector<float> heatmap_targets(const std::vector<float>& theta_deg, double p
   return t;
 }
 
-double heatmap_peak_deg(const float* h, int64_t K, double period_deg) {
-  int64_t best = 0;
-  for (int64_t k = 1; k < K; ++k)
-    if (h[k] > h[best]) best = k;
-  // Parabola through (−1, l), (0, c), (1, r): vertex at (l − r) / (2 (l − 2c + r)).
+namespace {
+// Bin `best` of h refined by the parabola through it and its neighbours, in degrees in
+// [0, P): vertex at (l − r) / (2 (l − 2c + r)) bins from it when c is a true maximum.
+double refined_peak_deg(const float* h, int64_t K, int64_t best, double period_deg) {
   const double l = h[(best + K - 1) % K], c = h[best], r = h[(best + 1) % K];
   const double den = l - 2 * c + r;
-  double off = den < 0 ? 0.5 * (l - r) / den : 0.0;  // den < 0: a true maximum
+  double off = den < 0 ? 0.5 * (l - r) / den : 0.0;
   off = std::max(-0.5, std::min(0.5, off));
   double deg = std::fmod((double(best) + off) * period_deg / double(K), period_deg);
   if (deg < 0) deg += period_deg;
   return deg >= period_deg ? 0.0 : deg;
+}
+}  // namespace
+
+double heatmap_peak_deg(const float* h, int64_t K, double period_deg) {
+  int64_t best = 0;
+  for (int64_t k = 1; k < K; ++k)
+    if (h[k] > h[best]) best = k;
+  return refined_peak_deg(h, K, best, period_deg);
+}
+
+double heatmap_second_peak_deg(const float* h, int64_t K, double period_deg, double first_deg,
+                               double exclude_deg) {
+  const double step = period_deg / double(K);
+  int64_t best = -1;
+  for (int64_t k = 0; k < K; ++k) {
+    const double d = std::fabs(std::remainder(double(k) * step - first_deg, period_deg));
+    if (d > exclude_deg && (best < 0 || h[k] > h[best])) best = k;
+  }
+  return best < 0 ? first_deg : refined_peak_deg(h, K, best, period_deg);  // < 0: the window is everything
 }
 
 AngleHeatmapModel::AngleHeatmapModel(int64_t size, int order, const HeatmapOptions& o, Rng& rng,
@@ -93,6 +111,20 @@ std::vector<float> AngleHeatmapModel::predict_deg(const Tensor& images) {
   const size_t K = size_t(opt_.bins), N = h.size() / K;
   std::vector<float> out(N);
   for (size_t i = 0; i < N; ++i) out[i] = float(heatmap_peak_deg(h.data() + i * K, opt_.bins, 360.0 / order_));
+  return out;
+}
+
+std::vector<std::array<float, 2>> AngleHeatmapModel::predict_two_deg(const Tensor& images) {
+  NoGradGuard no_grad;
+  Context ctx;
+  const std::vector<float> h = heatmap(images, ctx).to_vector();
+  const size_t K = size_t(opt_.bins), N = h.size() / K;
+  const double P = 360.0 / order_, exclude = (3 * opt_.sigma_bins + 1) * P / double(K);
+  std::vector<std::array<float, 2>> out(N);
+  for (size_t i = 0; i < N; ++i) {
+    const double a = heatmap_peak_deg(h.data() + i * K, opt_.bins, P);
+    out[i] = {float(a), float(heatmap_second_peak_deg(h.data() + i * K, opt_.bins, P, a, exclude))};
+  }
   return out;
 }
 

@@ -15,6 +15,7 @@
 // A stereo pair (θ, θ + δ) is read jointly: h_a(φ) + h_b(φ + δ), the second heatmap
 // shifted back by δ (interpolated linearly between bins), then the same read-out.
 #pragma once
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -39,6 +40,10 @@ std::vector<float> heatmap_targets(const std::vector<float>& theta_deg, double p
                                    const HeatmapOptions& o);
 // The read-out of one heatmap row h[K]: (argmax + parabola offset)·P/K in [0, P).
 double heatmap_peak_deg(const float* h, int64_t bins, double period_deg);
+// The highest peak of h farther than `exclude_deg` (circularly) from `first_deg`, read
+// out the same way: a mirror-symmetric particle's other answer (θ and c − θ project alike).
+double heatmap_second_peak_deg(const float* h, int64_t bins, double period_deg, double first_deg,
+                               double exclude_deg);
 // The pair's read-out: the peak of h_a(φ) + h_b(φ + δ) (`row` is scratch space).
 double heatmap_pair_peak_deg(const float* ha, const float* hb, int64_t bins, double period_deg,
                              double delta_deg, std::vector<float>& row);
@@ -61,6 +66,9 @@ class AngleHeatmapModel : public PairModel {
   std::vector<float> predict_deg(const Tensor& images) override;
   std::vector<float> predict_pair_deg(const Tensor& first, const Tensor& second,
                                       float delta_deg) override;
+  // Both answers of each single projection of a mirror-symmetric particle, [N][2]: the
+  // highest peak and the highest one more than 3σ + 1 bins from it.
+  std::vector<std::array<float, 2>> predict_two_deg(const Tensor& images);
 
  private:
   int64_t size_;

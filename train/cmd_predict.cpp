@@ -16,6 +16,7 @@
 #include "data/shapes.h"
 #include "engine/error.h"
 #include "engine/io/npy.h"
+#include "models/angle_heatmap.h"
 #include "train/args.h"
 #include "train/calibration.h"
 #include "train/checkpoint.h"
@@ -276,6 +277,17 @@ int cmd_predict(const Args& args) {
   } else {
     angles = predict_angles(*model, a.data.data(), N, want, device, c.config.test_rotations);
   }
+  // A single projection of a mirror-symmetric particle has two answers, θ and c − θ; the
+  // heatmap model gives both ([N, 2]: its two highest peaks), not one averaged.
+  std::vector<float> other;
+  auto* heatmap = dynamic_cast<AngleHeatmapModel*>(model.get());
+  if (heatmap && !pairs && projection_ambiguity(ParticleShape::make(c.config.data.shape, c.config.data.sides)).fold) {
+    const auto two = heatmap->predict_two_deg(Tensor::from_vector(a.data, {N, 1, want[1]}, device));
+    for (int64_t i = 0; i < N; ++i) {
+      angles[size_t(i)] = two[size_t(i)][0];
+      other.push_back(two[size_t(i)][1]);
+    }
+  }
   const double P = 360.0 / model->order();
   const std::optional<Calibration> cal = calibration_option(p, c, *model, device, P);  // may refuse
 
@@ -292,13 +304,22 @@ int cmd_predict(const Args& args) {
   std::string frame = "the model's own zero";
   if (cal) {
     calibrate_angles(*cal, angles);
+    if (!other.empty()) calibrate_angles(*cal, other);
     char b[160];
     std::snprintf(b, sizeof b, "%s: offset %.3f° removed%s", p.given("reference") ? "the references' frame" : "calibrated",
                   cal->offset_deg, cal->mirrored ? ", mirrored" : "");
     frame = b;
   }
-  save_npy(p.get("output"), {N}, angles.data());
-  std::cout << "wrote " << N << " angles (degrees in [0, " << P << "), " << frame << ") to " << p.get("output");
+  if (other.empty()) {
+    save_npy(p.get("output"), {N}, angles.data());
+  } else {
+    std::vector<float> both;
+    for (size_t i = 0; i < angles.size(); ++i) both.insert(both.end(), {angles[i], other[i]});
+    save_npy(p.get("output"), {N, 2}, both.data());
+  }
+  std::cout << "wrote " << N << (other.empty() ? " angles" : " angle pairs [N, 2] (the particle is mirror-symmetric: "
+                                  "each projection's two answers, θ and its mirror)")
+            << " (degrees in [0, " << P << "), " << frame << ") to " << p.get("output");
   if (!warnings.empty()) std::cout << "; " << warnings.size() << " warning" << (warnings.size() > 1 ? "s" : "") << " above";
   std::cout << "\n";
   return 0;
