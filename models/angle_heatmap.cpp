@@ -143,6 +143,7 @@ std::vector<float> AngleHeatmapModel::predict_pair_deg(const Tensor& first, cons
 
 double heatmap_pair_peak_deg(const float* ha, const float* hb, int64_t K, double period_deg,
                              double delta_deg, std::vector<float>& row) {
+  constexpr float kEps = 0.05f;  // a floor: one image's missing peak does not veto the other's
   // h_b at φ + δ, in bins s = δK/P: linear between bins ⌊k + s⌋ and ⌊k + s⌋ + 1.
   double s = std::fmod(delta_deg * double(K) / period_deg, double(K));
   if (s < 0) s += double(K);
@@ -150,7 +151,8 @@ double heatmap_pair_peak_deg(const float* ha, const float* hb, int64_t K, double
   const float w = float(s - std::floor(s));
   row.resize(size_t(K));
   for (int64_t k = 0; k < K; ++k)
-    row[size_t(k)] = ha[k] + (1 - w) * hb[(k + s0) % K] + w * hb[(k + s0 + 1) % K];
+    row[size_t(k)] = (std::max(ha[k], 0.0f) + kEps) *
+                     (std::max((1 - w) * hb[(k + s0) % K] + w * hb[(k + s0 + 1) % K], 0.0f) + kEps);
   return heatmap_peak_deg(row.data(), K, period_deg);
 }
 

@@ -12,8 +12,11 @@
 // small CNN does not learn (46–68 % within 2°), while the first Dense layer here can hold
 // one template per bin — a learned nearest-template search — and a mirror-symmetric
 // particle's two equally good answers stay two peaks instead of being averaged.
-// A stereo pair (θ, θ + δ) is read jointly: h_a(φ) + h_b(φ + δ), the second heatmap
-// shifted back by δ (interpolated linearly between bins), then the same read-out.
+// A stereo pair (θ, θ + δ) is read jointly: the peak of (h_a(φ)⁺ + ε)(h_b(φ + δ)⁺ + ε),
+// the second heatmap shifted back by δ (interpolated linearly between bins), x⁺ =
+// max(x, 0), ε = 0.05: both images must agree (a product, as independent likelihoods
+// combine); a sum lets one image's confident wrong peak (the 'T''s mirror) outvote the
+// other's.
 #pragma once
 #include <array>
 #include <memory>
@@ -44,7 +47,7 @@ double heatmap_peak_deg(const float* h, int64_t bins, double period_deg);
 // out the same way: a mirror-symmetric particle's other answer (θ and c − θ project alike).
 double heatmap_second_peak_deg(const float* h, int64_t bins, double period_deg, double first_deg,
                                double exclude_deg);
-// The pair's read-out: the peak of h_a(φ) + h_b(φ + δ) (`row` is scratch space).
+// The pair's read-out: the peak of (h_a(φ)⁺ + ε)(h_b(φ + δ)⁺ + ε) (`row` is scratch space).
 double heatmap_pair_peak_deg(const float* ha, const float* hb, int64_t bins, double period_deg,
                              double delta_deg, std::vector<float>& row);
 
