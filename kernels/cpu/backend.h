@@ -74,6 +74,9 @@ class CpuBackend : public Backend {
 
   void adam_update(int64_t n, const AdamParams& a, const float* g, float* p, float* m,
                    float* v) override;
+  void adam_schedule(const AdamParams& a, float* sched) override;
+  void adam_update_spans(const AdamSpan* spans, int64_t count, const AdamParams& a,
+                         const float* sched) override;
   void sgd_update(int64_t n, float lr, float momentum, const float* g, float* p,
                   float* vel) override;
 

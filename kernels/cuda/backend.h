@@ -16,7 +16,8 @@
 
 namespace sg::SG_CUDA_NS {
 
-class CudnnConv;  // cudnn_conv.cu; exists in the nvcc build only
+class CudnnConv;      // cudnn_conv.cu; exists in the nvcc build only
+class PinnedStaging;  // backend.cu; exists in the nvcc build only
 
 // Segments of a segmented sum (reduce.cu): segment c has `len` elements, element e at
 // offset (e / inner)·outer + c·inner + e % inner. This covers the sum of a buffer (one
@@ -100,8 +101,13 @@ class CudaBackend : public cuda::CudaBackendBase {
 
   void adam_update(int64_t n, const AdamParams& a, const float* g, float* p, float* m,
                    float* v) override;
+  void adam_schedule(const AdamParams& a, float* sched) override;
+  void adam_update_spans(const AdamSpan* spans, int64_t count, const AdamParams& a,
+                         const float* sched) override;
   void sgd_update(int64_t n, float lr, float momentum, const float* g, float* p,
                   float* vel) override;
+
+  int64_t host_syncs() const override { return host_syncs_; }
 
   // For the kernels of this backend.
   cudaStream_t stream() const { return stream_; }
@@ -118,6 +124,8 @@ class CudaBackend : public cuda::CudaBackendBase {
   cudaStream_t stream_{};  // the executor ignores it; nvcc: our own stream
   cuda::ConvImpl conv_impl_ = cuda::ConvImpl::Own;
   std::unique_ptr<CudnnConv> cudnn_;  // created on the first use of cuDNN
+  std::unique_ptr<PinnedStaging> staging_;  // from_host's pinned buffers (nvcc build)
+  int64_t host_syncs_ = 0;
 };
 
 // Scratch memory from the backend's caching allocator, released at scope exit.
