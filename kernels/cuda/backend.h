@@ -8,6 +8,7 @@
 // compiler into sg::cuda_host::CudaBackend (Device::CudaOnCpu, run by the executor).
 // Only .cu files include this header; everything else sees kernels/cuda/api.h.
 #pragma once
+#include <atomic>
 #include <memory>
 
 #include "kernels/cuda/allocator.h"
@@ -125,7 +126,7 @@ class CudaBackend : public cuda::CudaBackendBase {
   cuda::ConvImpl conv_impl_ = cuda::ConvImpl::Own;
   std::unique_ptr<CudnnConv> cudnn_;  // created on the first use of cuDNN
   std::unique_ptr<PinnedStaging> staging_;  // from_host's pinned buffers (nvcc build)
-  int64_t host_syncs_ = 0;
+  std::atomic<int64_t> host_syncs_{0};  // host threads may share the backend
 };
 
 // Scratch memory from the backend's caching allocator, released at scope exit.
