@@ -128,9 +128,12 @@ class Backend {
                                        const float* dy, float* dx, float* dw, float* db);
 
   // Inverted dropout mask: mask[i] = 0 with probability p, else 1/(1-p); element i draws
-  // random_uniform(seed, stream, i) (engine/random.h), whatever the launch shape.
+  // random_uniform(seed, s, i) (engine/random.h), whatever the launch shape, where
+  // s = stream + *stream_base, or s = stream when stream_base is null. stream_base is a
+  // device pointer: a training step keeps the step's part of its streams on the device,
+  // so it hands the backend the same arguments every step (and can be replayed).
   virtual void dropout_mask(int64_t n, float p, uint64_t seed, uint64_t stream,
-                            float* mask) = 0;
+                            const uint64_t* stream_base, float* mask) = 0;
 
   // Nearest-neighbour ×2 over planes of H×W: y[p, 2i+a, 2j+b] = x[p,i,j];
   // dx[p,i,j] += sum_{a,b} dy[p,2i+a,2j+b].

@@ -1,6 +1,6 @@
 // A training step without host synchronisation (issue 20): Adam's step count and bias
-// correction on the device with one update call for every parameter, the loss kept on the
-// device. Checked against today's step, kept here as the reference: Adam as one
+// correction on the device with one update call for every parameter, the dropout streams'
+// base and the loss kept on the device. Checked against today's step, kept here as the reference: Adam as one
 // Backend::adam_update per parameter with t and lr_t from the host (itself checked
 // against the double-precision reference in test_optim.cpp), the loss read every step.
 // The two must give the same bits, on every backend; on the CUDA backends the new step
@@ -80,13 +80,20 @@ Trained train(Device d, int steps, bool device_step) {
   Shape batch{6};
   batch.insert(batch.end(), in.begin(), in.end());
   Tensor losses = Tensor::zeros({steps}, d);  // the new step's losses, read at the end
+  Tensor base = Tensor::zeros({2}, d);         // the new step's dropout stream base (a uint64)
   Trained r;
   for (int s = 0; s < steps; ++s) {
     const int64_t before = is_cuda(d) ? host_syncs(d) : 0;
     const float lr = s < 2 ? 1e-3f : 5e-4f;
     Tensor x = random_tensor(batch, 700 + uint64_t(s), d, false, 0.0f, 1.0f);
     Tensor target = random_tensor({6, 2}, 800 + uint64_t(s), d, false);
-    Context ctx{true, 5, 100 + uint64_t(s) * 10};
+    // Today's step passes its streams as values; the new one keeps their base on the device.
+    const uint64_t stream = 100 + uint64_t(s) * 10;
+    Context ctx{true, 5, stream};
+    if (device_step) {
+      base.backend().from_host(base.data(), reinterpret_cast<const float*>(&stream), 2);
+      ctx = Context{true, 5, 0, reinterpret_cast<const uint64_t*>(base.data())};
+    }
     adam.zero_grad();
     Tensor loss = mse(cnn->forward(x, ctx), target);
     if (device_step) {

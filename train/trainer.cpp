@@ -218,6 +218,9 @@ bool Trainer::train_epoch(int64_t epoch, Progress& progress, int64_t& steps_done
   const size_t first = size_t(partial_.steps) * size_t(config_.batch);
   const auto t0 = std::chrono::steady_clock::now();
   DeviceLosses losses((int64_t(subset.size()) + config_.batch - 1) / config_.batch, device_);
+  // The dropout streams' step part, (epoch << 32) | (step << 8), uploaded each step into
+  // device memory (a uint64 in two floats): the step's kernels get the same arguments.
+  Tensor stream_base = Tensor::zeros({2}, device_);
   float last_loss = 0;
   // Adds the losses not yet read to partial_.loss_sum; a non-finite one stops the run.
   auto read_losses = [&] {
@@ -237,7 +240,9 @@ bool Trainer::train_epoch(int64_t epoch, Progress& progress, int64_t& steps_done
     const int64_t step = partial_.steps;
     const size_t end = std::min(subset.size(), b + size_t(config_.batch));
     PairBatch batch = make_batch(train_, subset, b, end, device_);
-    Context ctx{true, config_.seed, (uint64_t(epoch) << 32) | (uint64_t(step) << 8)};
+    const uint64_t base = (uint64_t(epoch) << 32) | (uint64_t(step) << 8);
+    stream_base.backend().from_host(stream_base.data(), reinterpret_cast<const float*>(&base), 2);
+    Context ctx{true, config_.seed, 0, reinterpret_cast<const uint64_t*>(stream_base.data())};
     opt_->zero_grad();
     Tensor loss = supervised
                       ? model_->supervised_loss(

@@ -20,11 +20,11 @@ namespace sg::SG_CUDA_NS {
 // the next buffer and from there to the device by a copy queued on the stream, so the host
 // does not wait (a copy from pageable memory may make the driver wait for the stream).
 // A buffer is reused once the event recorded after its copy has passed; with kSlots
-// buffers and a few uploads per step the device is then several steps behind, so in
-// steady state that event has long passed. Uploads above kMaxBytes are not staged.
+// buffers and about four uploads per step (the batch, the dropout streams' base) the
+// device may be about four steps behind before an upload waits. Uploads above kMaxBytes are not staged.
 class PinnedStaging {
  public:
-  static constexpr size_t kSlots = 8, kMaxBytes = size_t(16) << 20;
+  static constexpr size_t kSlots = 16, kMaxBytes = size_t(16) << 20;
   ~PinnedStaging() {
     for (Slot& s : slots_) {
       if (s.done) SG_CUDA_LOG(cudaEventSynchronize(s.done));
