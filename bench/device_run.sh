@@ -70,12 +70,26 @@ $B/stereograd --help >/dev/null 2>&1 || say "stereograd does not start"
 # Tests: every CTest test with the GPU backend registered; then the GPU step test alone.
 step ctest 150 ctest --test-dir $B -j 12 --timeout 120 --output-on-failure
 step gpu_step 60 $B/stereograd_tests -s -tc='cuda backend: on the GPU*'
+# Issue 20 on the GPU: the device-side Adam schedule and one update launch give the
+# per-parameter update's bits, a warm step makes no host synchronisation (the pinned
+# staging of uploads can only be seen busy here), the trainer's steps none either.
+step step_sync 90 $B/stereograd_tests -s -tc='step sync:*'
 
 # Benchmarks.
 step bench_ops 90 $B/bench_ops --device cuda --batch 64,1024 --json "$R/bench_ops.json" \
   --md "$R/bench_ops.md"
 step bench_train 60 $B/bench_train --device cuda --model difference2d,difference1d,unet \
   --json "$R/bench_train.json"
+# Issue 20: the same steps with one loss read per 16 steps (the trainer's way: no step
+# waits for the device), per step, beside bench_train's one-read-per-step figures above.
+step bench_train_noread 60 $B/bench_train --device cuda --model difference2d,difference1d,unet \
+  --read-every 16 --json "$R/bench_train_noread.json"
+# Issue 20's batch-4,096 step and its ops' roofline fractions (the floor: the sum over
+# the step's ops of max(FLOPs / peak, bytes / bandwidth), from bench_ops_4096.json).
+step bench_train_4096 60 $B/bench_train --device cuda --model difference2d --batch 4096 \
+  --json "$R/bench_train_4096.json"
+step bench_ops_4096 90 $B/bench_ops --device cuda --batch 4096 --json "$R/bench_ops_4096.json" \
+  --md "$R/bench_ops_4096.md"
 STEREOGRAD_CONV=cudnn step bench_train_cudnn 60 $B/bench_train --device cuda \
   --model difference2d,difference1d,unet --json "$R/bench_train_cudnn.json"
 step compare_eager 90 python3 bench/compare_frameworks.py --ours-bin $B/bench_train --device cuda \

@@ -147,7 +147,7 @@ class OpCases {
     Backend& be = be_;
     const std::string s = std::to_string(n);
     return {{"dropout_mask", "fwd", s, 0, 4.0 * n, false,
-             [=, &be] { be.dropout_mask(n, 0.1f, 1, 2, mask->data()); }},
+             [=, &be] { be.dropout_mask(n, 0.1f, 1, 2, nullptr, mask->data()); }},
             {"mul", "fwd/bwd", s, double(n), 12.0 * n, false,
              [=, &be] { be.mul(n, x->data(), mask->data(), y->data()); }}};
   }

@@ -27,6 +27,22 @@ struct AdamParams {
   int64_t step = 1;                                              // t, from 1
 };
 
+// One parameter buffer of a multi-buffer Adam update (Backend::adam_update_spans).
+struct AdamSpan {
+  int64_t n = 0;
+  const float* g = nullptr;
+  float* p = nullptr;
+  float* m = nullptr;
+  float* v = nullptr;
+};
+
+// Adam's schedule, kept in device memory so that a training step hands the backend no
+// value that changes from one step to the next (the step can then be captured once and
+// replayed): sched[kAdamT] = t, the step count (a float: exact up to 2^24 steps),
+// sched[kAdamLr] = lr, sched[kAdamLrT] = the bias-corrected step lr_t of step t.
+constexpr int64_t kAdamT = 0, kAdamLr = 1, kAdamLrT = 2, kAdamScheduleSize = 3;
+constexpr int64_t kAdamMaxSteps = int64_t(1) << 24;
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -112,9 +128,12 @@ class Backend {
                                        const float* dy, float* dx, float* dw, float* db);
 
   // Inverted dropout mask: mask[i] = 0 with probability p, else 1/(1-p); element i draws
-  // random_uniform(seed, stream, i) (engine/random.h), whatever the launch shape.
+  // random_uniform(seed, s, i) (engine/random.h), whatever the launch shape, where
+  // s = stream + *stream_base, or s = stream when stream_base is null. stream_base is a
+  // device pointer: a training step keeps the step's part of its streams on the device,
+  // so it hands the backend the same arguments every step (and can be replayed).
   virtual void dropout_mask(int64_t n, float p, uint64_t seed, uint64_t stream,
-                            float* mask) = 0;
+                            const uint64_t* stream_base, float* mask) = 0;
 
   // Nearest-neighbour ×2 over planes of H×W: y[p, 2i+a, 2j+b] = x[p,i,j];
   // dx[p,i,j] += sum_{a,b} dy[p,2i+a,2j+b].
@@ -134,6 +153,13 @@ class Backend {
   //   p -= lr·sqrt(1-β2^t)/(1-β1^t) · m / (sqrt(v) + ε)
   virtual void adam_update(int64_t n, const AdamParams& a, const float* g, float* p,
                            float* m, float* v) = 0;
+  // The same update with t on the device (sched: see kAdamT). adam_schedule advances it:
+  //   t += 1;  lr_t = lr·sqrt(1-β2^t)/(1-β1^t)  (in double, rounded to float, as above);
+  // adam_update_spans then updates every span with that lr_t, in one launch where the
+  // backend can (a.lr and a.step are not read: they are sched's). Same bits as adam_update.
+  virtual void adam_schedule(const AdamParams& a, float* sched) = 0;
+  virtual void adam_update_spans(const AdamSpan* spans, int64_t count, const AdamParams& a,
+                                 const float* sched) = 0;
   //   SGD with momentum μ: vel = μ vel - lr g;  p += vel   (vel may be null when μ = 0)
   virtual void sgd_update(int64_t n, float lr, float momentum, const float* g, float* p,
                           float* vel) = 0;

@@ -51,7 +51,9 @@ Tensor conv1d_relu_maxpool1d(const Tensor& x, const Tensor& w, const Tensor& b, 
 
 // Inverted dropout with rate p: identity unless `training`; the mask of element i is
 // drawn from (seed, stream, i), so it is reproducible and independent of thread count.
-Tensor dropout(const Tensor& x, float p, bool training, uint64_t seed, uint64_t stream);
+// stream_base: null, or a device pointer whose value is added to stream.
+Tensor dropout(const Tensor& x, float p, bool training, uint64_t seed, uint64_t stream,
+               const uint64_t* stream_base = nullptr);
 
 // Nearest ×2 up-sampling of [N,C,H,W].
 Tensor upsample2x(const Tensor& x);

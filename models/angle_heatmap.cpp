@@ -61,23 +61,24 @@ double heatmap_second_peak_deg(const float* h, int64_t K, double period_deg, dou
   return best < 0 ? first_deg : refined_peak_deg(h, K, best, period_deg);  // < 0: the window is everything
 }
 
-AngleHeatmapModel::AngleHeatmapModel(int64_t size, int order, const HeatmapOptions& o, Rng& rng,
-                                     Device device)
-    : size_(size), order_(order), opt_(o), net_(std::make_unique<Sequential>()) {
+AngleHeatmapModel::AngleHeatmapModel(Dims dims, int64_t size, int order, const HeatmapOptions& o, Rng& rng,
+                                     Device device, const DifferenceWidth& trunk)
+    : order_(order), opt_(o), net_(std::make_unique<Sequential>()) {
   o.validate();
   SG_CHECK(order >= 1, "heatmap model: rotational order must be >= 1, got ", order);
-  net_->add<Flatten>();
+  if (dims == Dims::Two) add_difference_trunk(*net_, Dims::Two, trunk);
+  else net_->add<Flatten>();
   net_->add<Dense>(o.hidden, Activation::Relu);
   net_->add<Dense>(o.bins, Activation::None);
-  net_->build(Shape{1, size}, rng, device);
+  net_->build(difference_input_shape(dims, size), rng, device);
 }
 
-// Each projection divided by its mean: a projection's total is the particle's mass at
-// every angle, so this removes the dose and the particle's brightness and leaves the
-// net inputs of order 1 (no gradient flows to the images, so it is done on the host).
+// Each image divided by its mean: a projection's total is the particle's mass at every
+// angle, so this removes the dose and the particle's brightness and leaves the net
+// inputs of order 1 (no gradient flows to the images, so it is done on the host).
 Tensor AngleHeatmapModel::heatmap(const Tensor& images, Context& ctx) {
   std::vector<float> x = images.to_vector();
-  const size_t L = size_t(size_);
+  const size_t L = size_t(images.numel() / images.shape()[0]);  // samples per image
   for (size_t i = 0; i < x.size() / L; ++i) {
     double sum = 0;
     for (size_t j = 0; j < L; ++j) sum += x[i * L + j];

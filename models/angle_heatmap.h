@@ -1,7 +1,9 @@
-// The Angle Heatmap Model: a learned reader of 1-D projections (docs/projections.md,
-// "A learned model on projections").
+// The Angle Heatmap Model: a learned reader of orientation as scores over angle bins
+// (docs/projections.md, "A learned model on projections").
 //
-// Projection → Flatten → Dense H (ReLU) → Dense K (linear): K scores over angle bins
+// 1-D projection → Flatten → Dense H (ReLU) → Dense K (linear); 2-D images (the 3-D
+// particles' single-axis task, docs/particles3d.md) go through the Difference Model's
+// conv trunk first (models/difference.h). K scores over angle bins
 // φ_k = k·P/K on the shape's period P = 360°/n. Trained on angles (the pseudo-labels of
 // `reconstruct`, never the truth in a label-free result) with the target a circular
 // Gaussian bump of width σ bins at the label θ:
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "engine/layers/sequential.h"
+#include "models/difference.h"
 #include "models/pair_model.h"
 
 namespace sg {
@@ -53,11 +56,14 @@ double heatmap_pair_peak_deg(const float* ha, const float* hb, int64_t bins, dou
 
 class AngleHeatmapModel : public PairModel {
  public:
-  AngleHeatmapModel(int64_t size, int order, const HeatmapOptions& o, Rng& rng, Device device);
+  // Dims::One: projections [N, 1, size], a Dense head only; Dims::Two: images
+  // [N, 1, size, size], the conv trunk of width `trunk` first.
+  AngleHeatmapModel(Dims dims, int64_t size, int order, const HeatmapOptions& o, Rng& rng, Device device,
+                    const DifferenceWidth& trunk = {});
   int order() const override { return order_; }
   std::vector<NamedTensor> parameters() override { return net_->parameters("net."); }
   Sequential& net() { return *net_; }
-  // Scores [N, K] of projections [N, 1, L].
+  // Scores [N, K] of projections [N, 1, L] or images [N, 1, H, W].
   Tensor heatmap(const Tensor& images, Context& ctx);
   // Not a self-supervised model: fails with one line (train it on reconstruct's
   // pseudo-labels, mode supervised).
@@ -74,7 +80,6 @@ class AngleHeatmapModel : public PairModel {
   std::vector<std::array<float, 2>> predict_two_deg(const Tensor& images);
 
  private:
-  int64_t size_;
   int order_;
   HeatmapOptions opt_;
   std::unique_ptr<Sequential> net_;

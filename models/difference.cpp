@@ -18,22 +18,26 @@ void DifferenceWidth::validate() const {
 }
 
 std::unique_ptr<Sequential> make_difference_cnn(Dims dims, const DifferenceWidth& w) {
-  w.validate();
   auto m = std::make_unique<Sequential>();
-  for (int64_t f : w.filters) {
-    if (dims == Dims::Two) {
-      m->add<Conv2D>(f, 3, Padding::Valid, Activation::Relu);
-      m->add<MaxPooling2D>();
-    } else {
-      m->add<Conv1D>(f, 3, Padding::Same, Activation::Relu);
-      m->add<MaxPooling1D>();
-    }
-    m->add<Dropout>(0.1f);
-  }
-  m->add<Flatten>();
+  add_difference_trunk(*m, dims, w);
   m->add<Dense>(w.dense, Activation::Relu);
   m->add<Dense>(2, Activation::None);
   return m;
+}
+
+void add_difference_trunk(Sequential& m, Dims dims, const DifferenceWidth& w) {
+  w.validate();
+  for (int64_t f : w.filters) {
+    if (dims == Dims::Two) {
+      m.add<Conv2D>(f, 3, Padding::Valid, Activation::Relu);
+      m.add<MaxPooling2D>();
+    } else {
+      m.add<Conv1D>(f, 3, Padding::Same, Activation::Relu);
+      m.add<MaxPooling1D>();
+    }
+    m.add<Dropout>(0.1f);
+  }
+  m.add<Flatten>();
 }
 
 Shape difference_input_shape(Dims dims, int64_t size) {

@@ -39,6 +39,9 @@ struct DifferenceWidth {
 
 // An unbuilt CNN of figure 2.1 (Two) or 2.9 (One), at width `w`.
 std::unique_ptr<Sequential> make_difference_cnn(Dims dims, const DifferenceWidth& w = {});
+// Its convolutional trunk alone: the three Conv → MaxPooling → Dropout blocks and Flatten
+// (the heads differ: models/angle_heatmap.h puts angle bins on it).
+void add_difference_trunk(Sequential& m, Dims dims, const DifferenceWidth& w);
 // The per-sample input shape: [1, size, size] or [1, size].
 Shape difference_input_shape(Dims dims, int64_t size);
 

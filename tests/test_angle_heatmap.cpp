@@ -213,7 +213,7 @@ TEST_CASE("angle heatmap: a single projection of the 'T' is answered with both m
 TEST_CASE("angle heatmap: config and CLI refusals are one line") {
   CHECK(has(config_error_of(R"({"model": "heatmap1d", "data": {"projection": true}})"),
             "model heatmap1d learns from angles"));
-  CHECK(has(config_error_of(R"({"heatmap": {"bins": 90}})"), "the 'heatmap' section is for model heatmap1d, not difference2d"));
+  CHECK(has(config_error_of(R"({"heatmap": {"bins": 90}})"), "the 'heatmap' section is for models heatmap1d and heatmap2d, not difference2d"));
   CHECK(has(config_error_of(R"({"model": "heatmap1d", "mode": "supervised", "data": {"projection": true}, "heatmap": {"sigma_bins": 0}})"),
             "heatmap.sigma_bins must be in [0.25, bins/4], got 0"));
   CHECK(has(config_error_of(R"({"model": "heatmap1d", "mode": "supervised", "data": {"projection": true}, "heatmap": {"depth": 3}})"),
@@ -228,5 +228,5 @@ TEST_CASE("angle heatmap: config and CLI refusals are one line") {
   TempDir dir("heatmap_cli");
   one_line_error(run_cli("train --config " + std::string(STEREOGRAD_SOURCE_DIR) + "/configs/projection_s_10deg.json --out " +
                          dir.file("run")),
-                 "model heatmap1d learns from angles: give it reconstruct's pseudo-labels");
+                 "model heatmap1d learns from angles: give it pseudo-labels");
 }

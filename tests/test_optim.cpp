@@ -288,3 +288,50 @@ TEST_CASE("end to end: Adam fits y = x wᵀ + b and recovers w and b") {
   for (size_t i = 0; i < w.size(); ++i) CHECK(w[i] == doctest::Approx(w_true[i]).epsilon(1e-3));
   for (size_t i = 0; i < b.size(); ++i) CHECK(b[i] == doctest::Approx(b_true[i]).epsilon(1e-3));
 }
+
+// adam_update_spans (one launch per 48 spans on the CUDA backends) against adam_update on
+// each span alone, both from t and lr in the device schedule written by adam_schedule:
+// 100 spans (three launches), empty ones among them, sizes off the block size.
+TEST_CASE("Adam: one update over many spans gives each span's own update bit for bit") {
+  for (Device d : devices()) {
+    INFO("device " << device_name(d));
+    Backend& b = backend_for(d);
+    AdamParams a;
+    a.lr = 3e-3f;
+    std::vector<int64_t> sizes;
+    for (int s = 0; s < 100; ++s) sizes.push_back(s % 17 == 3 ? 0 : 1 + (s * 37) % 300);
+    sizes[50] = 1000;  // a span of several blocks
+    struct Bufs { Tensor g, p, m, v; };
+    auto make = [&](int64_t n, uint64_t seed) {
+      const Shape s{std::max<int64_t>(n, 1)};
+      return Bufs{Tensor::from_vector(values(s[0], seed), s, d), Tensor::from_vector(values(s[0], seed + 1), s, d),
+                  Tensor::from_vector(values(s[0], seed + 2, -0.1, 0.1), s, d),
+                  Tensor::from_vector(values(s[0], seed + 3, 0.0, 0.01), s, d)};
+    };
+    std::vector<Bufs> fused, alone;
+    std::vector<AdamSpan> spans;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      fused.push_back(make(sizes[i], 10 * i));
+      alone.push_back(make(sizes[i], 10 * i));
+      spans.push_back({sizes[i], fused[i].g.data(), fused[i].p.data(), fused[i].m.data(), fused[i].v.data()});
+    }
+    // Two steps from t = 6: the schedule's t and lr_t must follow the host's.
+    std::vector<float> start{6.0f, a.lr, 0.0f};
+    Tensor sched = Tensor::from_vector(start, {kAdamScheduleSize}, d);
+    for (int64_t t = 7; t <= 8; ++t) {
+      b.adam_schedule(a, sched.data());
+      b.adam_update_spans(spans.data(), int64_t(spans.size()), a, sched.data());
+      AdamParams at = a;
+      at.step = t;
+      for (size_t i = 0; i < sizes.size(); ++i)
+        b.adam_update(sizes[i], at, alone[i].g.data(), alone[i].p.data(), alone[i].m.data(), alone[i].v.data());
+    }
+    CHECK(sched.to_vector()[size_t(kAdamT)] == 8.0f);
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      INFO("span " << i << " of " << sizes[i]);
+      CHECK(fused[i].p.to_vector() == alone[i].p.to_vector());
+      CHECK(fused[i].m.to_vector() == alone[i].m.to_vector());
+      CHECK(fused[i].v.to_vector() == alone[i].v.to_vector());
+    }
+  }
+}

@@ -49,6 +49,15 @@ TEST_CASE("dropout: inverted scaling, seeded, identity outside training") {
     CHECK(zeros < 1750);
     CHECK(dropout(x, 0.25f, true, 7, 3).to_vector() == y);
     CHECK(dropout(x, 0.25f, true, 7, 4).to_vector() != y);
+    // A stream base in device memory adds to the stream: base 1 + stream 2 draws stream 3's
+    // mask, a base of 2^40 another one.
+    for (uint64_t b : {uint64_t(1), uint64_t(1) << 40}) {
+      Tensor base = Tensor::zeros({2}, d);  // a uint64 in two floats' storage
+      base.backend().from_host(base.data(), reinterpret_cast<const float*>(&b), 2);
+      const std::vector<float> yb =
+          dropout(x, 0.25f, true, 7, 2, reinterpret_cast<const uint64_t*>(base.data())).to_vector();
+      CHECK((b == 1 ? yb == y : yb != y));
+    }
     gradcheck("dropout", [](auto& t) { return dropout(t[0], 0.5f, true, 3, 1); },
               {random_tensor({3, 7}, 43, d)});
   }

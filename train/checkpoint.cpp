@@ -28,8 +28,9 @@ std::unique_ptr<PairModel> build_model(const TrainConfig& c, Device device) {
     o.self_weight = float(c.unet.self_weight);
     return std::make_unique<UNetModel>(c.data.size, order, o, rng, device);
   }
-  if (c.model == "heatmap1d")
-    return std::make_unique<AngleHeatmapModel>(c.data.size, order, c.heatmap, rng, device);
+  if (c.is_heatmap())
+    return std::make_unique<AngleHeatmapModel>(c.model == "heatmap1d" ? Dims::One : Dims::Two, c.data.size,
+                                               order, c.heatmap, rng, device, c.width);
   const Dims dims = c.model == "difference1d" ? Dims::One : Dims::Two;
   return std::make_unique<DifferenceModel>(dims, c.data.size, order, parse_wrap(c.wrap), rng,
                                            device, c.width);

@@ -66,9 +66,9 @@ int cmd_train(const Args& args) {
   TrainConfig cfg = load_config(p.get("config"));
   if (p.given("seed")) cfg.seed = uint64_t(p.get_int("seed"));
   if (p.given("data")) cfg.data_path = p.get("data");
-  SG_CHECK(cfg.model != "heatmap1d" || !cfg.data_path.empty(), "train: model heatmap1d learns from "
-           "angles: give it reconstruct's pseudo-labels (--data DIR or data.path), or it would train "
-           "on the true angles of generated pairs");
+  SG_CHECK(!cfg.is_heatmap() || !cfg.data_path.empty(), "train: model ", cfg.model, " learns from "
+           "angles: give it pseudo-labels (reconstruct's or gen's, --data DIR or data.path), or it would "
+           "train on the true angles of generated pairs");
   SG_CHECK(!p.given("stereo-angle") || cfg.data_path.empty(), "train: --stereo-angle does not apply "
            "with data.path: the stereo angle is the one in '", cfg.data_path, "/params.json'");
   if (p.given("stereo-angle")) cfg.data.stereo_angle_deg = p.get_double("stereo-angle");

@@ -145,14 +145,14 @@ int64_t TrainConfig::stage_at(int64_t epoch) const {
 }
 
 void TrainConfig::validate() const {
-  SG_CHECK(is_difference() || model == "heatmap1d" || is_unet(),
-           "config: model must be difference2d, difference1d, heatmap1d, unet or autoencoder, got '",
+  SG_CHECK(is_difference() || is_heatmap() || is_unet(),
+           "config: model must be difference2d, difference1d, heatmap1d, heatmap2d, unet or autoencoder, got '",
            model, "'");
   heatmap.validate();
   SG_CHECK(supervised_images == "first" || supervised_images == "both",
            "config: supervised_images must be first or both, got '", supervised_images, "'");
-  SG_CHECK(model != "heatmap1d" || mode == "supervised", "config: model heatmap1d learns from "
-           "angles (reconstruct's pseudo-labels in data.path): mode must be supervised, got '", mode, "'");
+  SG_CHECK(!is_heatmap() || mode == "supervised", "config: model ", model, " learns from angles "
+           "(pseudo-labels in data.path): mode must be supervised, got '", mode, "'");
   SG_CHECK(unet.bottleneck == "angle" || unet.bottleneck == "sincos",
            "config: unet.bottleneck must be angle or sincos, got '", unet.bottleneck, "'");
   SG_CHECK(std::isfinite(unet.dropout) && unet.dropout >= 0 && unet.dropout < 1,
@@ -225,9 +225,10 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {
            filters.size());
   std::copy(filters.begin(), filters.end(), c.width.filters.begin());
   r.get("dense", c.width.dense);
-  SG_CHECK(c.is_difference() || (!j.contains("filters") && !j.contains("dense")), what,
-           ": keys 'filters' and 'dense' are for models difference2d and difference1d, not ",
-           c.model);
+  SG_CHECK(c.is_difference() || (!j.contains("filters") && !j.contains("dense")) ||
+               (c.model == "heatmap2d" && !j.contains("dense")),
+           what, ": keys 'filters' and 'dense' are for models difference2d and difference1d ('filters' "
+           "also for heatmap2d's trunk), not ", c.model);
   c.data.count = 4096;
   if (j.contains("data")) c.data = data_from_json(j.at("data"), what + " 'data'", c.data_path);
   r.skip("data");
@@ -238,7 +239,7 @@ TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {
   }
   r.skip("unet");
   if (j.contains("heatmap")) {
-    SG_CHECK(c.model == "heatmap1d", what, ": the 'heatmap' section is for model heatmap1d, not ", c.model);
+    SG_CHECK(c.is_heatmap(), what, ": the 'heatmap' section is for models heatmap1d and heatmap2d, not ", c.model);
     c.heatmap = heatmap_from_json(j.at("heatmap"), what + " 'heatmap'");
   }
   r.skip("heatmap");
@@ -291,7 +292,8 @@ nlohmann::json to_json(const TrainConfig& c) {
   if (c.is_difference()) {
     j["filters"] = c.width.filters;
     j["dense"] = c.width.dense;
-  } else if (c.model == "heatmap1d") {
+  } else if (c.is_heatmap()) {
+    if (c.model == "heatmap2d") j["filters"] = c.width.filters;
     j["heatmap"] = {{"bins", c.heatmap.bins}, {"hidden", c.heatmap.hidden},
                     {"sigma_bins", c.heatmap.sigma_bins}};
   } else {

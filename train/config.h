@@ -16,7 +16,7 @@ namespace sg {
 
 struct TrainConfig {
   std::string name = "difference-squares-10deg";
-  std::string model = "difference2d";     // difference2d | difference1d | heatmap1d | unet | autoencoder
+  std::string model = "difference2d";     // difference2d | difference1d | heatmap1d | heatmap2d | unet | autoencoder
   // The Difference Model's widths (keys "filters", "dense"); default = the report's net.
   DifferenceWidth width;
   std::string mode = "stereo";            // stereo (self-supervised) | supervised (cheat)
@@ -55,8 +55,9 @@ struct TrainConfig {
     double self_weight = 0;               // weight of reconstructing x₁ from its own angle
   } unet;
   bool is_unet() const { return model == "unet" || model == "autoencoder"; }
-  // The "heatmap" section, read for model heatmap1d (models/angle_heatmap.h).
+  // The "heatmap" section, read for models heatmap1d and heatmap2d (models/angle_heatmap.h).
   HeatmapOptions heatmap;
+  bool is_heatmap() const { return model == "heatmap1d" || model == "heatmap2d"; }
   bool is_difference() const { return model == "difference2d" || model == "difference1d"; }
   bool reads_projections() const { return model == "difference1d" || model == "heatmap1d"; }
 

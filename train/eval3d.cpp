@@ -53,19 +53,6 @@ Row score(const std::string& method, const std::string& input, const std::string
   return r;
 }
 
-// Circular mean of a pair's two readings of the first image's angle: theta_1 and
-// theta_2 - delta, on the circle of one period.
-std::vector<double> pair_mean(const std::vector<float>& first, const std::vector<float>& second,
-                              double delta, double period) {
-  std::vector<double> out(first.size());
-  for (size_t i = 0; i < first.size(); ++i) {
-    const double k = 2 * kPi / period;
-    const std::complex<double> s = std::polar(1.0, k * first[i]) + std::polar(1.0, k * (second[i] - delta));
-    out[i] = wrap_positive(std::arg(s) / k, period);
-  }
-  return out;
-}
-
 }  // namespace
 
 bool is_tilt_pairs_folder(const std::string& dir) {
@@ -149,8 +136,17 @@ int eval_tilt_pairs(const ArgParser& p, Device device) {
     const double ms = 1e3 * seconds_since(t0) / double(2 * N);
     rows.push_back(score("model", "single", "no shape, no angle", std::vector<double>(a1.begin(), a1.end()), truth,
                          amb, true, ms));
-    rows.push_back(score("model", "pair", "no shape, no angle", pair_mean(a1, a2, delta, amb.period_deg), truth, amb,
-                         true, ms));
+    // Each pair read from both images (PairModel::predict_pair_deg), in batches.
+    std::vector<double> pair;
+    for (int64_t b = 0; b < N; b += 256) {
+      const int64_t n = std::min<int64_t>(256, N - b);
+      const auto part = [&](const std::vector<float>& v) {
+        return Tensor::from_vector(std::vector<float>(v.begin() + b * S * S, v.begin() + (b + n) * S * S),
+                                   {n, 1, S, S}, device);
+      };
+      for (float a : model->predict_pair_deg(part(firsts), part(seconds), float(delta))) pair.push_back(a);
+    }
+    rows.push_back(score("model", "pair", "no shape, no angle", pair, truth, amb, true, ms));
     info["checkpoint"] = p.get("checkpoint");
     info["model"] = c.config.name;
   }

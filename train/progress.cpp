@@ -23,11 +23,14 @@ std::string Progress::eta(int64_t done) const {
   return buf;
 }
 
+bool Progress::due(int64_t done) const {
+  return tty_ && (std::chrono::steady_clock::now() - last_draw_ >= std::chrono::milliseconds(100) ||
+                  done >= total_);
+}
+
 void Progress::step(int64_t done, const std::string& status) {
-  if (!tty_) return;
-  auto now = std::chrono::steady_clock::now();
-  if (now - last_draw_ < std::chrono::milliseconds(100) && done < total_) return;
-  last_draw_ = now;
+  if (!due(done)) return;
+  last_draw_ = std::chrono::steady_clock::now();
   const int width = 24, filled = int(width * std::min<int64_t>(done, total_) / total_);
   std::fprintf(out_, "\r[%s%s] %s %s left\x1b[K", std::string(size_t(filled), '#').c_str(),
                std::string(size_t(width - filled), '.').c_str(), status.c_str(), eta(done).c_str());

@@ -15,6 +15,8 @@ class Progress {
   Progress(std::FILE* out, int64_t total, int64_t done = 0);
   // Mid-epoch update (drawn only on a terminal, at most ~10 times a second).
   void step(int64_t done, const std::string& status);
+  // Whether step(done, ...) would draw now: the trainer reads the loss back only then.
+  bool due(int64_t done) const;
   // End of an epoch: a final line for it, on a terminal and off.
   void line(const std::string& text);
   static bool is_terminal(std::FILE* f);

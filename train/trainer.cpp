@@ -1,9 +1,11 @@
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "data/dataset_io.h"
 #include "data/preprocess.h"
@@ -21,6 +23,34 @@ namespace sg {
 
 namespace {
 constexpr uint64_t kEvalFirstIndex = uint64_t(1) << 40;  // far past any training pair
+
+// The losses of an epoch's steps, written on the device and read back only when shown (a
+// progress refresh, the epoch's end, a stop): a read is a host synchronisation, so a step
+// in between makes none. Read in step order, they add up to the same double as before.
+class DeviceLosses {
+ public:
+  DeviceLosses(int64_t steps, Device d) : buf_(Tensor::zeros({std::max<int64_t>(steps, 1)}, d)) {}
+  // losses[step] = loss (a one-element tensor), `pairs` of them in the step.
+  void add(int64_t step, const Tensor& loss, int64_t pairs) {
+    if (pairs_.empty()) first_ = step;
+    buf_.backend().copy(1, loss.data(), buf_.data() + step);
+    pairs_.push_back(pairs);
+  }
+  // f(step, loss, pairs) for every step added since the last read, in step order.
+  template <class F>
+  void read(F&& f) {
+    if (pairs_.empty()) return;
+    std::vector<float> host(pairs_.size());
+    buf_.backend().to_host(host.data(), buf_.data() + first_, int64_t(host.size()));
+    for (size_t i = 0; i < host.size(); ++i) f(first_ + int64_t(i), host[i], pairs_[i]);
+    pairs_.clear();
+  }
+
+ private:
+  Tensor buf_;
+  int64_t first_ = 0;
+  std::vector<int64_t> pairs_;
+};
 
 void make_dir(const std::string& dir) {
   std::error_code ec;
@@ -198,29 +228,48 @@ bool Trainer::train_epoch(int64_t epoch, Progress& progress, int64_t& steps_done
   const bool supervised = config_.mode == "supervised";
   const size_t first = size_t(partial_.steps) * size_t(config_.batch);
   const auto t0 = std::chrono::steady_clock::now();
+  DeviceLosses losses((int64_t(subset.size()) + config_.batch - 1) / config_.batch, device_);
+  // The dropout streams' step part, (epoch << 32) | (step << 8), uploaded each step into
+  // device memory (a uint64 in two floats): the step's kernels get the same arguments.
+  Tensor stream_base = Tensor::zeros({2}, device_);
+  float last_loss = 0;
+  // Adds the losses not yet read to partial_.loss_sum; a non-finite one stops the run.
+  auto read_losses = [&] {
+    losses.read([&](int64_t step, float l, int64_t pairs) {
+      SG_CHECK(std::isfinite(l), "training stopped: the loss became ", l, " at epoch ", epoch + 1,
+               ", step ", step + 1, "; the last good checkpoint (after epoch ", epochs_done_, ") is ",
+               checkpoint_path());
+      partial_.loss_sum += double(l) * double(pairs);
+      last_loss = l;
+    });
+  };
   for (size_t b = first; b < subset.size(); b += size_t(config_.batch)) {
-    if (stop_requested_ || (step_limit_ >= 0 && steps_done >= step_limit_)) return false;
+    if (stop_requested_ || (step_limit_ >= 0 && steps_done >= step_limit_)) {
+      read_losses();
+      return false;
+    }
     const int64_t step = partial_.steps;
     const size_t end = std::min(subset.size(), b + size_t(config_.batch));
     PairBatch batch = make_batch(train_, subset, b, end, device_);
-    Context ctx{true, config_.seed, (uint64_t(epoch) << 32) | (uint64_t(step) << 8)};
+    const uint64_t base = (uint64_t(epoch) << 32) | (uint64_t(step) << 8);
+    stream_base.backend().from_host(stream_base.data(), reinterpret_cast<const float*>(&base), 2);
+    Context ctx{true, config_.seed, 0, reinterpret_cast<const uint64_t*>(stream_base.data())};
     opt_->zero_grad();
     Tensor loss = supervised ? supervised_loss(batch, ctx) : model_->stereo_loss(batch.first, batch.second, delta, ctx);
-    const float l = loss.item();
-    SG_CHECK(std::isfinite(l), "training stopped: the loss became ", l, " at epoch ", epoch + 1,
-             ", step ", step + 1, "; the last good checkpoint (after epoch ", epochs_done_, ") is ",
-             checkpoint_path());
+    losses.add(step, loss, int64_t(end - b));
     loss.backward();
     opt_->step();
-    partial_.loss_sum += double(l) * double(end - b);
     partial_.steps = step + 1;
+    if (!progress.due(++steps_done)) continue;
+    read_losses();
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     char status[160];
     std::snprintf(status, sizeof status, "stage %lld epoch %lld/%lld loss %.5f %.0f pairs/s",
                   (long long)(config_.stage_at(epoch) + 1), (long long)(epoch + 1),
-                  (long long)config_.total_epochs(), l, double(end - first) / std::max(secs, 1e-9));
-    progress.step(++steps_done, status);
+                  (long long)config_.total_epochs(), last_loss, double(end - first) / std::max(secs, 1e-9));
+    progress.step(steps_done, status);
   }
+  read_losses();
   return true;
 }
 

@@ -45,7 +45,7 @@ Shape Dropout::build_impl(const Shape& in, Rng&, Device) {
   return in;
 }
 Tensor Dropout::forward_impl(const Tensor& x, Context& ctx) {
-  return dropout(x, rate_, ctx.training, ctx.seed, ctx.stream++);
+  return dropout(x, rate_, ctx.training, ctx.seed, ctx.stream++, ctx.stream_base);
 }
 
 Shape Reshape::build_impl(const Shape& in, Rng&, Device) {

@@ -21,6 +21,9 @@ struct Context {
   bool training = false;
   uint64_t seed = 0;
   uint64_t stream = 0;
+  // When set, a device pointer whose value is added to every stream (the trainer keeps
+  // the step's part there, so a step's arguments do not change from step to step).
+  const uint64_t* stream_base = nullptr;
 };
 
 enum class Activation { None, Relu };

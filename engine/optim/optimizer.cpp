@@ -14,15 +14,42 @@ Adam::Adam(std::vector<NamedTensor> params, AdamParams hp)
     m_.push_back(Tensor::zeros(p.tensor.shape(), p.tensor.device()));
     v_.push_back(Tensor::zeros(p.tensor.shape(), p.tensor.device()));
   }
+  if (!params_.empty()) {
+    sched_ = Tensor::zeros({kAdamScheduleSize}, params_[0].tensor.device());
+    upload_schedule(true);
+  }
+}
+
+void Adam::upload_schedule(bool with_step) {
+  Backend& b = sched_.backend();
+  if (with_step) {
+    const float t = float(step_);
+    b.from_host(sched_.data() + kAdamT, &t, 1);
+  }
+  if (hp_.lr != sched_lr_) {
+    b.from_host(sched_.data() + kAdamLr, &hp_.lr, 1);
+    sched_lr_ = hp_.lr;
+  }
 }
 
 void Adam::step() {
+  SG_CHECK(step_ + 1 < kAdamMaxSteps, "adam: step ", step_ + 1, " is past the ", kAdamMaxSteps,
+           " steps the device's float step count holds exactly");
   hp_.step = ++step_;
+  if (params_.empty()) return;
+  upload_schedule(false);
+  // The spans change only when a parameter gets its first gradient.
+  spans_.clear();
   for (size_t i = 0; i < params_.size(); ++i) {
     Tensor& p = params_[i].tensor;
     if (!p.has_grad()) continue;
-    p.backend().adam_update(p.numel(), hp_, p.grad_data(), p.data(), m_[i].data(), v_[i].data());
+    SG_CHECK(p.device() == sched_.device(), "adam: parameter '", params_[i].name, "' is on ",
+             device_name(p.device()), ", the others on ", device_name(sched_.device()));
+    spans_.push_back({p.numel(), p.grad_data(), p.data(), m_[i].data(), v_[i].data()});
   }
+  Backend& b = sched_.backend();
+  b.adam_schedule(hp_, sched_.data());
+  b.adam_update_spans(spans_.data(), int64_t(spans_.size()), hp_, sched_.data());
 }
 
 std::vector<NamedTensor> Adam::state() {
@@ -37,7 +64,10 @@ std::vector<NamedTensor> Adam::state() {
 void Adam::set_counters(const std::map<std::string, int64_t>& c) {
   auto it = c.find("step");
   SG_CHECK(it != c.end() && it->second >= 0, "adam: checkpoint lacks a valid step count");
+  SG_CHECK(it->second < kAdamMaxSteps, "adam: checkpoint's step count ", it->second,
+           " is past the ", kAdamMaxSteps, " steps the device's float step count holds");
   step_ = it->second;
+  if (!params_.empty()) upload_schedule(true);
 }
 
 Sgd::Sgd(std::vector<NamedTensor> params, float lr, float momentum)

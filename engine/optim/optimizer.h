@@ -30,7 +30,10 @@ class Optimizer {
   std::vector<NamedTensor> params_;
 };
 
-// Adam with Keras's defaults and update rule (backend.h gives the formula).
+// Adam with Keras's defaults and update rule (backend.h gives the formula). The step count
+// and bias correction live on the device beside the moments (Backend::adam_schedule), and
+// one adam_update_spans call updates every parameter: a step reads nothing back and hands
+// the backend the same arguments each time. The host keeps its own count for checkpoints.
 class Adam : public Optimizer {
  public:
   Adam(std::vector<NamedTensor> params, AdamParams hp = {});
@@ -42,9 +45,15 @@ class Adam : public Optimizer {
   AdamParams& hyper() { return hp_; }
 
  private:
+  // Writes t and, when hp_.lr changed, lr into the device schedule (uploads: no wait).
+  void upload_schedule(bool with_step);
+
   AdamParams hp_;
   std::vector<Tensor> m_, v_;
   int64_t step_ = 0;
+  Tensor sched_;             // [t, lr, lr_t] on the parameters' device (kAdamT...)
+  float sched_lr_ = -1.0f;   // the lr last written into sched_
+  std::vector<AdamSpan> spans_;
 };
 
 // Plain SGD, with optional momentum (Keras's form: vel = μ vel - lr g; p += vel).

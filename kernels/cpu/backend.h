@@ -62,7 +62,8 @@ class CpuBackend : public Backend {
                                const float* w, const float* at, const float* dy, float* dx,
                                float* dw, float* db) override;
 
-  void dropout_mask(int64_t n, float p, uint64_t seed, uint64_t stream, float* mask) override;
+  void dropout_mask(int64_t n, float p, uint64_t seed, uint64_t stream,
+                    const uint64_t* stream_base, float* mask) override;
   void upsample2x_forward(int64_t planes, int64_t H, int64_t W, const float* x,
                           float* y) override;
   void upsample2x_backward(int64_t planes, int64_t H, int64_t W, const float* dy,
@@ -74,6 +75,9 @@ class CpuBackend : public Backend {
 
   void adam_update(int64_t n, const AdamParams& a, const float* g, float* p, float* m,
                    float* v) override;
+  void adam_schedule(const AdamParams& a, float* sched) override;
+  void adam_update_spans(const AdamSpan* spans, int64_t count, const AdamParams& a,
+                         const float* sched) override;
   void sgd_update(int64_t n, float lr, float momentum, const float* g, float* p,
                   float* vel) override;
 

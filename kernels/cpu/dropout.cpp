@@ -7,8 +7,9 @@
 namespace sg {
 
 void CpuBackend::dropout_mask(int64_t n, float p, uint64_t seed, uint64_t stream,
-                              float* mask) {
+                              const uint64_t* stream_base, float* mask) {
   const float keep = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+  if (stream_base) stream += *stream_base;
 #pragma omp parallel for schedule(static) if (n >= (1 << 15))
   for (int64_t i = 0; i < n; ++i)
     mask[i] = random_uniform(seed, stream, uint64_t(i)) < p ? 0.0f : keep;

@@ -32,6 +32,11 @@ class CudaBackendBase : public Backend {
   virtual void set_conv_impl(ConvImpl impl) = 0;
   virtual ConvImpl conv_impl() const = 0;
   virtual bool has_cudnn() const = 0;
+  // How many times the host has waited for this backend's device: every to_host (a
+  // device-to-host copy waits for the kernels queued before it), and every from_host that
+  // found its pinned staging buffer still in use or too large an upload to stage. A
+  // training step in steady state makes none (tests/test_step_sync.cpp).
+  virtual int64_t host_syncs() const = 0;
 };
 
 // The CUDA-specific side of a registered backend; throws for the CPU backend.

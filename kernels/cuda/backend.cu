@@ -5,13 +5,73 @@
 
 #include "kernels/cuda/backend.h"
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 
 #include "kernels/cuda/cudnn_conv.h"
 
 namespace sg::SG_CUDA_NS {
+
+#if defined(__CUDACC__)
+// from_host's staging: a ring of pinned host buffers. An upload is copied on the host into
+// the next buffer and from there to the device by a copy queued on the stream, so the host
+// does not wait (a copy from pageable memory may make the driver wait for the stream).
+// A buffer is reused once the event recorded after its copy has passed; with kSlots
+// buffers and about four uploads per step (the batch, the dropout streams' base) the
+// device may be about four steps behind before an upload waits. Uploads above kMaxBytes are not staged.
+class PinnedStaging {
+ public:
+  static constexpr size_t kSlots = 16, kMaxBytes = size_t(16) << 20;
+  ~PinnedStaging() {
+    for (Slot& s : slots_) {
+      if (s.done) SG_CUDA_LOG(cudaEventSynchronize(s.done));
+      if (s.done) SG_CUDA_LOG(cudaEventDestroy(s.done));
+      if (s.host) SG_CUDA_LOG(cudaFreeHost(s.host));
+    }
+  }
+  // Queues dst <- src (bytes <= kMaxBytes) on `stream`; returns how many times it waited.
+  int upload(void* dst, const void* src, size_t bytes, cudaStream_t stream) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Slot& s = slots_[next_];
+    next_ = (next_ + 1) % kSlots;
+    int waits = 0;
+    if (s.done && cudaEventQuery(s.done) == cudaErrorNotReady) {
+      SG_CUDA_CHECK(cudaEventSynchronize(s.done));
+      ++waits;
+    }
+    (void)cudaGetLastError();  // cudaEventQuery's "not ready" is no error
+    if (!s.done) SG_CUDA_CHECK(cudaEventCreateWithFlags(&s.done, cudaEventDisableTiming));
+    if (s.bytes < bytes) {  // grows during warm-up only: cudaFreeHost may wait for the device
+      if (s.host) {
+        SG_CUDA_CHECK(cudaFreeHost(s.host));
+        ++waits;
+      }
+      s.host = nullptr;
+      SG_CUDA_CHECK(cudaHostAlloc(&s.host, bytes, cudaHostAllocDefault));
+      s.bytes = bytes;
+    }
+    std::memcpy(s.host, src, bytes);
+    SG_CUDA_CHECK(cudaMemcpyAsync(dst, s.host, bytes, cudaMemcpyHostToDevice, stream));
+    SG_CUDA_CHECK(cudaEventRecord(s.done, stream));
+    return waits;
+  }
+
+ private:
+  struct Slot {
+    void* host = nullptr;
+    size_t bytes = 0;
+    cudaEvent_t done = nullptr;
+  };
+  std::mutex mutex_;
+  std::array<Slot, kSlots> slots_{};
+  size_t next_ = 0;
+};
+#else
+class PinnedStaging {};  // the executor's memory is host memory: nothing to stage
+#endif
 
 CudaBackend::CudaBackend() {
 #if defined(__CUDACC__)
@@ -28,6 +88,7 @@ CudaBackend::CudaBackend() {
 
 CudaBackend::~CudaBackend() {
 #if defined(__CUDACC__)
+  staging_.reset();
   cudnn_.reset();
   if (stream_) SG_CUDA_LOG(cudaStreamDestroy(stream_));
 #endif
@@ -66,9 +127,11 @@ float* CudaBackend::alloc(int64_t n) {
 
 void CudaBackend::release(float* p) { alloc_.release(p); }
 
-// Copies are synchronous: they wait for the kernels queued before them.
+// to_host waits for the kernels queued before it (a host synchronisation, counted);
+// from_host is queued behind them without waiting, through the pinned staging buffers.
 void CudaBackend::to_host(float* dst, const float* src, int64_t n) {
   if (n <= 0) return;
+  ++host_syncs_;
 #if defined(__CUDACC__)
   SG_CUDA_CHECK(cudaMemcpyAsync(dst, src, size_t(n) * sizeof(float), cudaMemcpyDeviceToHost,
                                 stream_));
@@ -81,9 +144,15 @@ void CudaBackend::to_host(float* dst, const float* src, int64_t n) {
 void CudaBackend::from_host(float* dst, const float* src, int64_t n) {
   if (n <= 0) return;
 #if defined(__CUDACC__)
-  SG_CUDA_CHECK(cudaMemcpyAsync(dst, src, size_t(n) * sizeof(float), cudaMemcpyHostToDevice,
-                                stream_));
-  SG_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  const size_t bytes = size_t(n) * sizeof(float);
+  if (bytes <= PinnedStaging::kMaxBytes) {
+    if (!staging_) staging_ = std::make_unique<PinnedStaging>();
+    host_syncs_ += staging_->upload(dst, src, bytes, stream_);
+    return;
+  }
+  SG_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_));
+  SG_CUDA_CHECK(cudaStreamSynchronize(stream_));  // src may be freed when we return
+  ++host_syncs_;
 #else
   std::memcpy(dst, src, size_t(n) * sizeof(float));
 #endif

@@ -8,6 +8,7 @@
 // compiler into sg::cuda_host::CudaBackend (Device::CudaOnCpu, run by the executor).
 // Only .cu files include this header; everything else sees kernels/cuda/api.h.
 #pragma once
+#include <atomic>
 #include <memory>
 
 #include "kernels/cuda/allocator.h"
@@ -16,7 +17,8 @@
 
 namespace sg::SG_CUDA_NS {
 
-class CudnnConv;  // cudnn_conv.cu; exists in the nvcc build only
+class CudnnConv;      // cudnn_conv.cu; exists in the nvcc build only
+class PinnedStaging;  // backend.cu; exists in the nvcc build only
 
 // Segments of a segmented sum (reduce.cu): segment c has `len` elements, element e at
 // offset (e / inner)·outer + c·inner + e % inner. This covers the sum of a buffer (one
@@ -88,7 +90,8 @@ class CudaBackend : public cuda::CudaBackendBase {
   void maxpool2d_backward(const PoolGeom& g, const float* x, const float* y, const float* dy,
                           float* dx) override;
 
-  void dropout_mask(int64_t n, float p, uint64_t seed, uint64_t stream, float* mask) override;
+  void dropout_mask(int64_t n, float p, uint64_t seed, uint64_t stream,
+                    const uint64_t* stream_base, float* mask) override;
   void upsample2x_forward(int64_t planes, int64_t H, int64_t W, const float* x,
                           float* y) override;
   void upsample2x_backward(int64_t planes, int64_t H, int64_t W, const float* dy,
@@ -100,8 +103,13 @@ class CudaBackend : public cuda::CudaBackendBase {
 
   void adam_update(int64_t n, const AdamParams& a, const float* g, float* p, float* m,
                    float* v) override;
+  void adam_schedule(const AdamParams& a, float* sched) override;
+  void adam_update_spans(const AdamSpan* spans, int64_t count, const AdamParams& a,
+                         const float* sched) override;
   void sgd_update(int64_t n, float lr, float momentum, const float* g, float* p,
                   float* vel) override;
+
+  int64_t host_syncs() const override { return host_syncs_; }
 
   // For the kernels of this backend.
   cudaStream_t stream() const { return stream_; }
@@ -118,6 +126,8 @@ class CudaBackend : public cuda::CudaBackendBase {
   cudaStream_t stream_{};  // the executor ignores it; nvcc: our own stream
   cuda::ConvImpl conv_impl_ = cuda::ConvImpl::Own;
   std::unique_ptr<CudnnConv> cudnn_;  // created on the first use of cuDNN
+  std::unique_ptr<PinnedStaging> staging_;  // from_host's pinned buffers (nvcc build)
+  std::atomic<int64_t> host_syncs_{0};  // host threads may share the backend
 };
 
 // Scratch memory from the backend's caching allocator, released at scope exit.

@@ -1,7 +1,8 @@
 // Inverted-dropout mask: mask[i] = 0 when random_uniform(seed, stream, i) < p, else
 // 1/(1-p). The draw is a pure function of (seed, stream, i) (engine/random.h, the same
 // inline code on host and device), so the mask is bit-identical to the CPU backend's
-// whatever the launch shape. keep = 1/(1-p) is computed on the host, as the CPU does.
+// whatever the launch shape. keep = 1/(1-p) is computed on the host, as the CPU does;
+// the stream's base, when given, is read from device memory by every thread.
 // Mapping: grid-stride, one thread per element; bytes moved 4n (written only).
 #include "kernels/cuda/exec/device.h"
 
@@ -13,18 +14,19 @@ namespace sg::SG_CUDA_NS {
 namespace {
 
 __global__ void dropout_mask_kernel(int64_t n, float p, float keep, uint64_t seed,
-                                    uint64_t stream, float* mask) {
-  SG_GRID_STRIDE(i, n) mask[i] = random_uniform(seed, stream, uint64_t(i)) < p ? 0.0f : keep;
+                                    uint64_t stream, const uint64_t* stream_base, float* mask) {
+  const uint64_t s = stream_base ? stream + *stream_base : stream;
+  SG_GRID_STRIDE(i, n) mask[i] = random_uniform(seed, s, uint64_t(i)) < p ? 0.0f : keep;
 }
 
 }  // namespace
 
 void CudaBackend::dropout_mask(int64_t n, float p, uint64_t seed, uint64_t stream,
-                               float* mask) {
+                               const uint64_t* stream_base, float* mask) {
   const float keep = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
   if (n > 0)
     SG_LAUNCH(dropout_mask_kernel, blocks_for(n), kBlock, 0, stream_, n, p, keep, seed, stream,
-              mask);
+              stream_base, mask);
 }
 
 }  // namespace sg::SG_CUDA_NS
