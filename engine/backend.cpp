@@ -46,6 +46,10 @@ void Backend::conv_relu_pool_backward(const ConvGeom&, int64_t, int64_t, const f
   fail("backend ", name(), " does not support ", op_name(Op::ConvReluPool));
 }
 
+bool Backend::set_option(const std::string&, const std::string&) { return false; }
+std::string Backend::option(const std::string&) const { return ""; }
+std::vector<std::string> Backend::option_values(const std::string&) const { return {}; }
+
 std::string device_name(Device d) {
   switch (d) {
     case Device::CPU: return "cpu";
@@ -67,26 +71,18 @@ std::array<std::unique_ptr<Backend>, 3>& registry() {
   static std::array<std::unique_ptr<Backend>, 3> r;
   return r;
 }
-// Registered on first use rather than by static initialisers, which a static library
-// would drop at link time.
-void ensure_builtin() {
-  static bool done = (register_builtin_backends(), true);
-  (void)done;
-}
 }  // namespace
 
 void register_backend(Device d, std::unique_ptr<Backend> b) {
   registry()[size_t(d)] = std::move(b);
 }
 
-bool has_backend(Device d) {
-  ensure_builtin();
-  return registry()[size_t(d)] != nullptr; }
+bool has_backend(Device d) { return registry()[size_t(d)] != nullptr; }
 
 Backend& backend_for(Device d) {
-  ensure_builtin();
   Backend* b = registry()[size_t(d)].get();
-  SG_CHECK(b, "no backend for device '", device_name(d), "' in this build");
+  SG_CHECK(b, "no backend for device '", device_name(d), "' in this build (or the program "
+           "did not call sg::register_builtin_backends() of kernels/registry.h)");
   return *b;
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/device.h"
 #include "engine/geometry.h"
@@ -33,6 +34,17 @@ class Backend {
   virtual Device device() const = 0;
   virtual std::string name() const = 0;
   virtual bool supports(Op op) const = 0;
+
+  // Settings only some backends have, by name, so that a program passes them on without
+  // knowing the backend's class (`--conv cudnn`: set_option("conv", "cudnn")). Today:
+  //   conv  own | cudnn   the convolution of the CUDA backends (cudnn only on Device::CUDA
+  //                       in a build that found cuDNN)
+  // set_option returns false for a name this backend does not have and throws sg::Error
+  // for a value it does not accept; option gives the current value and option_values the
+  // accepted ones, both empty for a name it does not have.
+  virtual bool set_option(const std::string& name, const std::string& value);
+  virtual std::string option(const std::string& name) const;
+  virtual std::vector<std::string> option_values(const std::string& name) const;
 
   // Memory. alloc returns uninitialised storage for n floats.
   virtual float* alloc(int64_t n) = 0;
@@ -139,11 +151,11 @@ class Backend {
                           float* vel) = 0;
 };
 
-// The registry: one backend per device, registered by the backend's own source file.
+// The registry: one backend per device. The engine knows no backend: each program
+// registers the ones it links before it makes a tensor (sg::register_builtin_backends()
+// of kernels/registry.h, called by train/main.cpp, tests/main.cpp, bench/, examples/).
 Backend& backend_for(Device d);
 bool has_backend(Device d);
 void register_backend(Device d, std::unique_ptr<Backend> b);
-// Defined in kernels/registry.cpp: registers every backend this build has.
-void register_builtin_backends();
 
 }  // namespace sg
