@@ -8,30 +8,11 @@ namespace sg {
 
 const char* op_name(Op op) {
   switch (op) {
-    case Op::Fill: return "fill";
-    case Op::Copy: return "copy";
-    case Op::Axpy: return "axpy";
-    case Op::Add: return "add";
-    case Op::Sub: return "sub";
-    case Op::Mul: return "mul";
-    case Op::MulAcc: return "mul_acc";
-    case Op::Scale: return "scale";
-    case Op::Sum: return "sum";
-    case Op::Relu: return "relu";
-    case Op::Atan2: return "atan2";
-    case Op::WrapAngle: return "wrap_angle";
-    case Op::Mse: return "mse";
-    case Op::Gemm: return "gemm";
-    case Op::BiasAdd: return "bias_add";
-    case Op::BiasAddChannels: return "bias_add_channels";
-    case Op::Conv2d: return "conv2d";
-    case Op::MaxPool2d: return "maxpool2d";
-    case Op::DropoutMask: return "dropout_mask";
-    case Op::Upsample2x: return "upsample2x";
-    case Op::ConcatChannels: return "concat_channels";
-    case Op::Adam: return "adam";
-    case Op::Sgd: return "sgd";
-    case Op::ConvReluPool: return "conv_relu_pool";
+#define SG_OP_CASE(e, name) \
+  case Op::e:               \
+    return #name;
+    SG_OPS(SG_OP_CASE)
+#undef SG_OP_CASE
   }
   return "?";
 }
