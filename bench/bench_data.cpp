@@ -6,6 +6,7 @@
 #include "data/pairs.h"
 #include "data/shapes.h"
 #include "data/sinogram.h"
+#include "kernels/registry.h"
 
 namespace {
 
@@ -22,6 +23,7 @@ double median_seconds(int repeats, F&& run) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  sg::register_builtin_backends();
   try {
     sg::ArgParser p("bench_data", "Pairs generated per second; sinogram + FBP time.");
     p.option("count", "N", "pairs per timed run", "4096")

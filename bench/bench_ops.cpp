@@ -23,7 +23,7 @@
 #include "bench/op_cases.h"
 #include "bench/roofline.h"
 #include "engine/layers/conv.h"
-#include "kernels/cuda/api.h"
+#include "kernels/registry.h"
 #include "models/difference.h"
 #include "models/unet.h"
 
@@ -134,11 +134,8 @@ class Runner {
     // On a GPU every conv kernel runs once per implementation; elsewhere once as it is.
     std::vector<std::string> impls{""};
     const bool gpu = d == Device::CUDA;
-    const cuda::ConvImpl chosen = gpu ? cuda::cuda_backend(be).conv_impl() : cuda::ConvImpl::Own;
-    if (gpu) {
-      impls = {"own"};
-      if (cuda::cuda_backend(be).has_cudnn()) impls.push_back("cudnn");
-    }
+    const std::string chosen = be.option("conv");
+    if (gpu) impls = be.option_values("conv");
     DeviceBuffer one(be, 1);
     const auto sync = device_sync(be, one);
     const size_t first_row = rows_.size();
@@ -161,7 +158,7 @@ class Runner {
         time_all("optimizer", oc.adam(m.parameters));
       }
     }
-    if (gpu) cuda::cuda_backend(be).set_conv_impl(chosen);  // as it was (STEREOGRAD_CONV)
+    if (gpu) be.set_option("conv", chosen);  // as it was (STEREOGRAD_CONV)
     roof.keep_best(measure_roofline(be, o_.spec));
     std::cerr << "bench_ops: " << device_name(d) << ": peak " << fmt(roof.peak_flops * 1e-9, 1)
               << " GFLOP/s (" << roof.peak_source << "), memory bandwidth "
@@ -185,8 +182,7 @@ class Runner {
                  const Case& c) {
     const std::string key = model + "/" + layer + "/" + c.op + "/" + c.pass;
     if (key.find(o_.filter) == std::string::npos) return;
-    if (!impl.empty())
-      cuda::cuda_backend(be).set_conv_impl(impl == "cudnn" ? cuda::ConvImpl::Cudnn : cuda::ConvImpl::Own);
+    if (!impl.empty()) be.set_option("conv", impl);
     const Timing t = time_median(o_.spec, c.run, sync);
     rows_.push_back({{"bench", "op"},           {"device", device_name(be.device())},
                      {"impl", impl},            {"batch", batch},
@@ -256,6 +252,7 @@ std::string markdown(const nlohmann::json& doc) {
 }  // namespace sg::bench
 
 int main(int argc, char** argv) {
+  sg::register_builtin_backends();
   using namespace sg::bench;
   Options o;
   sg::ArgParser p("bench_ops", "Every op of the models' training step: median time, GFLOP/s, "

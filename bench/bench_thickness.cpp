@@ -7,8 +7,10 @@
 
 #include "bench/bench_common.h"
 #include "data/pairs3d.h"
+#include "kernels/registry.h"
 
 int main(int argc, char** argv) {
+  sg::register_builtin_backends();
   try {
     sg::ArgParser p("bench_thickness", "64 x 64 thickness images per second, per shape.");
     p.option("count", "N", "pairs per timed run", "10000")

@@ -24,6 +24,7 @@
 #include "data/pairs.h"
 #include "engine/ops.h"
 #include "engine/optim/optimizer.h"
+#include "kernels/registry.h"
 #include "models/unet.h"
 #include "train/batch.h"
 #include "train/checkpoint.h"
@@ -106,6 +107,7 @@ sg::bench::Timing step_time(const std::string& model, sg::Device device, const O
 }  // namespace
 
 int main(int argc, char** argv) {
+  sg::register_builtin_backends();
   Options o;
   sg::ArgParser p("bench_train", "Training throughput: median step time and pairs/s of each "
                                  "model on each device; --full: the default training's wall time.");

@@ -8,30 +8,11 @@ namespace sg {
 
 const char* op_name(Op op) {
   switch (op) {
-    case Op::Fill: return "fill";
-    case Op::Copy: return "copy";
-    case Op::Axpy: return "axpy";
-    case Op::Add: return "add";
-    case Op::Sub: return "sub";
-    case Op::Mul: return "mul";
-    case Op::MulAcc: return "mul_acc";
-    case Op::Scale: return "scale";
-    case Op::Sum: return "sum";
-    case Op::Relu: return "relu";
-    case Op::Atan2: return "atan2";
-    case Op::WrapAngle: return "wrap_angle";
-    case Op::Mse: return "mse";
-    case Op::Gemm: return "gemm";
-    case Op::BiasAdd: return "bias_add";
-    case Op::BiasAddChannels: return "bias_add_channels";
-    case Op::Conv2d: return "conv2d";
-    case Op::MaxPool2d: return "maxpool2d";
-    case Op::DropoutMask: return "dropout_mask";
-    case Op::Upsample2x: return "upsample2x";
-    case Op::ConcatChannels: return "concat_channels";
-    case Op::Adam: return "adam";
-    case Op::Sgd: return "sgd";
-    case Op::ConvReluPool: return "conv_relu_pool";
+#define SG_OP_CASE(e, name) \
+  case Op::e:               \
+    return #name;
+    SG_OPS(SG_OP_CASE)
+#undef SG_OP_CASE
   }
   return "?";
 }
@@ -45,6 +26,10 @@ void Backend::conv_relu_pool_backward(const ConvGeom&, int64_t, int64_t, const f
                                       float*, float*) {
   fail("backend ", name(), " does not support ", op_name(Op::ConvReluPool));
 }
+
+bool Backend::set_option(const std::string&, const std::string&) { return false; }
+std::string Backend::option(const std::string&) const { return ""; }
+std::vector<std::string> Backend::option_values(const std::string&) const { return {}; }
 
 std::string device_name(Device d) {
   switch (d) {
@@ -67,26 +52,18 @@ std::array<std::unique_ptr<Backend>, 3>& registry() {
   static std::array<std::unique_ptr<Backend>, 3> r;
   return r;
 }
-// Registered on first use rather than by static initialisers, which a static library
-// would drop at link time.
-void ensure_builtin() {
-  static bool done = (register_builtin_backends(), true);
-  (void)done;
-}
 }  // namespace
 
 void register_backend(Device d, std::unique_ptr<Backend> b) {
   registry()[size_t(d)] = std::move(b);
 }
 
-bool has_backend(Device d) {
-  ensure_builtin();
-  return registry()[size_t(d)] != nullptr; }
+bool has_backend(Device d) { return registry()[size_t(d)] != nullptr; }
 
 Backend& backend_for(Device d) {
-  ensure_builtin();
   Backend* b = registry()[size_t(d)].get();
-  SG_CHECK(b, "no backend for device '", device_name(d), "' in this build");
+  SG_CHECK(b, "no backend for device '", device_name(d), "' in this build (or the program "
+           "did not call sg::register_builtin_backends() of kernels/registry.h)");
   return *b;
 }
 

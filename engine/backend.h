@@ -9,17 +9,30 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/device.h"
 #include "engine/geometry.h"
 
 namespace sg {
 
-enum class Op {
-  Fill, Copy, Axpy, Add, Sub, Mul, MulAcc, Scale, Sum, Relu, Atan2, WrapAngle, Mse,
-  Gemm, BiasAdd, BiasAddChannels, Conv2d, MaxPool2d, DropoutMask, Upsample2x,
-  ConcatChannels, Adam, Sgd, ConvReluPool,
-};
+// Every op, once: X(Enum, name); `Op` and `op_name` are generated from this list. `name`
+// names the Backend members (name_forward, ...) and an op's files, engine/ops/<name>.cpp
+// and kernels/*/<name>.* (mse, upsample2x, concat_channels, conv_relu_pool, ...); a family
+// shares one: elementwise.* (ops/arith.cpp), gemm.* (ops/linear.cpp), maxpool.* (ops/pool.cpp),
+// conv.*, angle.*, dropout.*, optim.*, reduce.* (README, "Adding an op").
+#define SG_OPS(X)                                                                      \
+  X(Fill, fill) X(Copy, copy) X(Axpy, axpy) X(Add, add) X(Sub, sub) X(Mul, mul)          \
+  X(MulAcc, mul_acc) X(Scale, scale) X(Sum, sum) X(Relu, relu) X(Atan2, atan2)           \
+  X(WrapAngle, wrap_angle) X(Mse, mse) X(Gemm, gemm) X(BiasAdd, bias_add)                \
+  X(BiasAddChannels, bias_add_channels) X(Conv2d, conv2d) X(MaxPool2d, maxpool2d)        \
+  X(DropoutMask, dropout_mask) X(Upsample2x, upsample2x)                                 \
+  X(ConcatChannels, concat_channels) X(Adam, adam) X(Sgd, sgd)                           \
+  X(ConvReluPool, conv_relu_pool)
+
+#define SG_OP_ENUM(e, name) e,
+enum class Op { SG_OPS(SG_OP_ENUM) };
+#undef SG_OP_ENUM
 const char* op_name(Op op);
 
 struct AdamParams {
@@ -49,6 +62,17 @@ class Backend {
   virtual Device device() const = 0;
   virtual std::string name() const = 0;
   virtual bool supports(Op op) const = 0;
+
+  // Settings only some backends have, by name, so that a program passes them on without
+  // knowing the backend's class (`--conv cudnn`: set_option("conv", "cudnn")). Today:
+  //   conv  own | cudnn   the convolution of the CUDA backends (cudnn only on Device::CUDA
+  //                       in a build that found cuDNN)
+  // set_option returns false for a name this backend does not have and throws sg::Error
+  // for a value it does not accept; option gives the current value and option_values the
+  // accepted ones, both empty for a name it does not have.
+  virtual bool set_option(const std::string& name, const std::string& value);
+  virtual std::string option(const std::string& name) const;
+  virtual std::vector<std::string> option_values(const std::string& name) const;
 
   // Memory. alloc returns uninitialised storage for n floats.
   virtual float* alloc(int64_t n) = 0;
@@ -113,7 +137,7 @@ class Backend {
                                   const float* dy, float* dx) = 0;
 
   // The fused conv block, Conv (ReLU) + MaxPooling (Op::ConvReluPool, optional: a backend
-  // without it gets the three ops composed by engine/ops/conv_block.cpp, and the base
+  // without it gets the three ops composed by engine/ops/conv_relu_pool.cpp, and the base
   // class throws). z = relu(conv(x, w) + b) never leaves the backend:
   //   y = maxpool_{ph×pw}(z) over the planes of [N, K, OH, OW];
   //   at[i] = a·pw + b, the offset in its window of y[i]'s first maximum, or -1 where
@@ -165,11 +189,11 @@ class Backend {
                           float* vel) = 0;
 };
 
-// The registry: one backend per device, registered by the backend's own source file.
+// The registry: one backend per device. The engine knows no backend: each program
+// registers the ones it links before it makes a tensor (sg::register_builtin_backends()
+// of kernels/registry.h, called by train/main.cpp, tests/main.cpp, bench/, examples/).
 Backend& backend_for(Device d);
 bool has_backend(Device d);
 void register_backend(Device d, std::unique_ptr<Backend> b);
-// Defined in kernels/registry.cpp: registers every backend this build has.
-void register_builtin_backends();
 
 }  // namespace sg

@@ -46,8 +46,8 @@ Tensor maxpool1d(const Tensor& x);
 // The conv block, fused: maxpool2d(relu(conv2d(x, w, b, pad))) and its 1-D twin, same
 // values and gradients bit for bit, without storing the full-size activation where the
 // backend supports Op::ConvReluPool (else it is those three ops).
-Tensor conv2d_relu_maxpool2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
-Tensor conv1d_relu_maxpool1d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
+Tensor conv_relu_pool2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
+Tensor conv_relu_pool1d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
 
 // Inverted dropout with rate p: identity unless `training`; the mask of element i is
 // drawn from (seed, stream, i), so it is reproducible and independent of thread count.

@@ -16,6 +16,7 @@
 
 #include "engine/ops.h"     // mul, add, relu, mse
 #include "engine/tensor.h"  // Tensor, backward()
+#include "kernels/registry.h"  // register_builtin_backends
 
 using namespace sg;
 using Values = std::vector<double>;
@@ -29,6 +30,7 @@ static Values values(const Tensor& t) {
 }
 
 int main() {
+  register_builtin_backends();  // the engine has none until the program registers them
   // The leaves we want gradients for, and a constant target.
   Tensor x = Tensor::from_vector({2, -1, 3}, {3}).set_requires_grad(true);
   Tensor w = Tensor::from_vector({0.5f, 1, -0.5f}, {3}).set_requires_grad(true);

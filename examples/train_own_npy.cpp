@@ -22,6 +22,7 @@
 #include "engine/layers/sequential.h" // Sequential
 #include "engine/ops.h"               // mse
 #include "engine/optim/optimizer.h"   // Adam
+#include "kernels/registry.h"         // register_builtin_backends
 
 using namespace sg;
 
@@ -43,6 +44,7 @@ static void write_tiny_dataset(const std::string& images, const std::string& tar
 }
 
 int main(int argc, char** argv) try {
+  register_builtin_backends();  // the engine has none until the program registers them
   std::string images = "tiny_images.npy", targets = "tiny_targets.npy";
   if (argc == 3) {
     images = argv[1], targets = argv[2];

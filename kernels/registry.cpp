@@ -1,7 +1,8 @@
-// Registers every backend this build has (engine/backend.h's registry calls this once):
-// the CPU always; the CUDA kernels under the CPU executor when built with
-// STEREOGRAD_CUDA_ON_CPU; the GPU when built with STEREOGRAD_HAS_CUDA and a device is
-// visible (a machine without a GPU or driver simply has no Device::CUDA).
+// register_builtin_backends (kernels/registry.h): the only file that knows every
+// backend's class. Built into stereograd_backends, which links the kernel libraries
+// PRIVATE, so that a program sees this header and nothing else of kernels/.
+#include "kernels/registry.h"
+
 #include <memory>
 
 #include "kernels/cpu/backend.h"
@@ -12,6 +13,9 @@
 namespace sg {
 
 void register_builtin_backends() {
+  static bool done = false;
+  if (done) return;
+  done = true;
   register_backend(Device::CPU, std::make_unique<CpuBackend>());
 #if defined(STEREOGRAD_CUDA_ON_CPU)
   register_backend(Device::CudaOnCpu, cuda_host::make_backend());

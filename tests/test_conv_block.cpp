@@ -1,4 +1,4 @@
-// The fused conv block conv2d_relu_maxpool2d (and its 1-D twin) against the three ops it
+// The fused conv block conv_relu_pool2d (and its 1-D twin) against the three ops it
 // replaces: the same forward values and the same gradients bit for bit, on every backend
 // (a backend without Op::ConvReluPool composes the three ops); its gradients against
 // finite differences; and a whole Difference CNN trained with and without fusion.
@@ -33,11 +33,11 @@ std::vector<Case> cases() {
   };
   // Odd conv outputs (7×7, 9) leave a row and column that no window covers; the wide
   // ones give rows of 34 and 20 windows (the CPU pools 16 at a time: full and part blocks).
-  return {{"2-D valid", {3, 2, 9, 9}, {4, 2, 3, 3}, 0, conv2d_relu_maxpool2d, c2},
-          {"2-D same", {2, 3, 8, 6}, {5, 3, 3, 3}, 1, conv2d_relu_maxpool2d, c2},
-          {"2-D valid, wide", {2, 2, 5, 70}, {3, 2, 3, 3}, 0, conv2d_relu_maxpool2d, c2},
-          {"1-D same", {3, 2, 9}, {4, 2, 3}, 1, conv1d_relu_maxpool1d, c1},
-          {"1-D same, wide", {2, 2, 41}, {3, 2, 3}, 1, conv1d_relu_maxpool1d, c1}};
+  return {{"2-D valid", {3, 2, 9, 9}, {4, 2, 3, 3}, 0, conv_relu_pool2d, c2},
+          {"2-D same", {2, 3, 8, 6}, {5, 3, 3, 3}, 1, conv_relu_pool2d, c2},
+          {"2-D valid, wide", {2, 2, 5, 70}, {3, 2, 3, 3}, 0, conv_relu_pool2d, c2},
+          {"1-D same", {3, 2, 9}, {4, 2, 3}, 1, conv_relu_pool1d, c1},
+          {"1-D same, wide", {2, 2, 41}, {3, 2, 3}, 1, conv_relu_pool1d, c1}};
 }
 
 }  // namespace
@@ -90,10 +90,10 @@ TEST_CASE("conv block: fused gradients against finite differences") {
 TEST_CASE("conv block: shape errors name the fused op") {
   Tensor x = Tensor::zeros({1, 2, 3, 3}, Device::CPU);
   Tensor w = Tensor::zeros({4, 2, 3, 3}, Device::CPU);  // 1×1 conv output: nothing to pool
-  CHECK_THROWS_WITH_AS(conv2d_relu_maxpool2d(x, w, Tensor(), 0),
-                       doctest::Contains("conv2d_relu_maxpool2d"), Error);
+  CHECK_THROWS_WITH_AS(conv_relu_pool2d(x, w, Tensor(), 0),
+                       doctest::Contains("conv_relu_pool2d"), Error);
   Tensor w3 = Tensor::zeros({4, 3, 3, 3}, Device::CPU);
-  CHECK_THROWS_WITH_AS(conv2d_relu_maxpool2d(x, w3, Tensor(), 1), doctest::Contains("channels"),
+  CHECK_THROWS_WITH_AS(conv_relu_pool2d(x, w3, Tensor(), 1), doctest::Contains("channels"),
                        Error);
 }
 

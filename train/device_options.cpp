@@ -2,9 +2,6 @@
 
 #include "engine/backend.h"
 #include "engine/error.h"
-#if defined(STEREOGRAD_HAS_CUDA)
-#include "kernels/cuda/api.h"
-#endif
 
 namespace sg {
 
@@ -22,9 +19,8 @@ Device device_from_options(const ArgParser& p) {
   SG_CHECK(conv == "own" || conv == "cudnn", "--conv must be own or cudnn, got '", conv, "'");
   if (conv == "cudnn") {
     SG_CHECK(d == Device::CUDA, "--conv cudnn needs --device cuda");
-#if defined(STEREOGRAD_HAS_CUDA)
-    cuda::cuda_backend(backend_for(d)).set_conv_impl(cuda::ConvImpl::Cudnn);
-#endif
+    SG_CHECK(backend_for(d).set_option("conv", "cudnn"), "--conv: backend '",
+             backend_for(d).name(), "' has no choice of convolution");
   }
   return d;
 }

@@ -5,6 +5,7 @@
 #include <new>
 
 #include "engine/error.h"
+#include "kernels/registry.h"
 #include "train/args.h"
 #include "train/commands.h"
 
@@ -24,6 +25,7 @@ void usage(std::ostream& os) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  sg::register_builtin_backends();
   if (argc < 2) {
     usage(std::cerr);
     return 2;

@@ -35,7 +35,7 @@ bool Conv2D::fuses_with(const Layer& next) const {
 
 Tensor Conv2D::forward_fused_pool(const Tensor& x) {
   check_input(x);
-  return conv2d_relu_maxpool2d(x, params_[0].tensor, params_[1].tensor, pad());
+  return conv_relu_pool2d(x, params_[0].tensor, params_[1].tensor, pad());
 }
 
 Shape Conv1D::build_impl(const Shape& in, Rng& rng, Device device) {
@@ -56,7 +56,7 @@ bool Conv1D::fuses_with(const Layer& next) const {
 
 Tensor Conv1D::forward_fused_pool(const Tensor& x) {
   check_input(x);
-  return conv1d_relu_maxpool1d(x, params_[0].tensor, params_[1].tensor, pad());
+  return conv_relu_pool1d(x, params_[0].tensor, params_[1].tensor, pad());
 }
 
 // Keras stores the kernel as (kh, kw, out, in); we keep PyTorch's [in, out, kh, kw].

@@ -1,4 +1,7 @@
-// What code outside kernels/cuda/ may see of the CUDA backend: plain C++, no CUDA header.
+// What kernels/registry.cpp and the tests see of the CUDA backend: plain C++, no CUDA
+// header. Programs see none of it: they choose the convolution by name through
+// Backend::set_option("conv", ...) (engine/backend.h), and the build gives no other
+// layer this header's folder.
 //
 // The kernels of kernels/cuda/*.cu are compiled twice: by nvcc into the GPU backend
 // (namespace sg::cuda_dev, Device::CUDA) and by the host compiler into the CPU

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "kernels/cuda/cudnn_conv.h"
 
@@ -118,6 +119,26 @@ void CudaBackend::set_conv_impl(cuda::ConvImpl impl) {
   SG_CHECK(impl == cuda::ConvImpl::Own || has_cudnn(), "backend '", name(),
            "' has no cuDNN (it exists only on Device::CUDA in a build that found cuDNN)");
   conv_impl_ = impl;
+}
+
+// The backend-neutral face of the two calls above (engine/backend.h): "conv" = own | cudnn.
+bool CudaBackend::set_option(const std::string& name, const std::string& value) {
+  if (name != "conv") return false;
+  SG_CHECK(value == "own" || value == "cudnn", "backend '", this->name(), "': option conv='",
+           value, "': expected 'own' or 'cudnn'");
+  set_conv_impl(value == "cudnn" ? cuda::ConvImpl::Cudnn : cuda::ConvImpl::Own);
+  return true;
+}
+
+std::string CudaBackend::option(const std::string& name) const {
+  if (name != "conv") return "";
+  return conv_impl_ == cuda::ConvImpl::Cudnn ? "cudnn" : "own";
+}
+
+std::vector<std::string> CudaBackend::option_values(const std::string& name) const {
+  if (name != "conv") return {};
+  if (has_cudnn()) return {"own", "cudnn"};
+  return {"own"};
 }
 
 float* CudaBackend::alloc(int64_t n) {

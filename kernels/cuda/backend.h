@@ -42,6 +42,9 @@ class CudaBackend : public cuda::CudaBackendBase {
   void set_conv_impl(cuda::ConvImpl impl) override;
   cuda::ConvImpl conv_impl() const override { return conv_impl_; }
   bool has_cudnn() const override;
+  bool set_option(const std::string& name, const std::string& value) override;
+  std::string option(const std::string& name) const override;
+  std::vector<std::string> option_values(const std::string& name) const override;
 
   float* alloc(int64_t n) override;
   void release(float* p) override;

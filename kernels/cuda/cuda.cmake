@@ -1,16 +1,19 @@
-# The CUDA backend (kernels/cuda/): included by the root CMakeLists.txt once the core
-# library `stereograd_core` exists. The same .cu files are built twice:
+# The CUDA backend (kernels/cuda/): included by the root CMakeLists.txt once the library
+# stereograd_engine exists, before stereograd_backends links what this file builds. The
+# same .cu files are built twice, each time into a library that sees only the engine's
+# headers and its own (stereograd_include_root):
 #
 #   STEREOGRAD_CUDA (default ON when CMake finds nvcc): nvcc compiles them into the static
-#     library stereograd_cuda (sg::cuda_dev, Device::CUDA, registered at run time only
-#     when a GPU is visible), linked into stereograd_core with the CUDA runtime and, when
-#     found, cuDNN (STEREOGRAD_HAS_CUDNN). stereograd_core gets STEREOGRAD_HAS_CUDA.
+#     library stereograd_kernels_cuda (sg::cuda_dev, Device::CUDA, registered at run time
+#     only when a GPU is visible), with the CUDA runtime and, when found, cuDNN
+#     (STEREOGRAD_HAS_CUDNN). What links it gets STEREOGRAD_HAS_CUDA.
 #   STEREOGRAD_CUDA_ON_CPU (default ON): the host compiler compiles them as C++ into
-#     stereograd_core (sg::cuda_host, Device::CudaOnCpu), where the CPU executor of
-#     kernels/cuda/exec/ runs them; stereograd_core gets STEREOGRAD_CUDA_ON_CPU. Every op
-#     test then runs every kernel on every build, GPU or not. A file cannot be listed
-#     twice with two languages, so each .cu gets a one-line wrapper .cpp in the build
-#     tree that #includes it.
+#     stereograd_kernels_cuda_on_cpu (sg::cuda_host, Device::CudaOnCpu), where the CPU
+#     executor of kernels/cuda/exec/ (in the same library, built either way) runs them;
+#     it and what links it get STEREOGRAD_CUDA_ON_CPU. Every op test then runs every
+#     kernel on every build, GPU or not. A file cannot be listed twice with two
+#     languages, so each .cu gets a one-line wrapper .cpp in the build tree that
+#     #includes it.
 #
 # CMAKE_CUDA_ARCHITECTURES defaults to 80;86;89;90 (A100, RTX 30xx/A-series, RTX 40xx/L4,
 # H100); pass e.g. -DCMAKE_CUDA_ARCHITECTURES=90 for a faster build for one GPU.
@@ -39,34 +42,40 @@ if(STEREOGRAD_CUDA)
   enable_language(CUDA)
   find_package(CUDAToolkit REQUIRED)
 
-  add_library(stereograd_cuda STATIC ${STEREOGRAD_CUDA_SOURCES})
-  set_target_properties(stereograd_cuda PROPERTIES
+  add_library(stereograd_kernels_cuda STATIC ${STEREOGRAD_CUDA_SOURCES})
+  set_target_properties(stereograd_kernels_cuda PROPERTIES
     CUDA_STANDARD 17
     CUDA_STANDARD_REQUIRED ON
     CUDA_EXTENSIONS OFF)
-  target_include_directories(stereograd_cuda PRIVATE ${PROJECT_SOURCE_DIR})
-  target_link_libraries(stereograd_cuda PUBLIC CUDA::cudart)
+  stereograd_include_root(stereograd_kernels_cuda kernels/cuda)
+  target_link_libraries(stereograd_kernels_cuda PUBLIC stereograd_engine CUDA::cudart)
 
   # cuDNN: the alternative convolution (kernels/cuda/cudnn_conv.cu); optional.
   find_path(STEREOGRAD_CUDNN_INCLUDE_DIR cudnn.h HINTS ${CUDAToolkit_INCLUDE_DIRS})
   find_library(STEREOGRAD_CUDNN_LIBRARY cudnn HINTS ${CUDAToolkit_LIBRARY_DIR})
   if(STEREOGRAD_CUDNN_INCLUDE_DIR AND STEREOGRAD_CUDNN_LIBRARY)
     message(STATUS "stereograd: cuDNN found: ${STEREOGRAD_CUDNN_LIBRARY}")
-    target_include_directories(stereograd_cuda PRIVATE ${STEREOGRAD_CUDNN_INCLUDE_DIR})
-    target_compile_definitions(stereograd_cuda PRIVATE STEREOGRAD_HAS_CUDNN)
-    target_link_libraries(stereograd_cuda PUBLIC ${STEREOGRAD_CUDNN_LIBRARY})
+    target_include_directories(stereograd_kernels_cuda PRIVATE ${STEREOGRAD_CUDNN_INCLUDE_DIR})
+    target_compile_definitions(stereograd_kernels_cuda PRIVATE STEREOGRAD_HAS_CUDNN)
+    target_link_libraries(stereograd_kernels_cuda PUBLIC ${STEREOGRAD_CUDNN_LIBRARY})
   else()
     message(STATUS "stereograd: cuDNN not found; Device::CUDA has only its own convolution")
   endif()
 
-  target_link_libraries(stereograd_core PUBLIC stereograd_cuda)
-  target_compile_definitions(stereograd_core PUBLIC STEREOGRAD_HAS_CUDA)
+  target_compile_definitions(stereograd_kernels_cuda INTERFACE STEREOGRAD_HAS_CUDA)
   message(STATUS "stereograd: GPU backend ON (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, "
                  "architectures ${CMAKE_CUDA_ARCHITECTURES})")
 else()
   message(STATUS "stereograd: GPU backend OFF")
 endif()
 
+# The CPU executor (kernels/cuda/exec/*.cpp), and the kernels on it.
+file(GLOB _stereograd_exec_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/exec/*.cpp)
+add_library(stereograd_kernels_cuda_on_cpu STATIC ${_stereograd_exec_sources})
+stereograd_include_root(stereograd_kernels_cuda_on_cpu kernels/cuda)
+target_link_libraries(stereograd_kernels_cuda_on_cpu PUBLIC stereograd_engine)
+target_compile_options(stereograd_kernels_cuda_on_cpu PRIVATE -Wall -Wextra
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-maybe-uninitialized -Wno-psabi>)
 if(STEREOGRAD_CUDA_ON_CPU)
   if(NOT EXISTS ${CMAKE_CURRENT_LIST_DIR}/exec/device.h OR
      NOT EXISTS ${CMAKE_CURRENT_LIST_DIR}/exec/launch.h)
@@ -82,8 +91,8 @@ if(STEREOGRAD_CUDA_ON_CPU)
         "// Generated by kernels/cuda/cuda.cmake: ${name}.cu as C++ for the CPU executor.\n#include \"${cu}\"\n")
       list(APPEND _stereograd_wrappers ${wrapper})
     endforeach()
-    target_sources(stereograd_core PRIVATE ${_stereograd_wrappers})
-    target_compile_definitions(stereograd_core PUBLIC STEREOGRAD_CUDA_ON_CPU)
+    target_sources(stereograd_kernels_cuda_on_cpu PRIVATE ${_stereograd_wrappers})
+    target_compile_definitions(stereograd_kernels_cuda_on_cpu PUBLIC STEREOGRAD_CUDA_ON_CPU)
     message(STATUS "stereograd: CUDA kernels on the CPU executor ON (Device::CudaOnCpu)")
   endif()
 endif()

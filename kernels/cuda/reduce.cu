@@ -1,5 +1,5 @@
-// Reductions: sum, the mse loss and its backward, and the segmented sum they share with
-// the bias gradients (gemm.cu) and conv's db (conv.cu).
+// Reductions: the segmented sum, and the sum; the mse loss (mse.cu), the bias gradients
+// (gemm.cu) and conv's db (conv.cu) share the segmented sum.
 //
 // Segmented sum, two passes, both deterministic (the split depends only on the sizes,
 // every tree has a fixed shape, no atomics):
@@ -50,17 +50,6 @@ __global__ void segment_finish_kernel(int chunks, const float* partial, float sc
   if (threadIdx.x == 0) out[c] = (accumulate ? out[c] : 0.0f) + scale * acc;
 }
 
-// da += k·(a - b), db -= k·(a - b), k = 2·dout[0]/n (dout lives on the device)
-__global__ void mse_backward_kernel(int64_t n, const float* a, const float* b,
-                                    const float* dout, float* da, float* db) {
-  const float k = 2.0f * dout[0] / float(n);
-  SG_GRID_STRIDE(i, n) {
-    const float d = k * (a[i] - b[i]);
-    if (da) da[i] += d;
-    if (db) db[i] -= d;
-  }
-}
-
 }  // namespace
 
 void CudaBackend::segmented_sum(const Segments& s, const float* a, const float* b,
@@ -81,19 +70,6 @@ void CudaBackend::segmented_sum(const Segments& s, const float* a, const float* 
 void CudaBackend::sum(int64_t n, const float* x, float* out) {
   check_int32(n, "sum");
   segmented_sum(Segments{1, int(n), int(n > 0 ? n : 1), 0}, x, nullptr, 1.0f, false, out);
-}
-
-// out[0] = mean (a - b)²
-void CudaBackend::mse_forward(int64_t n, const float* a, const float* b, float* out) {
-  check_int32(n, "mse");
-  segmented_sum(Segments{1, int(n), int(n > 0 ? n : 1), 0}, a, b, n ? 1.0f / float(n) : 0.0f,
-                false, out);
-}
-
-void CudaBackend::mse_backward(int64_t n, const float* a, const float* b, const float* dout,
-                               float* da, float* db) {
-  if (n > 0 && (da || db))
-    SG_LAUNCH(mse_backward_kernel, blocks_for(n), kBlock, 0, stream_, n, a, b, dout, da, db);
 }
 
 }  // namespace sg::SG_CUDA_NS

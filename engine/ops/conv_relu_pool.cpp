@@ -30,16 +30,16 @@ Tensor fused(const char* op, const Tensor& x, const Tensor& w, const Tensor& b,
 
 }  // namespace
 
-Tensor conv2d_relu_maxpool2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad) {
-  const ConvGeom g = conv2d_geom(x, w, pad, "conv2d_relu_maxpool2d");
+Tensor conv_relu_pool2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad) {
+  const ConvGeom g = conv2d_geom(x, w, pad, "conv_relu_pool2d");
   if (!x.backend().supports(Op::ConvReluPool)) return maxpool2d(relu(conv2d(x, w, b, pad)));
-  return fused("conv2d_relu_maxpool2d", x, w, b, g, 2, 2, {g.N, g.K, g.OH() / 2, g.OW() / 2});
+  return fused("conv_relu_pool2d", x, w, b, g, 2, 2, {g.N, g.K, g.OH() / 2, g.OW() / 2});
 }
 
-Tensor conv1d_relu_maxpool1d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad) {
-  const ConvGeom g = conv1d_geom(x, w, pad, "conv1d_relu_maxpool1d");
+Tensor conv_relu_pool1d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad) {
+  const ConvGeom g = conv1d_geom(x, w, pad, "conv_relu_pool1d");
   if (!x.backend().supports(Op::ConvReluPool)) return maxpool1d(relu(conv1d(x, w, b, pad)));
-  return fused("conv1d_relu_maxpool1d", x, w, b, g, 1, 2, {g.N, g.K, g.OW() / 2});
+  return fused("conv_relu_pool1d", x, w, b, g, 1, 2, {g.N, g.K, g.OW() / 2});
 }
 
 }  // namespace sg
