@@ -40,6 +40,24 @@ struct EchoModel : PairModel {
   }
 };
 
+// gen's training (1,500 pairs) and unseen (200) folders of `shape`'s projections in dir,
+// and a tiny heatmap1d trained on the training folder into dir/run. Labels here are
+// gen's angles: this checks that the model learns, not the label-free recovery
+// (reconstruct's pseudo-labels are tested in test_projection_matching.cpp).
+void train_tiny(const TempDir& dir, const std::string& shape) {
+  const std::string g = "--projection --radius-min 0.3 --radius-max 0.3 --shape " + shape + " --stereo-angle 10 ";
+  REQUIRE(run_cli("gen " + g + "--count 1500 --seed 3 --out " + dir.file("train")).status == 0);
+  REQUIRE(run_cli("gen " + g + "--count 200 --seed 4 --out " + dir.file("test")).status == 0);
+  std::ofstream(dir.file("h.json")) << R"({"name": "tiny-heatmap", "model": "heatmap1d", "mode": "supervised",
+    "supervised_images": "both", "curriculum": "none", "stages": [1.0], "epochs_per_stage": 20,
+    "final_epochs": 0, "batch": 32, "eval_pairs": 200, "heatmap": {"bins": 120, "hidden": 128, "sigma_bins": 1.5},
+    "data": {"shape": ")" + shape + R"(", "size": 64, "stereo_angle_deg": 10, "projection": true,
+    "subpixel_centre": true, "radius_min": 0.3, "radius_max": 0.3}})";
+  const Run t = run_cli("train --config " + dir.file("h.json") + " --data " + dir.file("train") + " --out " +
+                        dir.file("run"));
+  REQUIRE_MESSAGE(t.status == 0, t.out);
+}
+
 }  // namespace
 
 TEST_CASE("angle heatmap: targets are the wrapped Gaussian bump") {
@@ -133,19 +151,7 @@ TEST_CASE("pair model: the default pair read-out is the circular mean of θ₁ a
 
 TEST_CASE("angle heatmap: a tiny model learns projections of the S through the CLI") {
   TempDir dir("heatmap");
-  // Labels here are gen's angles: this checks that the model learns, not the label-free
-  // recovery (reconstruct's pseudo-labels are tested in test_projection_matching.cpp).
-  const std::string g = "--projection --radius-min 0.3 --radius-max 0.3 --shape s --stereo-angle 10 ";
-  REQUIRE(run_cli("gen " + g + "--count 1500 --seed 3 --out " + dir.file("train")).status == 0);
-  REQUIRE(run_cli("gen " + g + "--count 200 --seed 4 --out " + dir.file("test")).status == 0);
-  std::ofstream(dir.file("h.json")) << R"({"name": "tiny-heatmap", "model": "heatmap1d", "mode": "supervised",
-    "supervised_images": "both", "curriculum": "none", "stages": [1.0], "epochs_per_stage": 20,
-    "final_epochs": 0, "batch": 32, "eval_pairs": 200, "heatmap": {"bins": 120, "hidden": 128, "sigma_bins": 1.5},
-    "data": {"shape": "s", "size": 64, "stereo_angle_deg": 10, "projection": true, "subpixel_centre": true,
-    "radius_min": 0.3, "radius_max": 0.3}})";
-  const Run t = run_cli("train --config " + dir.file("h.json") + " --data " + dir.file("train") + " --out " +
-                        dir.file("run"));
-  REQUIRE_MESSAGE(t.status == 0, t.out);
+  train_tiny(dir, "s");
   const Run e = run_cli("eval --checkpoint " + dir.file("run/checkpoint.safetensors") + " --data " +
                         dir.file("test") + " --out " + dir.file("ev"));
   REQUIRE_MESSAGE(e.status == 0, e.out);
@@ -173,17 +179,7 @@ TEST_CASE("angle heatmap: a tiny model learns projections of the S through the C
 
 TEST_CASE("angle heatmap: a single projection of the 'T' is answered with both members of its fold") {
   TempDir dir("heatmap_t");
-  const std::string g = "--projection --radius-min 0.3 --radius-max 0.3 --shape t --stereo-angle 10 ";
-  REQUIRE(run_cli("gen " + g + "--count 1500 --seed 3 --out " + dir.file("train")).status == 0);
-  REQUIRE(run_cli("gen " + g + "--count 200 --seed 4 --out " + dir.file("test")).status == 0);
-  std::ofstream(dir.file("h.json")) << R"({"name": "tiny-t", "model": "heatmap1d", "mode": "supervised",
-    "supervised_images": "both", "curriculum": "none", "stages": [1.0], "epochs_per_stage": 20,
-    "final_epochs": 0, "batch": 32, "eval_pairs": 50, "heatmap": {"bins": 120, "hidden": 128, "sigma_bins": 1.5},
-    "data": {"shape": "t", "size": 64, "stereo_angle_deg": 10, "projection": true, "subpixel_centre": true,
-    "radius_min": 0.3, "radius_max": 0.3}})";
-  const Run t = run_cli("train --config " + dir.file("h.json") + " --data " + dir.file("train") + " --out " +
-                        dir.file("run"));
-  REQUIRE_MESSAGE(t.status == 0, t.out);
+  train_tiny(dir, "t");
   // Singles [N, L]: the first projection of each test pair.
   const NpyArray pairs = load_npy(dir.file("test/images.npy")), truth = load_npy(dir.file("test/angles.npy"));
   std::vector<float> singles;
