@@ -7,7 +7,8 @@
 //   gradient  the backend's backward against central differences of its own forward,
 //             with the step actually applied in float;
 //   reference the reference backward against differences of the reference forward;
-//   threads   1 and 2 OpenMP threads give the same bits;
+//   threads   1 and 2 OpenMP threads give the same bits on the CPU; on the others two
+//             runs do (no atomics);
 // and every output, gradient and input buffer is followed by guard values that must stay
 // untouched (inputs must also keep their values).
 #pragma once
@@ -37,6 +38,9 @@ struct OpCase {
   std::vector<Draw> draws;                // per input (default Uniform)
   std::vector<bool> differentiable;       // per input (default: all)
   int64_t max_checked = -1;               // overrides the op's cap (0: no differences)
+  // A shape that is there for its size (tiles, many blocks): forward and backward against
+  // the reference and the guards only (and the CPU's 1 vs 2 threads).
+  bool size_only = false;
   std::function<void(Backend&, const Ptrs& in, const Ptrs& out)> forward;
   // Accumulates into din (a null entry is not wanted); out holds the forward's results.
   std::function<void(Backend&, const Ptrs& in, const Ptrs& out, const Ptrs& dy,
