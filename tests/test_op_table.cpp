@@ -385,15 +385,22 @@ OpEntry wrap_angle_entry() {
   return e;
 }
 
-// Nearest-neighbour x2 up-sampling over planes of HxW; dx sums each 2x2 block of dy.
-OpEntry upsample2x_entry() {
+// An op that only copies or adds values: exact forward, one float add per gradient element,
+// linear (any finite-difference step is exact).
+OpEntry moves_values(const char* name, Op op) {
   OpEntry e;
-  e.name = "upsample2x";
-  e.op = Op::Upsample2x;
+  e.name = name;
+  e.op = op;
   e.forward = {0, 0};
   e.backward = {1e-6, 1e-6};
-  e.grad = {0.25, 1e-3, 1e-3, 16};  // linear
+  e.grad = {0.25, 1e-3, 1e-3, 16};
   e.ref_rtol = 1e-7;
+  return e;
+}
+
+// Nearest-neighbour x2 up-sampling over planes of HxW; dx sums each 2x2 block of dy.
+OpEntry upsample2x_entry() {
+  OpEntry e = moves_values("upsample2x", Op::Upsample2x);
   struct Size {
     int64_t P, H, W;
   };
@@ -425,13 +432,7 @@ OpEntry upsample2x_entry() {
 
 // y[n] = [a[n], b[n]] along the channels; the backward splits dy back.
 OpEntry concat_entry() {
-  OpEntry e;
-  e.name = "concat_channels";
-  e.op = Op::ConcatChannels;
-  e.forward = {0, 0};
-  e.backward = {1e-6, 1e-6};
-  e.grad = {0.25, 1e-3, 1e-3, 16};  // linear
-  e.ref_rtol = 1e-7;
+  OpEntry e = moves_values("concat_channels", Op::ConcatChannels);
   struct Size {
     int64_t N, Ca, Cb, S;
   };
