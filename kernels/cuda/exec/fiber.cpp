@@ -13,9 +13,6 @@
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
-#if defined(SG_TSAN)
-#include <sanitizer/tsan_interface.h>
-#endif
 
 namespace sg::exec::detail {
 namespace {
@@ -40,17 +37,6 @@ void finish_switch(Fiber& self) {
 #endif
 }
 
-// A (re)started fiber gets a fresh TSan context: the old one's shadow stack still holds
-// the frames of the run that switched away for good.
-void tsan_fresh_context(Fiber& f) {
-#if defined(SG_TSAN)
-  if (f.tsan_fiber != nullptr) __tsan_destroy_fiber(f.tsan_fiber);
-  f.tsan_fiber = __tsan_create_fiber(0);
-#else
-  (void)f;
-#endif
-}
-
 // First code a fresh fiber runs.
 [[noreturn]] void fiber_main(Fiber* f) {
   finish_switch(*f);
@@ -69,7 +55,6 @@ void ucontext_main() { fiber_main(t_switch_to); }
 void fiber_start(Fiber& f, FiberEntry entry, void* arg) {
   f.entry = entry;
   f.arg = arg;
-  tsan_fresh_context(f);
   if (getcontext(&f.uc) != 0) fail("CPU executor: getcontext failed");
   f.uc.uc_stack.ss_sp = f.stack_lo;
   f.uc.uc_stack.ss_size = f.stack_size;
@@ -135,7 +120,6 @@ sg_exec_fiber_trampoline:
 void fiber_start(Fiber& f, FiberEntry entry, void* arg) {
   f.entry = entry;
   f.arg = arg;
-  tsan_fresh_context(f);
   // The frame sg_exec_switch_stack pops, lowest address first; the top of the stack is
   // 16-byte aligned and the return address sits just below it, so the trampoline's call
   // sees the alignment the ABI asks for.
@@ -160,13 +144,6 @@ void fiber_start(Fiber& f, FiberEntry entry, void* arg) {
 void fiber_switch(Fiber& from, Fiber& to, bool from_finished) {
   t_switch_from = &from;
   t_switch_to = &to;
-#if defined(SG_TSAN)
-  // The scheduler is the OS thread's own context; a pool fiber gets one at each start
-  // (fiber_start). Flag 0: the switch orders everything before it before everything after it
-  // (the fibers of a block run one at a time on one OS thread).
-  if (from.tsan_fiber == nullptr) from.tsan_fiber = __tsan_get_current_fiber();
-  __tsan_switch_to_fiber(to.tsan_fiber, 0);
-#endif
 #if defined(SG_ASAN)
   __sanitizer_start_switch_fiber(from_finished ? nullptr : &from.asan_fake_stack, to.stack_lo,
                                  to.stack_size);

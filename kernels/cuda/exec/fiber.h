@@ -14,16 +14,6 @@
 
 #include "engine/asan.h"  // SG_ASAN
 
-// ThreadSanitizer (STEREOGRAD_TSAN) must be told of every stack switch too, or it takes
-// the fibers' interleaved frames for one thread's and mixes up their accesses.
-#if defined(__SANITIZE_THREAD__)
-#define SG_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define SG_TSAN 1
-#endif
-#endif
-
 #if !defined(__x86_64__) && !defined(SG_EXEC_UCONTEXT)
 #define SG_EXEC_UCONTEXT 1
 #endif
@@ -48,7 +38,6 @@ struct Fiber {
   void* sp = nullptr;  // saved stack pointer while suspended
 #endif
   void* asan_fake_stack = nullptr;
-  void* tsan_fiber = nullptr;  // TSan's context for this fiber (SG_TSAN builds)
 };
 
 // Prepares `f` (which must own a stack) to run entry(arg) when it is next switched to.
