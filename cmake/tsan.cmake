@@ -33,6 +33,6 @@ function(stereograd_add_tsan_test)
   target_link_libraries(stereograd_tsan_tests PRIVATE stereograd_core doctest::doctest)
   add_test(NAME "tsan: threaded CPU kernels" COMMAND stereograd_tsan_tests)
   set_tests_properties("tsan: threaded CPU kernels" PROPERTIES LABELS tsan
-    ENVIRONMENT "OMP_TOOL_LIBRARIES=${STEREOGRAD_ARCHER};OMP_NUM_THREADS=2;TSAN_OPTIONS=halt_on_error=1:ignore_noninstrumented_modules=1:second_deadlock_stack=1")
+    ENVIRONMENT "STEREOGRAD_TEST_BACKENDS=cpu;OMP_TOOL_LIBRARIES=${STEREOGRAD_ARCHER};OMP_NUM_THREADS=2;TSAN_OPTIONS=halt_on_error=1:ignore_noninstrumented_modules=1:second_deadlock_stack=1")
 endfunction()
 cmake_language(DEFER CALL stereograd_add_tsan_test)
