@@ -19,6 +19,7 @@
 #include "data/image_read.h"
 #include "engine/error.h"
 #include "engine/random.h"
+#include "tests/random_values.h"
 
 namespace sg::test {
 
@@ -28,13 +29,6 @@ inline void write_raw(const std::string& path, const std::string& bytes) {
 inline std::string read_raw(const std::string& path) {
   const std::vector<char> b = read_file_bytes(path);
   return std::string(b.begin(), b.end());
-}
-
-inline std::vector<float> random_values(size_t n, uint64_t seed, float lo, float hi) {
-  Rng rng(seed);
-  std::vector<float> v(n);
-  for (float& x : v) x = lo + (hi - lo) * float(rng.uniform());
-  return v;
 }
 
 // Whole numbers in [lo, hi], exactly representable as float when |lo|, |hi| <= 2^24.

@@ -1,6 +1,7 @@
 // Convolution ops (conv2d, conv1d, conv_transpose2d) through autograd on every backend.
-// The kernels themselves are checked in test_conv_kernels.cpp; here: the ops' shapes,
-// padding semantics, and gradients by finite differences.
+// The kernels themselves are the op table's (tests/test_op_table.cpp); here: the
+// reference on a hand example, the ops' shapes, padding semantics, gradients by finite
+// differences, and the refusal of a kernel larger than the padded input.
 #include "kernels/reference/conv.h"
 #include "tests/op_harness.h"
 
@@ -15,6 +16,28 @@ std::vector<double> ref_conv(const Tensor& x, const Tensor& w, const Tensor& b, 
   return y;
 }
 }  // namespace
+
+TEST_CASE("ref conv2d forward: hand-computed 2x2 box filter with padding") {
+  // x = [1 2 3; 4 5 6; 7 8 9], w = ones(2,2), b = 10, pad 1 on each side -> 4x4 output of
+  // window sums (the padding reads as 0).
+  const ConvGeom g{1, 1, 3, 3, 1, 2, 2, 1, 1};
+  const std::vector<double> x = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w = {1, 1, 1, 1}, b = {10};
+  std::vector<double> y(size_t(g.y_size()));
+  ref::conv2d_forward(g, x.data(), w.data(), b.data(), y.data());
+  CHECK(y == std::vector<double>{11, 13, 15, 13, 15, 22, 26, 19, 21, 34, 38, 25, 17, 25, 27, 19});
+}
+
+TEST_CASE("conv2d kernels reject a kernel larger than the padded input, on every backend") {
+  const ConvGeom g{1, 1, 2, 2, 1, 3, 3, 0, 0};
+  double d = 0;
+  CHECK_THROWS_AS(ref::conv2d_forward(g, &d, &d, nullptr, &d), Error);
+  for (Device dev : backends()) {
+    CAPTURE(device_name(dev));
+    Backend& be = backend_for(dev);
+    GuardedBuffer x(be, {0, 0, 0, 0}), w(be, std::vector<float>(9, 0.0f)), y(be, {0});
+    CHECK_THROWS_AS(be.conv2d_forward(g, x.get(), w.get(), nullptr, y.get()), Error);
+  }
+}
 
 TEST_CASE("conv2d valid and same: forward against the reference, gradients") {
   for (Device d : backends()) {

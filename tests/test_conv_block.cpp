@@ -83,7 +83,7 @@ TEST_CASE("conv block: fused gradients against finite differences") {
       const BlockFn f = c.fused;
       const int64_t pad = c.pad;
       gradcheck(std::string("conv block ") + c.what,
-                [f, pad](auto& t) { return f(t[0], t[1], t[2], pad); }, {x, w, b}, 1e-3, 2e-2);
+                [f, pad](auto& t) { return f(t[0], t[1], t[2], pad); }, {x, w, b}, {1e-3, 2e-2, 2e-3});
     }
 }
 

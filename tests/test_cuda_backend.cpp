@@ -1,8 +1,8 @@
 // The CUDA backend as a whole: its registration, a full training step of the Difference
 // Model against the CPU backend (through the CPU executor on every build, on the GPU
-// when there is one, there also with cuDNN's convolution), determinism, and the caching
-// allocator. The op-by-op checks of its kernels are the ordinary op tests, which loop
-// over every registered backend.
+// when there is one, there also with cuDNN's convolution), determinism, the caching
+// allocator and the dropout masks. The kernel-by-kernel checks are the op table's
+// (tests/test_op_table.cpp), which runs every kernel on every registered backend.
 #include <cstdio>
 #include <doctest/doctest.h>
 
@@ -12,8 +12,6 @@
 
 #include "engine/optim/optimizer.h"
 #include "kernels/cuda/api.h"
-#include "kernels/reference/conv.h"
-#include "kernels/reference/maxpool.h"
 #include "models/difference.h"
 #include "tests/op_harness.h"
 
@@ -26,46 +24,6 @@ struct StepResult {
   float loss = 0;
   std::vector<std::vector<float>> grads, weights;  // per parameter, after the step
 };
-
-// The CUDA backends of this build (the executor's and the GPU's).
-std::vector<Device> cuda_devices() {
-  std::vector<Device> d;
-  for (Device x : {Device::CudaOnCpu, Device::CUDA})
-    if (has_backend(x)) d.push_back(x);
-  return d;
-}
-
-// A buffer on a backend's device, filled from and read back to the host.
-class DeviceBuffer {
- public:
-  DeviceBuffer(Backend& b, const std::vector<float>& v) : b_(b), n_(int64_t(v.size())) {
-    p_ = b_.alloc(n_ > 0 ? n_ : 1);
-    b_.from_host(p_, v.data(), n_);
-  }
-  ~DeviceBuffer() { b_.release(p_); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  float* get() { return p_; }
-  std::vector<float> host() const {
-    std::vector<float> v(static_cast<size_t>(n_));
-    b_.to_host(v.data(), p_, n_);
-    return v;
-  }
-
- private:
-  Backend& b_;
-  int64_t n_;
-  float* p_;
-};
-
-std::vector<double> widen(const std::vector<float>& v) { return {v.begin(), v.end()}; }
-
-ConvGeom conv_geom(int64_t N, int64_t C, int64_t H, int64_t W, int64_t K, int64_t R, int64_t S,
-                   int64_t ph, int64_t pw) {
-  ConvGeom g;
-  g.N = N, g.C = C, g.H = H, g.W = W, g.K = K, g.R = R, g.S = S, g.pad_h = ph, g.pad_w = pw;
-  return g;
-}
 
 // Adam steps of the Difference CNN (dropout on) on fixed random images and targets,
 // built from the same seed whatever the device.
@@ -186,9 +144,7 @@ TEST_CASE("cuda backend: on the GPU, a training step matches the CPU, own conv a
 }
 
 TEST_CASE("cuda backend: the caching allocator reuses released blocks") {
-  std::vector<Device> devices;
-  for (Device d : {Device::CudaOnCpu, Device::CUDA})
-    if (has_backend(d)) devices.push_back(d);
+  const std::vector<Device> devices = backends(true);
   if (devices.empty()) MESSAGE("no CUDA backend in this build");
   for (Device d : devices) {
     INFO(device_name(d));
@@ -237,175 +193,19 @@ TEST_CASE("cuda backend: the caching allocator reuses released blocks") {
   }
 }
 
-TEST_CASE("cuda kernels: gemm in every transpose against double loops (odd sizes, alpha, beta)") {
-  struct Size {
-    int64_t M, N, K;
-  };
-  for (Device d : cuda_devices()) {
-    INFO(device_name(d));
-    Backend& b = backend_for(d);
-    for (Size z : {Size{1, 1, 1}, Size{70, 33, 17}, Size{64, 64, 16}, Size{3, 130, 100},
-                   Size{129, 5, 65}, Size{4, 6, 0},
-                   Size{20, 32800, 3}, Size{9, 65600, 5}}) {  // the 32×128 and 16×256 tiles
-      for (int t = 0; t < 4; ++t) {
-        const bool ta = t & 1, tb = t & 2;
-        for (float beta : {0.0f, 0.75f}) {
-          INFO("M=" << z.M << " N=" << z.N << " K=" << z.K << " ta=" << ta << " tb=" << tb
-                    << " beta=" << beta);
-          const float alpha = 1.5f;
-          const std::vector<float> A = random_values(z.M * z.K, 1), B = random_values(z.K * z.N, 2);
-          std::vector<float> C0 = random_values(z.M * z.N, 3);
-          if (beta == 0.0f) C0.assign(C0.size(), NAN);  // beta = 0 must not read C
-          std::vector<double> want(size_t(z.M * z.N));
-          for (int64_t m = 0; m < z.M; ++m)
-            for (int64_t n = 0; n < z.N; ++n) {
-              double s = 0;
-              for (int64_t k = 0; k < z.K; ++k)
-                s += double(ta ? A[size_t(k * z.M + m)] : A[size_t(m * z.K + k)]) *
-                     double(tb ? B[size_t(n * z.K + k)] : B[size_t(k * z.N + n)]);
-              const size_t i = size_t(m * z.N + n);
-              want[i] = alpha * s + (beta == 0.0f ? 0.0 : beta * double(C0[i]));
-            }
-          DeviceBuffer dA(b, A), dB(b, B), dC(b, C0);
-          b.gemm(ta, tb, z.M, z.N, z.K, alpha, dA.get(), dB.get(), beta, dC.get());
-          check_close(dC.host(), want, 1e-4, 1e-5, "C");
-        }
-      }
-    }
-  }
-}
-
-TEST_CASE("cuda kernels: conv2d passes against the reference (padding up to beyond R-1, 1-D)") {
-  const ConvGeom cases[] = {
-      conv_geom(2, 1, 10, 10, 16, 3, 3, 0, 0),  conv_geom(2, 16, 6, 6, 32, 3, 3, 0, 0),
-      conv_geom(2, 3, 8, 8, 4, 3, 3, 1, 1),     conv_geom(3, 4, 1, 20, 5, 1, 3, 0, 0),
-      conv_geom(3, 4, 1, 20, 5, 1, 3, 0, 1),    conv_geom(5, 3, 7, 5, 2, 3, 3, 1, 1),
-      conv_geom(2, 6, 5, 7, 4, 1, 1, 0, 0),     conv_geom(2, 3, 4, 5, 2, 3, 3, 2, 2),
-      conv_geom(2, 2, 5, 6, 3, 2, 3, 1, 2),     conv_geom(21, 2, 6, 5, 3, 3, 3, 1, 1),
-      conv_geom(2, 2, 4, 3, 2, 3, 3, 3, 3),     conv_geom(2, 2, 1, 2, 3, 1, 3, 0, 1),
-      conv_geom(1, 70, 9, 9, 66, 3, 3, 1, 1),   conv_geom(40, 2, 30, 30, 3, 3, 3, 0, 0),
-      // Every tile shape (tiled_gemm.h), M not a multiple of it, filter slices whose
-      // length is not a multiple of 16, and 512 of them.
-      conv_geom(8, 5, 13, 11, 20, 3, 2, 1, 0),  conv_geom(3, 33, 7, 6, 40, 2, 3, 0, 1),
-      conv_geom(64, 1, 34, 34, 3, 3, 3, 0, 0),  conv_geom(2, 2, 130, 130, 20, 3, 3, 1, 1),
-  };
-  for (Device d : cuda_devices()) {
-    INFO(device_name(d));
-    Backend& be = backend_for(d);
-    for (const ConvGeom& g : cases) {
-      INFO("N=" << g.N << " C=" << g.C << " H=" << g.H << " W=" << g.W << " K=" << g.K
-                << " R=" << g.R << " S=" << g.S << " pad=" << g.pad_h << "," << g.pad_w);
-      const std::vector<float> x = random_values(g.x_size(), 11), w = random_values(g.w_size(), 12),
-                               bias = random_values(g.K, 13), dy = random_values(g.y_size(), 14),
-                               dx0 = random_values(g.x_size(), 15),
-                               dw0 = random_values(g.w_size(), 16), db0 = random_values(g.K, 17);
-      const std::vector<double> X = widen(x), Wt = widen(w), Bi = widen(bias), DY = widen(dy);
-      std::vector<double> y(size_t(g.y_size())), dx = widen(dx0), dw = widen(dw0), db = widen(db0);
-      ref::conv2d_forward(g, X.data(), Wt.data(), Bi.data(), y.data());
-      ref::conv2d_backward_data(g, DY.data(), Wt.data(), dx.data());
-      ref::conv2d_backward_filter(g, X.data(), DY.data(), dw.data(), db.data());
-
-      DeviceBuffer dX(be, x), dW(be, w), dB(be, bias), dDY(be, dy), dY(be, std::vector<float>(y.size(), NAN)),
-          dDX(be, dx0), dDW(be, dw0), dDB(be, db0);
-      be.conv2d_forward(g, dX.get(), dW.get(), dB.get(), dY.get());
-      be.conv2d_backward_data(g, dDY.get(), dW.get(), dDX.get());
-      be.conv2d_backward_filter(g, dX.get(), dDY.get(), dDW.get(), dDB.get());
-      check_close(dY.host(), y, 1e-4, 1e-4, "y");
-      check_close(dDX.host(), dx, 1e-4, 1e-4, "dx (accumulated)");
-      check_close(dDW.host(), dw, 1e-4, 1e-4, "dw (accumulated)");
-      check_close(dDB.host(), db, 1e-4, 1e-4, "db (accumulated)");
-
-      // Without bias, and with null gradients skipped (db alone still computed).
-      std::vector<double> y_nb(size_t(g.y_size())), db_only = widen(db0);
-      ref::conv2d_forward(g, X.data(), Wt.data(), nullptr, y_nb.data());
-      ref::conv2d_backward_filter(g, X.data(), DY.data(), nullptr, db_only.data());
-      DeviceBuffer dY2(be, std::vector<float>(y.size(), NAN)), dDB2(be, db0);
-      be.conv2d_forward(g, dX.get(), dW.get(), nullptr, dY2.get());
-      be.conv2d_backward_data(g, dDY.get(), dW.get(), nullptr);
-      be.conv2d_backward_filter(g, dX.get(), dDY.get(), nullptr, dDB2.get());
-      check_close(dY2.host(), y_nb, 1e-4, 1e-4, "y without bias");
-      check_close(dDB2.host(), db_only, 1e-4, 1e-4, "db alone");
-    }
-    float f = 0;
-    CHECK_THROWS_AS(be.conv2d_forward(conv_geom(1, 1, 2, 2, 1, 3, 3, 0, 0), &f, &f, nullptr, &f),
-                    Error);
-  }
-}
-
-TEST_CASE("cuda kernels: maxpool2d with ties routes to the first maximum, like the reference") {
-  for (Device d : cuda_devices()) {
-    INFO(device_name(d));
-    Backend& be = backend_for(d);
-    for (const PoolGeom& g : {PoolGeom{2, 3, 7, 9, 2, 2}, PoolGeom{3, 4, 1, 11, 1, 2},
-                              PoolGeom{2, 2, 7, 5, 3, 2}}) {
-      std::vector<float> x(size_t(g.x_size()));
-      Rng rng(5);
-      for (float& v : x) v = float(rng.below(3));  // values 0..2: many ties
-      const std::vector<float> dy = random_values(g.y_size(), 6), dx0 = random_values(g.x_size(), 7);
-      const std::vector<double> X = widen(x), DY = widen(dy);
-      std::vector<double> y(size_t(g.y_size())), dx = widen(dx0);
-      ref::maxpool2d_forward(g, X.data(), y.data());
-      ref::maxpool2d_backward(g, X.data(), y.data(), DY.data(), dx.data());
-      DeviceBuffer dX(be, x), dY(be, std::vector<float>(y.size(), NAN)), dDY(be, dy), dDX(be, dx0);
-      be.maxpool2d_forward(g, dX.get(), dY.get());
-      be.maxpool2d_backward(g, dX.get(), dY.get(), dDY.get(), dDX.get());
-      check_close(dY.host(), y, 0, 0, "y");
-      check_close(dDX.host(), dx, 1e-6, 1e-6, "dx");
-    }
-  }
-}
-
-TEST_CASE("cuda kernels: reductions are exact to float rounding and bit-reproducible") {
-  for (Device d : cuda_devices()) {
-    INFO(device_name(d));
-    Backend& be = backend_for(d);
-    for (int64_t n : {int64_t(0), int64_t(1), int64_t(1000), int64_t(300001)}) {
-      INFO("n=" << n);
-      const std::vector<float> a = random_values(n, 21), c = random_values(n, 22);
-      double s = 0, m = 0;
-      for (int64_t i = 0; i < n; ++i) {
-        s += a[size_t(i)];
-        m += (double(a[size_t(i)]) - c[size_t(i)]) * (double(a[size_t(i)]) - c[size_t(i)]);
-      }
-      if (n) m /= double(n);
-      DeviceBuffer dA(be, a), dC(be, c), out(be, {NAN}), out2(be, {NAN});
-      be.sum(n, dA.get(), out.get());
-      be.sum(n, dA.get(), out2.get());
-      check_close(out.host(), {s}, 1e-5, 1e-4, "sum");
-      CHECK(out.host() == out2.host());
-      be.mse_forward(n, dA.get(), dC.get(), out.get());
-      check_close(out.host(), {m}, 1e-5, 1e-6, "mse");
-    }
-    // Bias gradients: columns of a matrix, channels of an NCS tensor; accumulated.
-    const int64_t rows = 1000, cols = 3, N = 5, C = 4, S = 777;
-    const std::vector<float> dy = random_values(rows * cols, 23), dyc = random_values(N * C * S, 24);
-    std::vector<double> db(cols, 0.5), dbc(size_t(C), 0.25);
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t k = 0; k < cols; ++k) db[size_t(k)] += dy[size_t(r * cols + k)];
-    for (int64_t n = 0; n < N; ++n)
-      for (int64_t k = 0; k < C; ++k)
-        for (int64_t i = 0; i < S; ++i) dbc[size_t(k)] += dyc[size_t((n * C + k) * S + i)];
-    DeviceBuffer dDY(be, dy), dDYC(be, dyc), dDB(be, std::vector<float>(cols, 0.5f)),
-        dDBC(be, std::vector<float>(size_t(C), 0.25f));
-    be.bias_backward(rows, cols, dDY.get(), dDB.get());
-    be.bias_backward_channels(N, C, S, dDYC.get(), dDBC.get());
-    check_close(dDB.host(), db, 1e-5, 1e-4, "bias_backward");
-    check_close(dDBC.host(), dbc, 1e-5, 1e-4, "bias_backward_channels");
-  }
-}
-
 TEST_CASE("cuda kernels: dropout masks are bit-identical to the CPU backend's") {
   Backend& cpu = backend_for(Device::CPU);
-  for (Device d : cuda_devices()) {
+  for (Device d : backends(true)) {
     INFO(device_name(d));
     Backend& be = backend_for(d);
     for (float p : {0.1f, 0.5f, 0.0f}) {
       const int64_t n = 100003;
       const std::vector<float> blank(size_t(n), NAN);
-      DeviceBuffer want(cpu, blank), got(be, blank);
+      GuardedBuffer want(cpu, blank), got(be, blank);
       cpu.dropout_mask(n, p, 1234, 77, nullptr, want.get());
       be.dropout_mask(n, p, 1234, 77, nullptr, got.get());
       CHECK(got.host() == want.host());
+      CHECK(got.guards_intact());
     }
   }
 }

@@ -14,18 +14,13 @@
 #include "engine/ops.h"
 #include "engine/optim/optimizer.h"
 #include "engine/random.h"
+#include "tests/op_harness.h"
 #include "kernels/reference/pointwise.h"
 
 using namespace sg;
 
 namespace {
 
-std::vector<Device> devices() {
-  std::vector<Device> d;
-  for (Device x : {Device::CPU, Device::CudaOnCpu, Device::CUDA})
-    if (has_backend(x)) d.push_back(x);
-  return d;
-}
 
 std::vector<float> values(int64_t n, uint64_t seed, double lo = -1.0, double hi = 1.0) {
   Rng rng(seed);
@@ -87,7 +82,7 @@ TEST_CASE("AdamParams{} holds Keras's defaults") {
 TEST_CASE("Adam matches ref::adam_update over several steps") {
   AdamParams custom;
   custom.lr = 0.02f, custom.beta1 = 0.8f, custom.beta2 = 0.99f, custom.eps = 1e-3f;
-  for (Device d : devices()) {
+  for (Device d : sg::test::backends()) {
     for (const AdamParams& hp : {AdamParams{}, custom}) {
       CAPTURE(device_name(d));
       CAPTURE(hp.lr);
@@ -181,7 +176,7 @@ TEST_CASE("Adam: state names, counters, and a resumed run continues bit-identica
 }
 
 TEST_CASE("SGD without and with momentum matches a hand-written loop") {
-  for (Device d : devices()) {
+  for (Device d : sg::test::backends()) {
     CAPTURE(device_name(d));
     for (float mu : {0.0f, 0.9f}) {
       CAPTURE(mu);
@@ -293,7 +288,7 @@ TEST_CASE("end to end: Adam fits y = x wᵀ + b and recovers w and b") {
 // each span alone, both from t and lr in the device schedule written by adam_schedule:
 // 100 spans (three launches), empty ones among them, sizes off the block size.
 TEST_CASE("Adam: one update over many spans gives each span's own update bit for bit") {
-  for (Device d : devices()) {
+  for (Device d : sg::test::backends()) {
     INFO("device " << device_name(d));
     Backend& b = backend_for(d);
     AdamParams a;

@@ -26,12 +26,6 @@ using namespace sg::test;
 
 namespace {
 
-std::vector<Device> devices() {
-  std::vector<Device> d;
-  for (Device x : {Device::CPU, Device::CudaOnCpu, Device::CUDA})
-    if (has_backend(x)) d.push_back(x);
-  return d;
-}
 
 bool is_cuda(Device d) { return d != Device::CPU; }
 int64_t host_syncs(Device d) { return cuda::cuda_backend(backend_for(d)).host_syncs(); }
@@ -152,7 +146,7 @@ std::pair<int64_t, std::vector<std::vector<float>>> trainer_run(Device d, int64_
 }  // namespace
 
 TEST_CASE("step sync: Adam's device schedule and one update call give today's bits") {
-  for (Device d : devices()) {
+  for (Device d : sg::test::backends()) {
     INFO("device " << device_name(d));
     const int steps = 4;
     const Trained now = train(d, steps, true), today = train(d, steps, false);

@@ -10,6 +10,7 @@ void CpuBackend::atan2_forward(int64_t n, const float* sc, float* y) {
 }
 
 void CpuBackend::atan2_backward(int64_t n, const float* sc, const float* dy, float* dsc) {
+  if (!dsc) return;
   for (int64_t i = 0; i < n; ++i) {
     float s = sc[2 * i], c = sc[2 * i + 1];
     float r2 = s * s + c * c;

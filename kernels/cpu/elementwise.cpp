@@ -47,6 +47,7 @@ void CpuBackend::relu_forward(int64_t n, const float* x, float* y) {
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 void CpuBackend::relu_backward(int64_t n, const float* x, const float* dy, float* dx) {
+  if (!dx) return;
   SG_PARALLEL_FOR
   for (int64_t i = 0; i < n; ++i) dx[i] += x[i] > 0.0f ? dy[i] : 0.0f;
 }

@@ -29,6 +29,7 @@ void CpuBackend::bias_add(int64_t rows, int64_t cols, const float* b, float* y) 
 }
 
 void CpuBackend::bias_backward(int64_t rows, int64_t cols, const float* dy, float* db) {
+  if (!db) return;
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) db[c] += dy[r * cols + c];
 }
@@ -46,6 +47,7 @@ void CpuBackend::bias_add_channels(int64_t N, int64_t C, int64_t S, const float*
 // Per channel, sums in a fixed (n, s) order: bit-identical for any thread count.
 void CpuBackend::bias_backward_channels(int64_t N, int64_t C, int64_t S, const float* dy,
                                         float* db) {
+  if (!db) return;
 #pragma omp parallel for schedule(static) if (N * C * S >= (1 << 15))
   for (int64_t c = 0; c < C; ++c) {
     double acc = 0.0;

@@ -14,6 +14,7 @@ void CpuBackend::upsample2x_forward(int64_t planes, int64_t H, int64_t W, const 
 
 void CpuBackend::upsample2x_backward(int64_t planes, int64_t H, int64_t W, const float* dy,
                                      float* dx) {
+  if (!dx) return;
 #pragma omp parallel for schedule(static) if (planes * H * W >= (1 << 14))
   for (int64_t p = 0; p < planes; ++p)
     for (int64_t i = 0; i < H; ++i)

@@ -1,0 +1,481 @@
+// The op table's entries: every kernel of the backend interface with its shapes (odd
+// sizes, sizes that are not multiples of the CUDA kernels' tiles or of a warp, 1-D
+// rows), its tolerances and its finite-difference step, stated once and run by
+// run_op() (tests/op_table.h) on every backend against kernels/reference/.
+#include <cmath>
+
+#include "kernels/reference/conv.h"
+#include "kernels/reference/maxpool.h"
+#include "kernels/reference/pointwise.h"
+#include "tests/op_table.h"
+
+using namespace sg;
+using namespace sg::test;
+
+namespace {
+
+ConvGeom conv_geom(int64_t N, int64_t C, int64_t H, int64_t W, int64_t K, int64_t R, int64_t S,
+                   int64_t ph, int64_t pw) {
+  ConvGeom g;
+  g.N = N, g.C = C, g.H = H, g.W = W, g.K = K, g.R = R, g.S = S, g.pad_h = ph, g.pad_w = pw;
+  return g;
+}
+
+std::string describe(const ConvGeom& g) {
+  return "N=" + std::to_string(g.N) + " C=" + std::to_string(g.C) + " " + std::to_string(g.H) +
+         "x" + std::to_string(g.W) + " K=" + std::to_string(g.K) + " " + std::to_string(g.R) +
+         "x" + std::to_string(g.S) + " pad " + std::to_string(g.pad_h) + "," +
+         std::to_string(g.pad_w);
+}
+
+// Convolution y = conv(x, w) (+ b): the Difference Model's layers scaled down, 'same' and
+// 'valid', 1-D rows, 1x1, padding up to and beyond R-1, a row narrower than the kernel,
+// uneven batches (N=17, 21), the few-taps CPU path (C=1 or 2, pixels not a multiple of
+// 16), every tile shape of kernels/cuda/tiled_gemm.h with M and the filter slices not
+// multiples of them, and 512 filter slices (the 130x130 case).
+OpEntry conv2d_entry(bool bias) {
+  OpEntry e;
+  e.name = bias ? "conv2d" : "conv2d without bias";
+  e.op = Op::Conv2d;
+  e.forward = e.backward = {1e-4, 1e-4};
+  e.grad = {0.25, 1e-3, 1e-3, 6};  // linear in each input: any step is exact
+  e.ref_h = 0.5;
+  e.ref_rtol = 1e-7;
+  struct Shape {
+    ConvGeom g;
+    int64_t cap;  // 0: a shape for its size only (tiles, blocks)
+  };
+  const Shape shapes[] = {
+      {conv_geom(2, 1, 10, 10, 16, 3, 3, 0, 0), -1}, {conv_geom(2, 16, 6, 6, 32, 3, 3, 0, 0), -1},
+      {conv_geom(1, 32, 5, 5, 16, 3, 3, 0, 0), -1},  {conv_geom(2, 3, 8, 8, 4, 3, 3, 1, 1), -1},
+      {conv_geom(3, 4, 1, 20, 5, 1, 3, 0, 0), -1},   {conv_geom(3, 4, 1, 20, 5, 1, 3, 0, 1), -1},
+      {conv_geom(1, 2, 7, 5, 3, 3, 3, 0, 0), -1},    {conv_geom(5, 3, 7, 5, 2, 3, 3, 1, 1), -1},
+      {conv_geom(2, 6, 5, 7, 4, 1, 1, 0, 0), -1},    {conv_geom(2, 1, 9, 11, 5, 3, 3, 0, 0), -1},
+      {conv_geom(3, 1, 1, 40, 16, 1, 3, 0, 1), -1},  {conv_geom(2, 2, 6, 7, 3, 2, 2, 1, 1), -1},
+      {conv_geom(2, 3, 4, 5, 2, 3, 3, 2, 2), -1},    {conv_geom(2, 2, 5, 6, 3, 2, 3, 1, 2), -1},
+      {conv_geom(21, 2, 6, 5, 3, 3, 3, 1, 1), -1},   {conv_geom(2, 2, 4, 3, 2, 3, 3, 3, 3), -1},
+      {conv_geom(2, 2, 1, 2, 3, 1, 3, 0, 1), -1},    {conv_geom(2, 2, 5, 4, 3, 3, 2, 1, 1), -1},
+      {conv_geom(1, 3, 1, 7, 2, 1, 3, 0, 1), -1},    {conv_geom(2, 1, 4, 4, 2, 3, 3, 2, 2), -1},
+      {conv_geom(5, 3, 9, 7, 4, 3, 3, 1, 1), -1},    {conv_geom(17, 4, 1, 30, 8, 1, 3, 0, 1), -1},
+      {conv_geom(8, 5, 13, 11, 20, 3, 2, 1, 0), 0},  {conv_geom(3, 33, 7, 6, 40, 2, 3, 0, 1), 0},
+      {conv_geom(1, 70, 9, 9, 66, 3, 3, 1, 1), 0},   {conv_geom(20, 16, 12, 12, 32, 3, 3, 0, 0), 0},
+      {conv_geom(40, 2, 30, 30, 3, 3, 3, 0, 0), 0},  {conv_geom(64, 1, 34, 34, 3, 3, 3, 0, 0), 0},
+      {conv_geom(2, 2, 130, 130, 20, 3, 3, 1, 1), 0},
+  };
+  for (const Shape& s : shapes) {
+    // Without a bias only the bias differs: the tile shapes are checked once, with it.
+    if (!bias && s.cap == 0) continue;
+    const ConvGeom g = s.g;
+    OpCase c;
+    c.shape = describe(g);
+    c.in = {g.x_size(), g.w_size()};
+    if (bias) c.in.push_back(g.K);
+    c.out = {g.y_size()};
+    c.max_checked = s.cap;
+    c.size_only = s.cap == 0;
+    c.forward = [g, bias](Backend& be, const Ptrs& in, const Ptrs& out) {
+      be.conv2d_forward(g, in[0], in[1], bias ? in[2] : nullptr, out[0]);
+    };
+    c.backward = [g, bias](Backend& be, const Ptrs& in, const Ptrs&, const Ptrs& dy,
+                           const Ptrs& din) {
+      be.conv2d_backward_data(g, dy[0], in[1], din[0]);
+      be.conv2d_backward_filter(g, in[0], dy[0], din[1], bias ? din[2] : nullptr);
+    };
+    c.ref_forward = [g, bias](const DPtrs& in, const DPtrs& out) {
+      ref::conv2d_forward(g, in[0], in[1], bias ? in[2] : nullptr, out[0]);
+    };
+    c.ref_backward = [g, bias](const DPtrs& in, const DPtrs&, const DPtrs& dy, const DPtrs& din) {
+      ref::conv2d_backward_data(g, dy[0], in[1], din[0]);
+      ref::conv2d_backward_filter(g, in[0], dy[0], din[1], bias ? din[2] : nullptr);
+    };
+    e.cases.push_back(c);
+  }
+  return e;
+}
+
+// Max pooling, window = stride, floor mode: odd sizes leave rows and columns no window
+// covers; 1-D windows; a 3x2 window; small whole numbers (ties: the gradient goes to the
+// first maximum, as in the reference) and a constant input. Ties get no differences.
+OpEntry maxpool2d_entry() {
+  OpEntry e;
+  e.name = "maxpool2d";
+  e.op = Op::MaxPool2d;
+  e.forward = {0, 0};           // it only selects
+  e.backward = {1e-6, 1e-6};    // dx0 + dy: one float add
+  e.grad = {1e-3, 1e-3, 1e-4, 24};  // distinct values 0.01 apart: the step never switches
+  e.ref_h = 1e-4;
+  struct Shape {
+    PoolGeom g;
+    int levels;  // 0: distinct values
+  };
+  const Shape shapes[] = {
+      {{2, 3, 7, 9, 2, 2}, 0},  {{5, 2, 8, 6, 2, 2}, 0},  {{3, 4, 1, 11, 1, 2}, 0},
+      {{2, 2, 7, 5, 3, 2}, 0},  {{2, 2, 5, 7, 2, 3}, 0},  {{2, 3, 9, 7, 2, 2}, 3},
+      {{2, 3, 7, 9, 2, 2}, 3},  {{3, 4, 1, 11, 1, 2}, 3}, {{2, 2, 7, 5, 3, 2}, 3},
+      {{2, 2, 1, 13, 1, 2}, 2}, {{2, 2, 5, 7, 2, 2}, 1},  {{6, 5, 11, 9, 2, 2}, 4},
+  };
+  for (const Shape& s : shapes) {
+    const PoolGeom g = s.g;
+    OpCase c;
+    c.shape = "N=" + std::to_string(g.N) + " C=" + std::to_string(g.C) + " " +
+              std::to_string(g.H) + "x" + std::to_string(g.W) + " window " +
+              std::to_string(g.ph) + "x" + std::to_string(g.pw) +
+              (s.levels ? ", values 0.." + std::to_string(s.levels - 1) : ", distinct values");
+    c.in = {g.x_size()};
+    c.out = {g.y_size()};
+    c.draws = {s.levels ? Draw{Draw::Levels, 0, double(s.levels)} : Draw{Draw::Distinct}};
+    if (s.levels) c.max_checked = 0;
+    c.forward = [g](Backend& be, const Ptrs& in, const Ptrs& out) {
+      be.maxpool2d_forward(g, in[0], out[0]);
+    };
+    c.backward = [g](Backend& be, const Ptrs& in, const Ptrs& out, const Ptrs& dy,
+                     const Ptrs& din) { be.maxpool2d_backward(g, in[0], out[0], dy[0], din[0]); };
+    c.ref_forward = [g](const DPtrs& in, const DPtrs& out) {
+      ref::maxpool2d_forward(g, in[0], out[0]);
+    };
+    c.ref_backward = [g](const DPtrs& in, const DPtrs& out, const DPtrs& dy, const DPtrs& din) {
+      ref::maxpool2d_backward(g, in[0], out[0], dy[0], din[0]);
+    };
+    e.cases.push_back(c);
+  }
+  return e;
+}
+
+// C = alpha·op(A)·op(B) + beta·C0 in every transpose, odd sizes, K = 0, and the wide
+// 32x128 and 16x256 tiles (N = 32800, 65600). With beta = 0, C0 is NaN: it must not be read.
+OpEntry gemm_entry() {
+  OpEntry e;
+  e.name = "gemm";
+  e.op = Op::Gemm;
+  e.forward = {1e-4, 1e-5};
+  struct Size {
+    int64_t M, N, K;
+  };
+  for (Size z : {Size{1, 1, 1}, Size{70, 33, 17}, Size{64, 64, 16}, Size{3, 130, 100},
+                 Size{129, 5, 65}, Size{4, 6, 0}, Size{20, 32800, 3}, Size{9, 65600, 5}})
+    for (int t = 0; t < 4; ++t)
+      for (float beta : {0.0f, 0.75f}) {
+        const bool ta = t & 1, tb = t & 2;
+        const float alpha = 1.5f;
+        // The wide tiles: every transpose with beta, the epilogue without it once.
+        if (z.N > 10000 && beta == 0 && t != 0) continue;
+        OpCase c;
+        c.shape = "M=" + std::to_string(z.M) + " N=" + std::to_string(z.N) + " K=" +
+                  std::to_string(z.K) + (ta ? " Aᵀ" : "") + (tb ? " Bᵀ" : "") +
+                  (beta == 0 ? " beta=0" : " beta=0.75");
+        c.in = {z.M * z.K, z.K * z.N, z.M * z.N};
+        c.out = {z.M * z.N};
+        c.draws = {Draw{}, Draw{}, beta == 0 ? Draw{Draw::Nan} : Draw{}};
+        c.size_only = z.N > 10000;
+        c.forward = [z, ta, tb, alpha, beta](Backend& be, const Ptrs& in, const Ptrs& out) {
+          be.copy(z.M * z.N, in[2], out[0]);
+          be.gemm(ta, tb, z.M, z.N, z.K, alpha, in[0], in[1], beta, out[0]);
+        };
+        c.ref_forward = [z, ta, tb, alpha, beta](const DPtrs& in, const DPtrs& out) {
+          for (int64_t m = 0; m < z.M; ++m)
+            for (int64_t n = 0; n < z.N; ++n) {
+              double s = 0;
+              for (int64_t k = 0; k < z.K; ++k)
+                s += (ta ? in[0][k * z.M + m] : in[0][m * z.K + k]) *
+                     (tb ? in[1][n * z.K + k] : in[1][k * z.N + n]);
+              const int64_t i = m * z.N + n;
+              out[0][i] = alpha * s + (beta == 0 ? 0.0 : beta * in[2][i]);
+            }
+        };
+        e.cases.push_back(c);
+      }
+  return e;
+}
+
+// Reductions: sum (empty, one, not a multiple of a warp or a block, 300,001) and the
+// mean squared error with its backward; a fixed order makes them bit-reproducible.
+OpEntry sum_entry() {
+  OpEntry e;
+  e.name = "sum";
+  e.op = Op::Sum;
+  e.forward = {1e-5, 1e-4};
+  for (int64_t n : {0, 1, 33, 1000, 300001}) {
+    OpCase c;
+    c.shape = "n=" + std::to_string(n);
+    c.in = {n};
+    c.out = {1};
+    c.forward = [n](Backend& be, const Ptrs& in, const Ptrs& out) { be.sum(n, in[0], out[0]); };
+    c.ref_forward = [n](const DPtrs& in, const DPtrs& out) {
+      out[0][0] = 0;
+      for (int64_t i = 0; i < n; ++i) out[0][0] += in[0][i];
+    };
+    e.cases.push_back(c);
+  }
+  return e;
+}
+
+OpEntry mse_entry() {
+  OpEntry e;
+  e.name = "mse";
+  e.op = Op::Mse;
+  e.forward = {1e-5, 1e-6};
+  e.backward = {1e-5, 2e-7};
+  e.grad = {0.1, 1e-2, 1e-6, 8};  // quadratic: central differences are exact
+  e.ref_h = 1e-3;
+  for (int64_t n : {0, 1, 33, 1000, 300001}) {
+    OpCase c;
+    c.shape = "n=" + std::to_string(n);
+    c.in = {n, n};
+    c.out = {1};
+    if (n > 1000) c.max_checked = 3;
+    c.forward = [n](Backend& be, const Ptrs& in, const Ptrs& out) {
+      be.mse_forward(n, in[0], in[1], out[0]);
+    };
+    c.ref_forward = [n](const DPtrs& in, const DPtrs& out) {  // mean (a-b)², 0 when empty
+      double s = 0;
+      for (int64_t i = 0; i < n; ++i) s += (in[0][i] - in[1][i]) * (in[0][i] - in[1][i]);
+      out[0][0] = n ? s / double(n) : 0.0;
+    };
+    if (n > 0) {  // da += g·2(a-b)/n, db -= g·2(a-b)/n
+      c.backward = [n](Backend& be, const Ptrs& in, const Ptrs&, const Ptrs& dy, const Ptrs& din) {
+        be.mse_backward(n, in[0], in[1], dy[0], din[0], din[1]);
+      };
+      c.ref_backward = [n](const DPtrs& in, const DPtrs&, const DPtrs& dy, const DPtrs& din) {
+        for (int64_t i = 0; i < n; ++i) {
+          const double g = dy[0][0] * 2 * (in[0][i] - in[1][i]) / double(n);
+          if (din[0]) din[0][i] += g;
+          if (din[1]) din[1][i] -= g;
+        }
+      };
+    }
+    e.cases.push_back(c);
+  }
+  return e;
+}
+
+// Bias of Dense (y[r,c] = y0[r,c] + b[c]) and of NC(S) tensors (y[n,c,s] = y0 + b[c]);
+// db sums dy over everything but c. y0 is the layer's output before the bias.
+OpEntry bias_entry(bool channels) {
+  OpEntry e;
+  e.name = channels ? "bias_add_channels" : "bias_add";
+  e.op = channels ? Op::BiasAddChannels : Op::BiasAdd;
+  e.forward = {1e-6, 1e-6};
+  e.backward = {1e-5, 1e-4};
+  e.grad = {0.25, 1e-3, 1e-3, 8};  // linear
+  e.ref_rtol = 1e-7;
+  struct Size {
+    int64_t N, C, S;  // Dense: N rows of C columns, S = 1
+  };
+  const std::vector<Size> sizes = channels
+      ? std::vector<Size>{{5, 4, 777}, {2, 3, 1}, {3, 5, 33}, {1, 1, 1}}
+      : std::vector<Size>{{1000, 3, 1}, {5, 7, 1}, {1, 1, 1}, {33, 17, 1}};
+  for (Size z : sizes) {
+    OpCase c;
+    c.shape = "N=" + std::to_string(z.N) + " C=" + std::to_string(z.C) + " S=" + std::to_string(z.S);
+    const int64_t n = z.N * z.C * z.S;
+    c.in = {n, z.C};
+    c.out = {n};
+    c.differentiable = {false, true};
+    c.forward = [z, n, channels](Backend& be, const Ptrs& in, const Ptrs& out) {
+      be.copy(n, in[0], out[0]);
+      if (channels) be.bias_add_channels(z.N, z.C, z.S, in[1], out[0]);
+      else be.bias_add(z.N, z.C, in[1], out[0]);
+    };
+    c.backward = [z, channels](Backend& be, const Ptrs&, const Ptrs&, const Ptrs& dy,
+                               const Ptrs& din) {
+      if (channels) be.bias_backward_channels(z.N, z.C, z.S, dy[0], din[1]);
+      else be.bias_backward(z.N, z.C, dy[0], din[1]);
+    };
+    c.ref_forward = [z, n](const DPtrs& in, const DPtrs& out) {
+      for (int64_t i = 0; i < n; ++i) out[0][i] = in[0][i] + in[1][(i / z.S) % z.C];
+    };
+    c.ref_backward = [z, n](const DPtrs&, const DPtrs&, const DPtrs& dy, const DPtrs& din) {
+      if (din[1])
+        for (int64_t i = 0; i < n; ++i) din[1][(i / z.S) % z.C] += dy[0][i];
+    };
+    e.cases.push_back(c);
+  }
+  return e;
+}
+
+// ReLU on values at least 0.05 from the kink (so differences stay on one side).
+OpEntry relu_entry() {
+  OpEntry e;
+  e.name = "relu";
+  e.op = Op::Relu;
+  e.forward = {0, 0};
+  e.backward = {1e-6, 1e-7};
+  e.grad = {1e-2, 1e-3, 1e-4, 24};
+  e.ref_h = 1e-3;
+  for (int64_t n : {1, 33, 300, 4097}) {
+    OpCase c;
+    c.shape = "n=" + std::to_string(n);
+    c.in = {n};
+    c.out = {n};
+    c.draws = {Draw{Draw::AwayFromZero, 0.05}};
+    c.forward = [n](Backend& be, const Ptrs& in, const Ptrs& out) { be.relu_forward(n, in[0], out[0]); };
+    c.backward = [n](Backend& be, const Ptrs& in, const Ptrs&, const Ptrs& dy, const Ptrs& din) {
+      be.relu_backward(n, in[0], dy[0], din[0]);
+    };
+    c.ref_forward = [n](const DPtrs& in, const DPtrs& out) { ref::relu_forward(n, in[0], out[0]); };
+    c.ref_backward = [n](const DPtrs& in, const DPtrs&, const DPtrs& dy, const DPtrs& din) {
+      for (int64_t i = 0; i < n; ++i)
+        if (din[0] && in[0][i] > 0) din[0][i] += dy[0][i];
+    };
+    e.cases.push_back(c);
+  }
+  return e;
+}
+
+// The angle head: y = atan2(S, C) of n pairs; dS += dy·C/(S²+C²), dC -= dy·S/(S²+C²).
+// (S, C) in all four quadrants, and in [0.3, 1)² where the differences are well conditioned.
+OpEntry atan2_entry() {
+  OpEntry e;
+  e.name = "atan2";
+  e.op = Op::Atan2;
+  e.forward = {1e-6, 1e-6};
+  e.backward = {1e-5, 1e-6};
+  e.grad = {1e-2, 1e-2, 2e-3, 24};
+  e.ref_h = 1e-5;
+  e.ref_rtol = 1e-6;
+  for (int64_t n : {9, 33, 1000})
+    for (bool quadrants : {true, false}) {
+      OpCase c;
+      c.shape = "n=" + std::to_string(n) + (quadrants ? ", all quadrants" : ", S, C in [0.3, 1)");
+      c.in = {2 * n};
+      c.out = {n};
+      if (!quadrants) c.draws = {Draw{Draw::Uniform, 0.3, 1.0}};
+      else c.max_checked = 0;
+      c.forward = [n](Backend& be, const Ptrs& in, const Ptrs& out) { be.atan2_forward(n, in[0], out[0]); };
+      c.backward = [n](Backend& be, const Ptrs& in, const Ptrs&, const Ptrs& dy, const Ptrs& din) {
+        be.atan2_backward(n, in[0], dy[0], din[0]);
+      };
+      c.ref_forward = [n](const DPtrs& in, const DPtrs& out) { ref::atan2_forward(n, in[0], out[0]); };
+      c.ref_backward = [n](const DPtrs& in, const DPtrs&, const DPtrs& dy, const DPtrs& din) {
+        if (!din[0]) return;
+        for (int64_t i = 0; i < n; ++i) {
+          const double S = in[0][2 * i], C = in[0][2 * i + 1], r2 = S * S + C * C;
+          din[0][2 * i] += dy[0][i] * C / r2;
+          din[0][2 * i + 1] -= dy[0][i] * S / r2;
+        }
+      };
+      e.cases.push_back(c);
+    }
+  return e;
+}
+
+// The wrap of an angle difference into one period (one-sided and symmetric); its
+// backward is the identity, done by the engine.
+OpEntry wrap_angle_entry() {
+  OpEntry e;
+  e.name = "wrap_angle";
+  e.op = Op::WrapAngle;
+  e.forward = {1e-6, 1e-6};
+  const double P = 2 * M_PI;
+  for (int64_t n : {7, 1000})
+    for (bool sym : {false, true}) {
+      OpCase c;
+      c.shape = "n=" + std::to_string(n) + (sym ? ", symmetric" : ", one-sided");
+      c.in = {n};
+      c.out = {n};
+      c.draws = {Draw{Draw::Uniform, -7, 7}};
+      c.forward = [n, sym, P](Backend& be, const Ptrs& in, const Ptrs& out) {
+        be.wrap_angle(n, float(P), sym, in[0], out[0]);
+      };
+      c.ref_forward = [n, sym, P](const DPtrs& in, const DPtrs& out) {
+        ref::wrap_angle(n, double(float(P)), sym, in[0], out[0]);
+      };
+      e.cases.push_back(c);
+    }
+  return e;
+}
+
+// An op that only copies or adds values: exact forward, one float add per gradient element,
+// linear (any finite-difference step is exact).
+OpEntry moves_values(const char* name, Op op) {
+  OpEntry e;
+  e.name = name;
+  e.op = op;
+  e.forward = {0, 0};
+  e.backward = {1e-6, 1e-6};
+  e.grad = {0.25, 1e-3, 1e-3, 16};
+  e.ref_rtol = 1e-7;
+  return e;
+}
+
+// Nearest-neighbour x2 up-sampling over planes of HxW; dx sums each 2x2 block of dy.
+OpEntry upsample2x_entry() {
+  OpEntry e = moves_values("upsample2x", Op::Upsample2x);
+  struct Size {
+    int64_t P, H, W;
+  };
+  for (Size z : {Size{6, 4, 5}, Size{3, 7, 9}, Size{1, 1, 1}, Size{2, 17, 33}}) {
+    OpCase c;
+    c.shape = std::to_string(z.P) + " planes of " + std::to_string(z.H) + "x" + std::to_string(z.W);
+    c.in = {z.P * z.H * z.W};
+    c.out = {4 * z.P * z.H * z.W};
+    c.forward = [z](Backend& be, const Ptrs& in, const Ptrs& out) {
+      be.upsample2x_forward(z.P, z.H, z.W, in[0], out[0]);
+    };
+    c.backward = [z](Backend& be, const Ptrs&, const Ptrs&, const Ptrs& dy, const Ptrs& din) {
+      be.upsample2x_backward(z.P, z.H, z.W, dy[0], din[0]);
+    };
+    c.ref_forward = [z](const DPtrs& in, const DPtrs& out) {
+      ref::upsample2x_forward(z.P, z.H, z.W, in[0], out[0]);
+    };
+    c.ref_backward = [z](const DPtrs&, const DPtrs&, const DPtrs& dy, const DPtrs& din) {
+      if (!din[0]) return;
+      for (int64_t p = 0; p < z.P; ++p)
+        for (int64_t i = 0; i < 2 * z.H; ++i)
+          for (int64_t j = 0; j < 2 * z.W; ++j)
+            din[0][(p * z.H + i / 2) * z.W + j / 2] += dy[0][(p * 2 * z.H + i) * 2 * z.W + j];
+    };
+    e.cases.push_back(c);
+  }
+  return e;
+}
+
+// y[n] = [a[n], b[n]] along the channels; the backward splits dy back.
+OpEntry concat_entry() {
+  OpEntry e = moves_values("concat_channels", Op::ConcatChannels);
+  struct Size {
+    int64_t N, Ca, Cb, S;
+  };
+  for (Size z : {Size{2, 3, 5, 16}, Size{3, 1, 2, 7}, Size{1, 4, 1, 33}}) {
+    OpCase c;
+    c.shape = "N=" + std::to_string(z.N) + " Ca=" + std::to_string(z.Ca) + " Cb=" +
+              std::to_string(z.Cb) + " S=" + std::to_string(z.S);
+    c.in = {z.N * z.Ca * z.S, z.N * z.Cb * z.S};
+    c.out = {z.N * (z.Ca + z.Cb) * z.S};
+    c.forward = [z](Backend& be, const Ptrs& in, const Ptrs& out) {
+      be.concat_channels_forward(z.N, z.Ca, z.Cb, z.S, in[0], in[1], out[0]);
+    };
+    c.backward = [z](Backend& be, const Ptrs&, const Ptrs&, const Ptrs& dy, const Ptrs& din) {
+      be.concat_channels_backward(z.N, z.Ca, z.Cb, z.S, dy[0], din[0], din[1]);
+    };
+    c.ref_forward = [z](const DPtrs& in, const DPtrs& out) {
+      ref::concat_channels_forward(z.N, z.Ca, z.Cb, z.S, in[0], in[1], out[0]);
+    };
+    c.ref_backward = [z](const DPtrs&, const DPtrs&, const DPtrs& dy, const DPtrs& din) {
+      const int64_t a = z.Ca * z.S, b = z.Cb * z.S;
+      for (int64_t n = 0; n < z.N; ++n)
+        for (int64_t i = 0; i < a + b; ++i) {
+          double* d = i < a ? din[0] : din[1];
+          if (d) d[n * (i < a ? a : b) + (i < a ? i : i - a)] += dy[0][n * (a + b) + i];
+        }
+    };
+    e.cases.push_back(c);
+  }
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("op table: conv2d") { run_op(conv2d_entry(true)); }
+TEST_CASE("op table: conv2d without bias") { run_op(conv2d_entry(false)); }
+TEST_CASE("op table: maxpool2d") { run_op(maxpool2d_entry()); }
+TEST_CASE("op table: gemm") { run_op(gemm_entry()); }
+TEST_CASE("op table: sum") { run_op(sum_entry()); }
+TEST_CASE("op table: mse") { run_op(mse_entry()); }
+TEST_CASE("op table: bias_add") { run_op(bias_entry(false)); }
+TEST_CASE("op table: bias_add_channels") { run_op(bias_entry(true)); }
+TEST_CASE("op table: relu") { run_op(relu_entry()); }
+TEST_CASE("op table: atan2") { run_op(atan2_entry()); }
+TEST_CASE("op table: wrap_angle") { run_op(wrap_angle_entry()); }
+TEST_CASE("op table: upsample2x") { run_op(upsample2x_entry()); }
+TEST_CASE("op table: concat_channels") { run_op(concat_entry()); }
