@@ -135,7 +135,7 @@ TEST_CASE("difference model width: config keys, defaults and one-line refusals")
   CHECK(has(config_error_of(R"({"dense": 1025})"), "got 1025"));
   CHECK(has(config_error_of(R"({"dense": 2.5})"), "key 'dense' has the wrong type"));
   CHECK(has(config_error_of(R"({"model": "unet", "dense": 32})"),
-            "'filters' and 'dense' are for models difference2d and difference1d, not unet"));
+            "'filters' and 'dense' are for models difference2d and difference1d ('filters' also for heatmap2d's trunk), not unet"));
   for (const char* bad : {R"({"filters": [16, 32]})", R"({"dense": -3})", R"({"filters": ["a", 1, 1]})"}) {
     const std::string e = config_error_of(bad);
     CHECK(e != "no error");
