@@ -10,7 +10,10 @@ from statistics import median
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 by = defaultdict(list)
 for r in runs:
-    by[(r["shape"].upper(), "binary" if r["supersample"] == 1 else f"supersample {r['supersample']}")].append(r)
+    rend = "binary" if r["supersample"] == 1 else f"supersample {r['supersample']}"
+    if r.get("dose", 0) > 0:
+        rend += f", dose {r['dose']:g}"
+    by[(r["shape"].upper(), rend)].append(r)
 print("| shape, rendering | seed | learned single ≤2° | learned pair ≤2° | classical single ≤2° | classical pair ≤2° | known shape single / pair ≤2° | learned − classical (single, pair) | recover s | train s |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 for (shape, rend), rs in by.items():
