@@ -124,7 +124,7 @@ int cmd_eval(const Args& args) {
     SG_CHECK(!p.given("pairs"), "eval: --pairs counts generated pairs; --data evaluates every pair of its folder");
     const std::string dir = p.get("data");
     try {
-      test = has_checkpoint ? folder_data(c.config, dir, "accuracy needs the true angles")
+      test = has_checkpoint ? folder_data(c.config, dir, "accuracy needs the true angles", true)
                             : load_dataset_folder(dir, GenParams{}, "accuracy needs the true angles");
     } catch (const Error& e) {
       fail("eval: ", e.what());

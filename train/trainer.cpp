@@ -66,7 +66,8 @@ Dataset evaluation_data(const TrainConfig& config, int64_t pairs) {
   return generate(p);
 }
 
-Dataset folder_data(const TrainConfig& config, const std::string& dir, const std::string& angles_for) {
+Dataset folder_data(const TrainConfig& config, const std::string& dir, const std::string& angles_for,
+                    bool prepare_raw) {
   Dataset ds = load_dataset_folder(dir, config.data, angles_for);
   const int64_t N = ds.count(), S = config.data.size;
   const std::vector<int64_t> want =
@@ -76,8 +77,16 @@ Dataset folder_data(const TrainConfig& config, const std::string& dir, const std
            config.data.projection ? ", 1-D projections)" : ", 2-D images)");
   if (config.data.subpixel_centre)  // as the generated pairs are: the model reads centred input
     for (int64_t i = 0; i < 2 * N; ++i) centre_projection(ds.images.data() + i * S, S);
-  if (config.data.normalise_size > 0 && ds.params.normalise_size != config.data.normalise_size)
+  if (prepare_raw && !config.data.projection && !ds.params.preprocess && config.data.preprocess &&
+      config.data_path.empty()) {
+    // Raw images for a model trained on generated, preprocessed pairs: noise removal,
+    // centring and size normalisation, as predict prepares its input.
+    prepare_input(config, ds.images.data(), 2 * N, true);
+    ds.params.preprocess = true;
+    ds.params.normalise_size = config.data.normalise_size;
+  } else if (config.data.normalise_size > 0 && ds.params.normalise_size != config.data.normalise_size) {
     normalise_sizes(ds.images.data(), 2 * N, S, config.data.normalise_size);  // as the model was trained
+  }
   const int n = ParticleShape::make(config.data.shape, config.data.sides).order();
   SG_CHECK(ds.order() == n, "'", dir, "/params.json' names shape '", ds.params.shape, "' of order ",
            ds.order(), " but the model reads order ", n, " (data.shape '", config.data.shape, "')");

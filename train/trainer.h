@@ -90,8 +90,12 @@ Dataset evaluation_data(const TrainConfig& config, int64_t pairs);
 // The pairs of dataset folder `dir` (docs/data.md, "Training from a folder") for the model
 // of `config`: what params.json leaves out comes from config.data, and the images must
 // have the model's layout and size and the shape its order (errors name the file).
-// angles.npy is read only when `angles_for` says why (data/dataset_io.h).
-Dataset folder_data(const TrainConfig& config, const std::string& dir, const std::string& angles_for);
+// angles.npy is read only when `angles_for` says why (data/dataset_io.h). `prepare_raw`
+// (eval): a folder of raw 2-D images (params.json preprocess false) for a model trained
+// on generated, preprocessed pairs is prepared as predict prepares its input
+// (train/input_profile.h prepare_input), not scored as stored.
+Dataset folder_data(const TrainConfig& config, const std::string& dir, const std::string& angles_for,
+                    bool prepare_raw = false);
 // Why a run of `config` needs the true angles ("" when it needs none: the stereo
 // objective with the similarity curriculum or none).
 std::string angles_needed_for(const TrainConfig& config);
