@@ -59,6 +59,15 @@ void train_tiny(const TempDir& dir, const std::string& shape) {
   REQUIRE_MESSAGE(t.status == 0, t.out);
 }
 
+// eval of dir/run on dir/test (`more`: extra options), its eval.json.
+nlohmann::json eval_json(const TempDir& dir, const std::string& more = "") {
+  const Run e = run_cli("eval --checkpoint " + dir.file("run/checkpoint.safetensors") + " --data " +
+                        dir.file("test") + " " + more + " --out " + dir.file("ev"));
+  REQUIRE_MESSAGE(e.status == 0, e.out);
+  std::ifstream f(dir.file("ev/eval.json"));
+  return nlohmann::json::parse(f);
+}
+
 }  // namespace
 
 TEST_CASE("angle heatmap: targets are the wrapped Gaussian bump") {
@@ -153,12 +162,7 @@ TEST_CASE("pair model: the default pair read-out is the circular mean of θ₁ a
 TEST_CASE("angle heatmap: a tiny model learns projections of the S through the CLI") {
   TempDir dir("heatmap");
   train_tiny(dir, "s");
-  const Run e = run_cli("eval --checkpoint " + dir.file("run/checkpoint.safetensors") + " --data " +
-                        dir.file("test") + " --out " + dir.file("ev"));
-  REQUIRE_MESSAGE(e.status == 0, e.out);
-  std::ifstream f(dir.file("ev/eval.json"));
-  const nlohmann::json j = nlohmann::json::parse(f);
-  CAPTURE(e.out);
+  const nlohmann::json j = eval_json(dir);
   // Measured: single 62-66 % within 2°, pair 85-87 % within 2° and 97-98 % within 3°.
   CHECK(j["pair"]["within_3"].get<double>() >= 85);
   CHECK(j["within_3"].get<double>() >= 50);
@@ -239,12 +243,7 @@ TEST_CASE("angle heatmap: a tiny heatmap2d learns 2-D squares through the CLI") 
   const Run t = run_cli("train --config " + dir.file("h.json") + " --data " + dir.file("train") + " --out " +
                         dir.file("run"));
   REQUIRE_MESSAGE(t.status == 0, t.out);
-  const Run e = run_cli("eval --checkpoint " + dir.file("run/checkpoint.safetensors") + " --data " +
-                        dir.file("test") + " --method model --out " + dir.file("ev"));
-  REQUIRE_MESSAGE(e.status == 0, e.out);
-  std::ifstream f(dir.file("ev/eval.json"));
-  const nlohmann::json j = nlohmann::json::parse(f);
-  CAPTURE(e.out);
+  const nlohmann::json j = eval_json(dir, "--method model");
   // Measured: 74 % within 2°, 89.5 % within 3°, σ 1.8° over the squares' 90° period
   // (a constant answer: σ 26°).
   CHECK(j["within_3"].get<double>() >= 75);
