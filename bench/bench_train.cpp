@@ -22,7 +22,6 @@
 
 #include "bench/bench_common.h"
 #include "data/pairs.h"
-#include "engine/ops.h"
 #include "engine/optim/optimizer.h"
 #include "kernels/registry.h"
 #include "models/unet.h"
@@ -79,10 +78,6 @@ sg::bench::Timing step_time(const std::string& model, sg::Device device, const O
   set_fusion(*m, o.fuse);
   sg::Adam opt(m->parameters());
   const float delta = float(c.data.stereo_angle_deg * M_PI / 180);
-  std::vector<float> theta2 = b.theta_deg;
-  for (float& t : theta2) t += float(c.data.stereo_angle_deg);
-  const sg::Tensor t1 = sg::supervised_targets(b.theta_deg, m->order(), device);
-  const sg::Tensor t2 = sg::supervised_targets(theta2, m->order(), device);
   uint64_t step = 0;
   sg::bench::TimeSpec spec = o.spec;
   spec.min_block_s = 0;  // a step is long enough to time alone
@@ -91,8 +86,7 @@ sg::bench::Timing step_time(const std::string& model, sg::Device device, const O
     for (int64_t k = 0; k < o.read_every; ++k) {
       sg::Context ctx{true, 1, (step++) << 8};
       opt.zero_grad();
-      loss = heatmap ? sg::scale(sg::add(m->supervised_loss(b.first, t1, ctx), m->supervised_loss(b.second, t2, ctx)),
-                                 0.5f)
+      loss = heatmap ? sg::supervised_pair_loss(*m, b, c.data.stereo_angle_deg, true, device, ctx)
                      : m->stereo_loss(b.first, b.second, delta, ctx);
       loss.backward();
       opt.step();

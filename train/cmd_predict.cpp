@@ -267,11 +267,8 @@ int cmd_predict(const Args& args) {
     const double delta = p.get_double("stereo-angle");
     SG_CHECK(delta > 0 && delta < 180, "predict: --stereo-angle must be in (0, 180), got ", delta);
     const int64_t L = want[1];
-    std::vector<float> first(size_t(N * L)), second(size_t(N * L));
-    for (int64_t i = 0; i < N; ++i) {
-      std::copy_n(a.data.begin() + 2 * i * L, L, first.begin() + i * L);
-      std::copy_n(a.data.begin() + (2 * i + 1) * L, L, second.begin() + i * L);
-    }
+    std::vector<float> first, second;
+    split_pairs(a.data.data(), N, L, first, second);
     angles = model->predict_pair_deg(Tensor::from_vector(first, {N, 1, L}, device),
                                      Tensor::from_vector(second, {N, 1, L}, device), float(delta));
   } else {

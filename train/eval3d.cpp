@@ -126,11 +126,8 @@ int eval_tilt_pairs(const ArgParser& p, Device device) {
     }
     const Dataset ds = folder_data(c.config, dir, "");  // preprocessed as the model was trained
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<float> firsts(size_t(N * S * S)), seconds(size_t(N * S * S));
-    for (int64_t i = 0; i < N; ++i) {
-      std::copy_n(ds.pair(i), S * S, firsts.begin() + i * S * S);
-      std::copy_n(ds.pair(i) + S * S, S * S, seconds.begin() + i * S * S);
-    }
+    std::vector<float> firsts, seconds;
+    split_pairs(ds.images.data(), N, S * S, firsts, seconds);
     const std::vector<float> a1 = predict_angles(*model, firsts.data(), N, {1, S, S}, device, 1);
     const std::vector<float> a2 = predict_angles(*model, seconds.data(), N, {1, S, S}, device, 1);
     const double ms = 1e3 * seconds_since(t0) / double(2 * N);

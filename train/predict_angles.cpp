@@ -1,5 +1,6 @@
 #include "train/predict_angles.h"
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 
@@ -62,6 +63,16 @@ int rotations_option(const ArgParser& p, int config_value) {
   const int64_t k = p.get_int("rotations");
   SG_USAGE_CHECK(k == 1 || k == 2 || k == 4, "--rotations must be 1, 2 or 4, got ", k);
   return int(k);
+}
+
+void split_pairs(const float* pairs, int64_t count, int64_t per, std::vector<float>& first,
+                 std::vector<float>& second) {
+  first.resize(size_t(count * per));
+  second.resize(size_t(count * per));
+  for (int64_t i = 0; i < count; ++i) {
+    std::copy_n(pairs + 2 * i * per, per, first.begin() + i * per);
+    std::copy_n(pairs + (2 * i + 1) * per, per, second.begin() + i * per);
+  }
 }
 
 }  // namespace sg

@@ -23,6 +23,11 @@ namespace sg {
 std::vector<float> predict_angles(PairModel& model, const float* images, int64_t count,
                                   const Shape& per_image, Device device, int rotations);
 
+// Stereo pairs [N, 2, per...] (contiguous) split into the first images and the second
+// images, each [N, per...].
+void split_pairs(const float* pairs, int64_t count, int64_t per_image, std::vector<float>& first,
+                 std::vector<float>& second);
+
 class ArgParser;
 // `--rotations K` of eval and predict: K when given (1, 2 or 4, else a usage error),
 // otherwise the checkpoint config's test_rotations.

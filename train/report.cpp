@@ -88,11 +88,8 @@ Scored score_on(PairModel& model, const TrainConfig& config, const Dataset& test
   s.accuracy = amb.fold ? evaluate_angles_folded(s.predicted, test.angles, amb)
                         : evaluate_angles(s.predicted, test.angles, test.order());
   const int64_t L = test.image_shape()[2], N = test.count();
-  std::vector<float> a(size_t(N * L)), b(size_t(N * L));
-  for (int64_t i = 0; i < N; ++i) {
-    std::copy(test.pair(i), test.pair(i) + L, a.begin() + i * L);
-    std::copy(test.pair(i) + L, test.pair(i) + 2 * L, b.begin() + i * L);
-  }
+  std::vector<float> a, b;
+  split_pairs(test.images.data(), N, L, a, b);
   const std::vector<float> pair = model.predict_pair_deg(Tensor::from_vector(a, {N, 1, L}, device),
                                                          Tensor::from_vector(b, {N, 1, L}, device),
                                                          float(test.stereo_angle_deg()));

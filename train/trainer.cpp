@@ -220,14 +220,20 @@ std::vector<int64_t> Trainer::epoch_indices(int64_t epoch) const {
   return out;
 }
 
-Tensor Trainer::supervised_loss(const PairBatch& batch, Context& ctx) {
-  const int n = model_->order();
-  Tensor first = model_->supervised_loss(batch.first, supervised_targets(batch.theta_deg, n, device_), ctx);
-  if (config_.supervised_images == "first") return first;
+Tensor supervised_pair_loss(PairModel& model, const PairBatch& batch, double delta_deg, bool both,
+                            Device device, Context& ctx) {
+  const int n = model.order();
+  Tensor first = model.supervised_loss(batch.first, supervised_targets(batch.theta_deg, n, device), ctx);
+  if (!both) return first;
   std::vector<float> theta2 = batch.theta_deg;  // the second image is δ further on
-  for (float& t : theta2) t += float(config_.data.stereo_angle_deg);
-  Tensor second = model_->supervised_loss(batch.second, supervised_targets(theta2, n, device_), ctx);
+  for (float& t : theta2) t += float(delta_deg);
+  Tensor second = model.supervised_loss(batch.second, supervised_targets(theta2, n, device), ctx);
   return scale(add(first, second), 0.5f);  // the mean over both images
+}
+
+Tensor Trainer::supervised_loss(const PairBatch& batch, Context& ctx) {
+  return supervised_pair_loss(*model_, batch, config_.data.stereo_angle_deg, config_.supervised_images == "both",
+                              device_, ctx);
 }
 
 bool Trainer::train_epoch(int64_t epoch, Progress& progress, int64_t& steps_done) {

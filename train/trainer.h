@@ -84,6 +84,11 @@ class Trainer {
   bool has_checkpoint_ = false;
 };
 
+// Mode supervised: the loss of each pair's first image against its angle θ, or (both) the
+// mean of that and the second image's against θ + δ. The trainer's and bench_train's step.
+Tensor supervised_pair_loss(PairModel& model, const struct PairBatch& batch, double delta_deg, bool both,
+                            Device device, Context& ctx);
+
 // The unseen pairs a run is evaluated on: same generator, disjoint sample counters.
 Dataset evaluation_data(const TrainConfig& config, int64_t pairs);
 
