@@ -37,7 +37,13 @@ struct SyncOptions {
   // The test, against the step a pair spans, s = |P_θ − P_{θ+δ}|² (the smaller of the
   // two nodes'): two firsts (or two partners) are kept when their contexts are nearer
   // than context_same·s, a first and a partner when theirs are further than
-  // context_mixed·s. Edges between the two are uncertain and dropped as well.
+  // context_mixed·s. Edges between the two are uncertain and dropped as well. For two
+  // projections at the same angle the contexts of a first and a partner are 2δ apart,
+  // |P_{θ+δ} − P_{θ−δ}|² ≈ 4s while δ is small, and coincide under a fold (≈ 0 plus
+  // noise): 1 lets pixelation and shot noise carry some folds through, 2 (the middle)
+  // stops them but drops more edges, and a small graph can fall apart; at δ = 35° the
+  // chord is no longer short and the ratio spreads down to 1. recover_angles therefore
+  // restarts with both (RecoverOptions::context_mixed_tries).
   double context_same = 0.25, context_mixed = 1.0;
   double pair_weight = 10;   // λ: weight of a stereo edge against a neighbour edge (≤ 1)
   int max_steps = 400;       // Lanczos steps at most

@@ -180,15 +180,20 @@ Recovered recover_angles(const float* pairs, int64_t N, int64_t L, double delta_
            o.rounds);
   std::vector<int> tries = o.neighbour_tries;
   if (tries.empty() || o.rounds == 0) tries = {o.sync.neighbours};  // no cost to compare without a round
+  std::vector<double> contexts = o.context_mixed_tries;
+  if (contexts.empty() || o.rounds == 0 || !o.sync.check_context) contexts = {o.sync.context_mixed};
   Recovered best;
   std::vector<double> costs;
-  for (int k : tries) {
-    SyncOptions sync = o.sync;
-    sync.neighbours = k;
-    Recovered r = recover_once(pairs, N, L, delta_deg, o, sync);
-    costs.push_back(r.cost);
-    if (costs.size() == 1 || r.cost < best.cost) best = std::move(r);
-  }
+  for (double c : contexts)
+    for (int k : tries) {
+      SyncOptions sync = o.sync;
+      sync.neighbours = k;
+      sync.context_mixed = c;
+      Recovered r = recover_once(pairs, N, L, delta_deg, o, sync);
+      r.context_mixed = c;
+      costs.push_back(r.cost);
+      if (costs.size() == 1 || r.cost < best.cost * (1 - o.tie_margin)) best = std::move(r);
+    }
   best.try_cost = costs;
   return best;
 }

@@ -179,6 +179,9 @@ ArgParser reconstruct_options() {
       .option("pair-weight", "W", "weight of a stereo edge against a neighbour edge", "10")
       .flag("no-context", "keep every neighbour edge, even where the stereo partners say the two\n"
             "projections are mirror images (θ and c − θ of a mirror-symmetric particle)")
+      .option("context-mixed", "X[,X...]", "drop a first-partner neighbour edge whose contexts are nearer than\n"
+              "X times the pair's step (data/angle_sync.h); several: one restart each, the\n"
+              "earlier kept unless a later one costs 1 % less", "2,1")
       .option("rounds", "R", "projection-matching rounds after the synchronisation", "3")
       .option("test", "DIR", "unseen pairs (dataset folder with angles) to match and score")
       .option("pseudo-labels", "DIR", "write a dataset folder for supervised training of a model: the\n"
@@ -210,6 +213,13 @@ int cmd_reconstruct(const Args& args) {
            "--pair-weight must be a positive number, got ", p.get("pair-weight"));
   o.rounds = int(rounds);
   o.sync.check_context = !p.get_flag("no-context");
+  o.context_mixed_tries = parse_number_list(p.get("context-mixed"), "reconstruct: --context-mixed");
+  SG_CHECK(!o.context_mixed_tries.empty() && o.context_mixed_tries.size() <= 4,
+           "--context-mixed takes 1 to 4 values, got '", p.get("context-mixed"), "'");
+  for (double c : o.context_mixed_tries)
+    SG_CHECK(std::isfinite(c) && c >= 0 && c <= 100, "--context-mixed values must be in [0, 100], got '",
+             p.get("context-mixed"), "'");
+  o.sync.context_mixed = o.context_mixed_tries.front();
   PairInput in = read_pairs(p.get("input"), p, centre);
   PairInput test;
   if (p.given("test")) {
@@ -246,6 +256,8 @@ int cmd_reconstruct(const Args& args) {
                    {"neighbours", r.neighbours},
                    {"neighbour_tries", o.neighbour_tries},
                    {"try_cost", r.try_cost},
+                   {"context_mixed_tries", o.context_mixed_tries},
+                   {"context_mixed", r.context_mixed},
                    {"pair_weight", o.sync.pair_weight},
                    {"context_checked", o.sync.check_context},
                    {"folded_edges", r.sync.folded_edges},
