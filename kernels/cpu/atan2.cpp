@@ -1,4 +1,5 @@
-// The angle head on the CPU: atan2 of (S, C) pairs and the wrap into one period.
+// atan2 on the CPU, the angle head: y[i] = atan2(S, C) of (S, C) pairs;
+// dS += dy·C/(S²+C²), dC -= dy·S/(S²+C²).
 #include <cmath>
 
 #include "kernels/cpu/backend.h"
@@ -18,13 +19,6 @@ void CpuBackend::atan2_backward(int64_t n, const float* sc, const float* dy, flo
     dsc[2 * i] += dy[i] * c / r2;
     dsc[2 * i + 1] -= dy[i] * s / r2;
   }
-}
-
-void CpuBackend::wrap_angle(int64_t n, float period, bool symmetric, const float* x,
-                            float* y) {
-  for (int64_t i = 0; i < n; ++i)
-    y[i] = symmetric ? x[i] - period * std::nearbyint(x[i] / period)
-                     : x[i] + (x[i] < 0.0f ? period : 0.0f);
 }
 
 }  // namespace sg

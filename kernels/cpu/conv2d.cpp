@@ -16,7 +16,7 @@
 // depend on the thread count. Backward-filter sums over the batch; it splits the batch
 // into a fixed number of chunks (independent of the thread count), computes each chunk's
 // partial dW/db in its own buffer, then adds the partials in chunk order.
-#include "kernels/cpu/conv.h"
+#include "kernels/cpu/conv2d.h"
 #include "kernels/cpu/conv_few_taps.h"
 #include "kernels/cpu/conv_sample.h"
 #include "kernels/cpu/vec16.h"
@@ -218,7 +218,7 @@ void reduce_filter_chunks(const ConvGeom& g, float* dw, float* db,
   }
 }
 
-// ---- Whole batch (conv.h) ----
+// ---- Whole batch (conv2d.h) ----
 
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* b,
                     float* y) {

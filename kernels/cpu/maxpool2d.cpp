@@ -6,7 +6,7 @@
 //            row-major order where x == y. The winner is found again from x and y, so the
 //            forward stores no index tensor. Trailing rows/columns that fill no window
 //            (floor mode) get no gradient.
-#include "kernels/cpu/maxpool.h"
+#include "kernels/cpu/maxpool2d.h"
 
 #include "engine/error.h"
 

@@ -1,4 +1,4 @@
-// Optimiser updates on the CPU (formulas in engine/backend.h).
+// Adam on the CPU (formulas in engine/backend.h).
 #include <cmath>
 
 #include "kernels/cpu/backend.h"
@@ -36,18 +36,6 @@ void CpuBackend::adam_update_spans(const AdamSpan* spans, int64_t count, const A
                                    const float* sched) {
   for (int64_t s = 0; s < count; ++s)
     adam_loop(spans[s].n, sched[kAdamLrT], a, spans[s].g, spans[s].p, spans[s].m, spans[s].v);
-}
-
-void CpuBackend::sgd_update(int64_t n, float lr, float momentum, const float* g, float* p,
-                            float* vel) {
-  for (int64_t i = 0; i < n; ++i) {
-    if (vel) {
-      vel[i] = momentum * vel[i] - lr * g[i];
-      p[i] += vel[i];
-    } else {
-      p[i] -= lr * g[i];
-    }
-  }
 }
 
 }  // namespace sg
