@@ -1,4 +1,5 @@
-// Dense: x [N,in], w [out,in], b [out].  y = x wᵀ + b
+// Dense (linear), the autograd op of the kernels gemm and bias_add:
+// x [N,in], w [out,in], b [out].  y = x wᵀ + b
 //   dx += g w,   dw += gᵀ x,   db += Σ_rows g
 #include "engine/ops.h"
 #include "engine/ops/common.h"

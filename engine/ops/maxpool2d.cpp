@@ -1,5 +1,6 @@
-// Max pooling 2×2 (2-D) or 2 (1-D), stride = window, floor: dx += g at each window's
-// first maximum, found again from x and y by the backend.
+// maxpool2d, and maxpool1d (the same kernel on one row): 2×2 (2-D) or 2 (1-D), stride =
+// window, floor: dx += g at each window's first maximum, found again from x and y by the
+// backend.
 #include "engine/ops.h"
 #include "engine/ops/common.h"
 

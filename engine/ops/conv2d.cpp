@@ -1,6 +1,7 @@
-// Convolutions. conv1d is conv2d with H = 1 and a 1-high kernel. conv_transpose2d is the
-// adjoint of conv2d: its forward is conv2d's backward-data, its data gradient is conv2d's
-// forward, and its weight gradient is conv2d's backward-filter with x and g swapped.
+// conv2d and the ops made of its kernels (conv_transpose2d's bias: bias_add_channels).
+// conv1d is conv2d with H = 1 and a 1-high kernel. conv_transpose2d is the adjoint of
+// conv2d: its forward is conv2d's backward-data, its data gradient is conv2d's forward,
+// and its weight gradient is conv2d's backward-filter with x and g swapped.
 //   conv2d:  dx += conv2d_backward_data(g, w),  dw += Σ_n g ⋆ x,  db += Σ g
 #include "engine/ops.h"
 #include "engine/ops/common.h"

@@ -1,4 +1,5 @@
-// Inverted dropout: y = x · mask, mask ∈ {0, 1/(1-p)};  dx += g · mask.
+// dropout, the autograd op of the kernel dropout_mask. Inverted dropout:
+//   y = x · mask, mask ∈ {0, 1/(1-p)};  dx += g · mask.
 #include "engine/ops.h"
 #include "engine/ops/common.h"
 
