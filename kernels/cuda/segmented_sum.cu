@@ -1,5 +1,5 @@
-// Reductions: the segmented sum, and the sum; the mse loss (mse.cu), the bias gradients
-// (gemm.cu) and conv's db (conv.cu) share the segmented sum.
+// The segmented sum, the reduction under sum (sum.cu), the mse loss (mse.cu), the bias
+// gradients (bias_add.cu, bias_add_channels.cu) and conv2d's db (conv2d.cu).
 //
 // Segmented sum, two passes, both deterministic (the split depends only on the sizes,
 // every tree has a fixed shape, no atomics):
@@ -64,12 +64,6 @@ void CudaBackend::segmented_sum(const Segments& s, const float* a, const float* 
             kBlockSumShared, stream_, s, a, b, partial.get());
   SG_LAUNCH(segment_finish_kernel, unsigned(s.count), kBlock, kBlockSumShared, stream_, chunks,
             static_cast<const float*>(partial.get()), scale, accumulate, out);
-}
-
-// out[0] = sum x
-void CudaBackend::sum(int64_t n, const float* x, float* out) {
-  check_int32(n, "sum");
-  segmented_sum(Segments{1, int(n), int(n > 0 ? n : 1), 0}, x, nullptr, 1.0f, false, out);
 }
 
 }  // namespace sg::SG_CUDA_NS

@@ -1,7 +1,6 @@
-// The angle head: atan2 of (S, C) pairs and the wrap of an angle difference into one
-// period. Mapping: grid-stride, thread t handles pair/element t, t + G, ... Bytes moved:
-// atan2 forward 12n (8n of pairs in, 4n out), backward 20n (+8n for dsc written),
-// wrap 8n.
+// atan2, the angle head: y = atan2(S, C) of (S, C) pairs. Mapping: grid-stride, thread t
+// handles pair t, t + G, ... Bytes moved: forward 12n (8n of pairs in, 4n out), backward
+// 20n (+8n for dsc written).
 #include "kernels/cuda/exec/device.h"
 
 #include "kernels/cuda/backend.h"
@@ -27,15 +26,6 @@ __global__ void atan2_backward_kernel(int64_t n, const float* sc, const float* d
   }
 }
 
-// y = x - P·round(x/P) (symmetric, ties to even like std::nearbyint) or y = x + P·[x < 0]
-__global__ void wrap_angle_kernel(int64_t n, float period, bool symmetric, const float* x,
-                                  float* y) {
-  SG_GRID_STRIDE(i, n) {
-    const float v = x[i];
-    y[i] = symmetric ? v - period * rintf(v / period) : v + (v < 0.0f ? period : 0.0f);
-  }
-}
-
 }  // namespace
 
 void CudaBackend::atan2_forward(int64_t n, const float* sc, float* y) {
@@ -44,11 +34,6 @@ void CudaBackend::atan2_forward(int64_t n, const float* sc, float* y) {
 void CudaBackend::atan2_backward(int64_t n, const float* sc, const float* dy, float* dsc) {
   if (n > 0 && dsc)
     SG_LAUNCH(atan2_backward_kernel, blocks_for(n), kBlock, 0, stream_, n, sc, dy, dsc);
-}
-void CudaBackend::wrap_angle(int64_t n, float period, bool symmetric, const float* x,
-                             float* y) {
-  if (n > 0)
-    SG_LAUNCH(wrap_angle_kernel, blocks_for(n), kBlock, 0, stream_, n, period, symmetric, x, y);
 }
 
 }  // namespace sg::SG_CUDA_NS

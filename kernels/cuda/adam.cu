@@ -1,12 +1,11 @@
-// Optimiser updates, the same float formulas as kernels/cpu/optim.cpp (engine/backend.h
-// states them). Adam's bias-corrected step lr_t = lr·sqrt(1-β2^t)/(1-β1^t) is computed in
-// double, as on the CPU: on the host from a.step (adam_update), or on the device from the
+// Adam, the same float formulas as kernels/cpu/adam.cpp (engine/backend.h states them).
+// The bias-corrected step lr_t = lr·sqrt(1-β2^t)/(1-β1^t) is computed in double, as on
+// the CPU: on the host from a.step (adam_update), or on the device from the
 // schedule buffer by a one-thread kernel (adam_schedule), so that a step needs no value
 // from the host. adam_update_spans updates up to kMaxAdamSpans parameter buffers per
 // launch: the span list travels as a kernel argument (no table to upload, and a captured
 // launch keeps it). Mapping: grid-stride, one thread per parameter of each span in turn.
-// Bytes moved: Adam 28n (g, p, m, v read; p, m, v written), SGD 20n with momentum (g, p,
-// vel read; p, vel written), 12n without.
+// Bytes moved: 28n (g, p, m, v read; p, m, v written).
 #include "kernels/cuda/exec/device.h"
 
 #include <algorithm>
@@ -65,20 +64,6 @@ __global__ void adam_spans_kernel(AdamSpanList list, float beta1, float beta2, f
   }
 }
 
-// vel = μ vel - lr g; p += vel   (or p -= lr g without a velocity buffer)
-__global__ void sgd_kernel(int64_t n, float lr, float momentum, const float* g, float* p,
-                           float* vel) {
-  SG_GRID_STRIDE(i, n) {
-    if (vel) {
-      const float v = momentum * vel[i] - lr * g[i];
-      vel[i] = v;
-      p[i] += v;
-    } else {
-      p[i] -= lr * g[i];
-    }
-  }
-}
-
 }  // namespace
 
 void CudaBackend::adam_update(int64_t n, const AdamParams& a, const float* g, float* p,
@@ -108,11 +93,6 @@ void CudaBackend::adam_update_spans(const AdamSpan* spans, int64_t count, const 
       SG_LAUNCH(adam_spans_kernel, blocks_for(largest), kBlock, 0, stream_, list, a.beta1,
                 a.beta2, a.eps, sched);
   }
-}
-
-void CudaBackend::sgd_update(int64_t n, float lr, float momentum, const float* g, float* p,
-                             float* vel) {
-  if (n > 0) SG_LAUNCH(sgd_kernel, blocks_for(n), kBlock, 0, stream_, n, lr, momentum, g, p, vel);
 }
 
 }  // namespace sg::SG_CUDA_NS

@@ -1,4 +1,5 @@
-// Max pooling, window = stride = ph×pw, floor mode (same contract as kernels/cpu/maxpool.cpp).
+// Max pooling, window = stride = ph×pw, floor mode (same contract as
+// kernels/cpu/maxpool2d.cpp).
 // Mapping: grid-stride, one thread per output element (n, c, i, j): it scans its window.
 // Windows do not overlap, so in the backward each dx element has at most one writer:
 // no atomics, deterministic. Bytes moved: forward 4·(x_size + y_size) (trailing rows and
