@@ -12,7 +12,7 @@
 //                    fixed number of slices (a function of the geometry only); slice z
 //                    writes its partial product to a workspace and a second kernel adds
 //                    the partials in a fixed order: deterministic, no float atomics.
-//                    db[k] += sum dy[n,k,·]: the segmented sum of reduce.cu.
+//                    db[k] += sum dy[n,k,·]: the segmented sum of segmented_sum.cu.
 // Mapping and shared memory: see tiled_gemm.h (BM×BN output tiles, BM = 16/32/64 to fit M,
 // 16 deep, 4×4 outputs per thread); the M rows of the tile are output channels (forward,
 // filter) or input channels (data). Each problem splits its row and column indices into a
