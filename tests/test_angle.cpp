@@ -1,7 +1,8 @@
 // The angle head: atan2 of (S, C) pairs and the wrap into one period.
 #include <cmath>
 
-#include "kernels/reference/pointwise.h"
+#include "kernels/reference/atan2.h"
+#include "kernels/reference/wrap_angle.h"
 #include "tests/op_harness.h"
 
 using namespace sg;

@@ -2,7 +2,7 @@
 // The kernels themselves are the op table's (tests/test_op_table.cpp); here: the
 // reference on a hand example, the ops' shapes, padding semantics, gradients by finite
 // differences, and the refusal of a kernel larger than the padded input.
-#include "kernels/reference/conv.h"
+#include "kernels/reference/conv2d.h"
 #include "tests/op_harness.h"
 
 using namespace sg;

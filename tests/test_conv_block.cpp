@@ -7,7 +7,7 @@
 
 #include "tests/cnn_steps.h"
 
-#include "kernels/reference/conv.h"
+#include "kernels/reference/conv2d.h"
 
 using namespace sg;
 using namespace sg::test;

@@ -2,7 +2,8 @@
 // the one-line formula), backward against finite differences.
 #include <cmath>
 
-#include "kernels/reference/pointwise.h"
+#include "kernels/reference/mse.h"
+#include "kernels/reference/relu.h"
 #include "tests/op_harness.h"
 
 using namespace sg;

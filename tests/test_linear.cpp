@@ -1,5 +1,5 @@
 // Dense: y = x wᵀ + b with w in PyTorch's [out, in] layout.
-#include "kernels/reference/pointwise.h"
+#include "kernels/reference/gemm.h"
 #include "tests/op_harness.h"
 
 using namespace sg;

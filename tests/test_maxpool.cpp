@@ -2,7 +2,7 @@
 // reference on a hand example with ties. The kernels themselves are the op table's.
 #include <algorithm>
 
-#include "kernels/reference/maxpool.h"
+#include "kernels/reference/maxpool2d.h"
 #include "tests/op_harness.h"
 
 using namespace sg;

@@ -4,9 +4,13 @@
 // run_op() (tests/op_table.h) on every backend against kernels/reference/.
 #include <cmath>
 
-#include "kernels/reference/conv.h"
-#include "kernels/reference/maxpool.h"
-#include "kernels/reference/pointwise.h"
+#include "kernels/reference/conv2d.h"
+#include "kernels/reference/maxpool2d.h"
+#include "kernels/reference/atan2.h"
+#include "kernels/reference/concat_channels.h"
+#include "kernels/reference/relu.h"
+#include "kernels/reference/upsample2x.h"
+#include "kernels/reference/wrap_angle.h"
 #include "tests/op_table.h"
 
 using namespace sg;

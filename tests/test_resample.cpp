@@ -1,5 +1,6 @@
 // Dropout, up-sampling and channel concatenation on every backend.
-#include "kernels/reference/pointwise.h"
+#include "kernels/reference/concat_channels.h"
+#include "kernels/reference/upsample2x.h"
 #include "tests/op_harness.h"
 
 using namespace sg;

@@ -12,7 +12,7 @@
 //   db[k]         += dy[n,k,oy,ox]
 // The loops below visit exactly those terms. All backward functions accumulate (+=);
 // a null gradient pointer means "not needed" and is skipped.
-#include "kernels/reference/conv.h"
+#include "kernels/reference/conv2d.h"
 
 #include "engine/error.h"
 

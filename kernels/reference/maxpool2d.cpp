@@ -7,7 +7,7 @@
 // where (a*, b*) is the FIRST position in row-major order with x == y (ties go to the
 // first). Rows H - H%ph .. H-1 and columns W - W%pw .. W-1 fill no window: they are
 // ignored by the forward and get no gradient.
-#include "kernels/reference/maxpool.h"
+#include "kernels/reference/maxpool2d.h"
 
 #include "engine/error.h"
 
