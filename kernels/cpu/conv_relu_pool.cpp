@@ -9,7 +9,7 @@
 //
 // The GEMMs are those of conv2d.cpp (conv_sample.h) in the same order, and the pooling takes
 // the first maximum as maxpool2d.cpp does, so forward and gradients are bit-identical to
-// conv2d → relu → maxpool2d (tests/test_conv_block.cpp checks this).
+// conv2d → relu → maxpool2d (tests/test_conv_relu_pool.cpp checks this).
 #include "kernels/cpu/backend.h"
 #include "kernels/cpu/conv_sample.h"
 #include "kernels/cpu/vec16.h"

@@ -1,4 +1,5 @@
-// Dense: y = x wᵀ + b with w in PyTorch's [out, in] layout.
+// Dense (linear), the autograd op of gemm and bias_add: y = x wᵀ + b with w in PyTorch's
+// [out, in] layout.
 #include "kernels/reference/gemm.h"
 #include "tests/op_harness.h"
 

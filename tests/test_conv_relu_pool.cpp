@@ -42,7 +42,7 @@ std::vector<Case> cases() {
 
 }  // namespace
 
-TEST_CASE("conv block: fused equals conv, relu, maxpool bit for bit, values and gradients") {
+TEST_CASE("conv_relu_pool: fused equals conv, relu, maxpool bit for bit, values and gradients") {
   for (Device d : backends())
     for (const Case& c : cases()) {
       CAPTURE(device_name(d));
@@ -72,7 +72,7 @@ TEST_CASE("conv block: fused equals conv, relu, maxpool bit for bit, values and 
     }
 }
 
-TEST_CASE("conv block: fused gradients against finite differences") {
+TEST_CASE("conv_relu_pool: fused gradients against finite differences") {
   for (Device d : backends())
     for (const Case& c : cases()) {
       CAPTURE(device_name(d));
@@ -87,7 +87,7 @@ TEST_CASE("conv block: fused gradients against finite differences") {
     }
 }
 
-TEST_CASE("conv block: shape errors name the fused op") {
+TEST_CASE("conv_relu_pool: shape errors name the fused op") {
   Tensor x = Tensor::zeros({1, 2, 3, 3}, Device::CPU);
   Tensor w = Tensor::zeros({4, 2, 3, 3}, Device::CPU);  // 1×1 conv output: nothing to pool
   CHECK_THROWS_WITH_AS(conv_relu_pool2d(x, w, Tensor(), 0),
@@ -97,7 +97,7 @@ TEST_CASE("conv block: shape errors name the fused op") {
                        Error);
 }
 
-TEST_CASE("conv block: the Difference CNN trains bit-identically with and without fusion") {
+TEST_CASE("conv_relu_pool: the Difference CNN trains bit-identically with and without fusion") {
   for (Dims dims : {Dims::Two, Dims::One})
     CHECK(cnn_weights_after_steps(dims, 2, true) == cnn_weights_after_steps(dims, 2, false));
 }
@@ -106,7 +106,7 @@ TEST_CASE("conv block: the Difference CNN trains bit-identically with and withou
 // vector path for those and plain loops for the rest), against plain loops in double:
 //   z = conv(x) + b,  y = max(0, max of the window of z),  at = offset of its first maximum
 //   dz = dy at `at` (0 elsewhere),  dx = conv backward-data(dz),  dw, db likewise.
-TEST_CASE("conv block: each backend's kernels against plain loops, windows 2x2, 1x2, 3x3, 2x3") {
+TEST_CASE("conv_relu_pool: each backend's kernels against plain loops, windows 2x2, 1x2, 3x3, 2x3") {
   struct Window {
     int64_t ph, pw;
   };

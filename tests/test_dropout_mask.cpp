@@ -1,37 +1,9 @@
-// Dropout, up-sampling and channel concatenation on every backend.
-#include "kernels/reference/concat_channels.h"
-#include "kernels/reference/upsample2x.h"
+// dropout, the autograd op of the kernel dropout_mask: inverted scaling, seeded, the
+// identity outside training. The mask kernel itself is the op table's.
 #include "tests/op_harness.h"
 
 using namespace sg;
 using namespace sg::test;
-
-TEST_CASE("upsample2x: nearest neighbour, gradient sums each 2×2 block") {
-  for (Device d : backends()) {
-    CAPTURE(device_name(d));
-    Tensor x = random_tensor({2, 3, 4, 5}, 40, d);
-    Tensor y = upsample2x(x);
-    REQUIRE(y.shape() == Shape{2, 3, 8, 10});
-    std::vector<double> vx = to_double(x), want(size_t(y.numel()));
-    ref::upsample2x_forward(6, 4, 5, vx.data(), want.data());
-    check_close(y.to_vector(), want, 0, 0, "upsample2x");
-    gradcheck("upsample2x", [](auto& t) { return upsample2x(t[0]); }, {x});
-  }
-}
-
-TEST_CASE("concat_channels joins on axis 1 and splits the gradient back") {
-  for (Device d : backends()) {
-    CAPTURE(device_name(d));
-    Tensor a = random_tensor({2, 3, 4, 4}, 41, d), b = random_tensor({2, 5, 4, 4}, 42, d);
-    Tensor y = concat_channels(a, b);
-    REQUIRE(y.shape() == Shape{2, 8, 4, 4});
-    std::vector<double> va = to_double(a), vb = to_double(b), want(size_t(y.numel()));
-    ref::concat_channels_forward(2, 3, 5, 16, va.data(), vb.data(), want.data());
-    check_close(y.to_vector(), want, 0, 0, "concat");
-    gradcheck("concat", [](auto& t) { return concat_channels(t[0], t[1]); }, {a, b});
-    CHECK_THROWS_AS(concat_channels(a, Tensor::zeros({2, 5, 4, 3}, d)), Error);
-  }
-}
 
 TEST_CASE("dropout: inverted scaling, seeded, identity outside training") {
   for (Device d : backends()) {
