@@ -120,7 +120,10 @@ void run_case(const OpEntry& e, const OpCase& c, Device d) {
 
   // Backward onto nonzero gradients (an overwrite would show), against the reference.
   Host DY(no), D0(ni), DX(ni), G(ni);
-  for (size_t j = 0; j < no; ++j) DY[j] = draw(Draw{}, c.out[j], 200 + j);
+  for (size_t j = 0; j < no; ++j) {
+    DY[j] = draw(Draw{}, c.out[j], 200 + j);
+    if (!c.output_has_gradient.empty() && !c.output_has_gradient[j]) DY[j].assign(DY[j].size(), 0.0);
+  }
   for (size_t k = 0; k < ni; ++k) {
     D0[k] = draw(Draw{}, c.in[k], 300 + k);
     if (!wanted(k)) D0[k].clear();
