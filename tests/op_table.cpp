@@ -3,6 +3,8 @@
 
 #include <memory>
 
+#include "tests/same_bits.h"
+
 namespace sg::test {
 namespace {
 
@@ -53,10 +55,6 @@ DPtrs dptrs(Host& h) {
   DPtrs p;
   for (auto& v : h) p.push_back(v.data());
   return p;
-}
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  // memcmp of an empty vector's data() (null) is undefined, whatever the size.
-  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
 
 // Every buffer's guards intact; inputs (what the op only reads) also unchanged.
