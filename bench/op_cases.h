@@ -58,7 +58,7 @@ class OpCases {
   }
 
   // Conv2DTranspose x [N,Cin,H,W] → [N,K,OH,OW] is the adjoint of the conv g whose input
-  // is the output (g.C = K, g.K = Cin; engine/ops/conv.cpp), so its passes are g's
+  // is the output (g.C = K, g.K = Cin; engine/ops/conv2d.cpp), so its passes are g's
   // kernels: fwd = conv2d_backward_data(g) (+ bias_add_channels, its own case),
   // bwd_data = conv2d_forward(g) without bias, bwd_filter = conv2d_backward_filter(g)
   // with x and dy swapped (+ bias_backward_channels). FLOPs g.flops() each.
@@ -152,7 +152,7 @@ class OpCases {
              [=, &be] { be.mul(n, x->data(), mask->data(), y->data()); }}};
   }
 
-  // Dense x [N,in] → [N,out], w [out,in] (engine/ops/linear.cpp's three GEMMs):
+  // Dense x [N,in] → [N,out], w [out,in] (engine/ops/gemm.cpp's three GEMMs):
   //   fwd  y = x wᵀ: gemm(N, out, in);  bwd_data dx += g w: gemm(N, in, out);
   //   bwd_filter dw += gᵀ x: gemm(out, in, N). 2·M·N·K FLOPs each; bytes 4(A + B + C),
   //   C twice when accumulated. Bias: rows·cols FLOPs; add 4(2·rows·cols + cols),

@@ -29,7 +29,7 @@ add_link_options(-fsanitize=thread)
 function(stereograd_add_tsan_test)
   add_executable(stereograd_tsan_tests ${PROJECT_SOURCE_DIR}/tests/main.cpp
     ${PROJECT_SOURCE_DIR}/tests/op_table.cpp ${PROJECT_SOURCE_DIR}/tests/test_op_table.cpp
-    ${PROJECT_SOURCE_DIR}/tests/test_conv_block.cpp)
+    ${PROJECT_SOURCE_DIR}/tests/test_conv_relu_pool.cpp)
   target_link_libraries(stereograd_tsan_tests PRIVATE stereograd_core doctest::doctest)
   add_test(NAME "tsan: threaded CPU kernels" COMMAND stereograd_tsan_tests)
   set_tests_properties("tsan: threaded CPU kernels" PROPERTIES LABELS tsan

@@ -17,10 +17,10 @@
 namespace sg {
 
 // Every op, once: X(Enum, name); `Op` and `op_name` are generated from this list. `name`
-// names the Backend members (name_forward, ...) and an op's files, engine/ops/<name>.cpp
-// and kernels/*/<name>.* (mse, upsample2x, concat_channels, conv_relu_pool, ...); a family
-// shares one: elementwise.* (ops/arith.cpp), gemm.* (ops/linear.cpp), maxpool.* (ops/pool.cpp),
-// conv.*, angle.*, dropout.*, optim.*, reduce.* (README, "Adding an op").
+// names the Backend members (name_forward, ...) and the op's files: engine/ops/<name>.cpp,
+// kernels/{reference,cpu,cuda}/<name>.*, the op table's entry <name> (README, "An op is
+// found by its name"). tests/test_op_names.cpp lists the exceptions (ops with no autograd
+// op or no reference file of their own) and checks every op's files in the source tree.
 #define SG_OPS(X)                                                                      \
   X(Fill, fill) X(Copy, copy) X(Axpy, axpy) X(Add, add) X(Sub, sub) X(Mul, mul)          \
   X(MulAcc, mul_acc) X(Scale, scale) X(Sum, sum) X(Relu, relu) X(Atan2, atan2)           \

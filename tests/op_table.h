@@ -37,6 +37,9 @@ struct OpCase {
   std::vector<int64_t> in, out;           // sizes of inputs and outputs
   std::vector<Draw> draws;                // per input (default Uniform)
   std::vector<bool> differentiable;       // per input (default: all)
+  // Per output (default: all); false for an output of indices (conv_relu_pool's `at`),
+  // which no gradient flows through: its dy is 0, so it adds nothing to the loss either.
+  std::vector<bool> output_has_gradient;
   int64_t max_checked = -1;               // overrides the op's cap (0: no differences)
   // A shape that is there for its size (tiles, many blocks): forward and backward against
   // the reference and the guards only (and the CPU's 1 vs 2 threads).

@@ -11,8 +11,10 @@
 #include "data/preprocess.h"
 #include "data/projection.h"
 #include "engine/error.h"
+#include "tests/same_bits.h"
 
 using namespace sg;
+using sg::test::same_bits;
 
 namespace {
 
@@ -22,10 +24,6 @@ GenParams small_params(const std::string& shape = "s") {
   p.count = 64;
   p.seed = 1234;
   return p;
-}
-
-bool same_bytes(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 double image_sum(const float* px, int64_t n) {
@@ -50,8 +48,8 @@ TEST_CASE("pairs: identical bytes whatever the thread count") {
     omp_set_num_threads(2);
     const Dataset two = generate(p);
     omp_set_num_threads(saved);
-    CHECK(same_bytes(one.images, two.images));
-    CHECK(same_bytes(one.angles, two.angles));
+    CHECK(same_bits(one.images, two.images));
+    CHECK(same_bits(one.angles, two.angles));
   }
 }
 
@@ -67,7 +65,7 @@ TEST_CASE("pairs: a dataset generated in pieces equals one generated whole") {
   CHECK(std::memcmp(part.angles.data(), all.angles.data() + 40, 24 * 4) == 0);
   GenParams other = whole;
   other.seed = 1235;
-  CHECK_FALSE(same_bytes(generate(other).images, all.images));
+  CHECK_FALSE(same_bits(generate(other).images, all.images));
 }
 
 TEST_CASE("pairs: layout, angles and order") {

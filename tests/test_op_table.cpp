@@ -4,9 +4,15 @@
 // run_op() (tests/op_table.h) on every backend against kernels/reference/.
 #include <cmath>
 
-#include "kernels/reference/conv.h"
-#include "kernels/reference/maxpool.h"
-#include "kernels/reference/pointwise.h"
+#include "engine/random.h"
+#include "kernels/reference/adam.h"
+#include "kernels/reference/atan2.h"
+#include "kernels/reference/concat_channels.h"
+#include "kernels/reference/conv2d.h"
+#include "kernels/reference/maxpool2d.h"
+#include "kernels/reference/relu.h"
+#include "kernels/reference/upsample2x.h"
+#include "kernels/reference/wrap_angle.h"
 #include "tests/op_table.h"
 
 using namespace sg;
@@ -464,6 +470,237 @@ OpEntry concat_entry() {
   return e;
 }
 
+// The element-wise kernels, y[i] = f(inputs[i]), on n = 0, 1, not a multiple of a warp or
+// a block, and past the CPU's threshold for OpenMP (2^15). axpy and mul_acc accumulate:
+// their y0 is the last input, copied to the output before the kernel runs (as gemm's C0).
+OpEntry elementwise_entry(const char* name, Op op, int inputs,
+                          std::function<void(Backend&, int64_t n, const Ptrs& in, float* y)> run,
+                          std::function<double(const double* v)> f) {
+  OpEntry e;
+  e.name = name;
+  e.op = op;
+  e.forward = {1e-6, 1e-6};  // one or two float roundings (the GPU may fuse them)
+  for (int64_t n : {0, 1, 33, 1000, 40000}) {
+    OpCase c;
+    c.shape = "n=" + std::to_string(n);
+    c.in.assign(size_t(inputs), n);
+    c.out = {n};
+    c.forward = [n, run](Backend& be, const Ptrs& in, const Ptrs& out) { run(be, n, in, out[0]); };
+    c.ref_forward = [n, inputs, f](const DPtrs& in, const DPtrs& out) {
+      std::vector<double> v(static_cast<size_t>(inputs));
+      for (int64_t i = 0; i < n; ++i) {
+        for (int k = 0; k < inputs; ++k) v[size_t(k)] = in[size_t(k)][i];
+        out[0][i] = f(v.data());
+      }
+    };
+    e.cases.push_back(c);
+  }
+  return e;
+}
+
+OpEntry fill_entry() {
+  return elementwise_entry("fill", Op::Fill, 0,
+      [](Backend& be, int64_t n, const Ptrs&, float* y) { be.fill(n, 0.375f, y); },
+      [](const double*) { return 0.375; });
+}
+OpEntry copy_entry() {
+  return elementwise_entry("copy", Op::Copy, 1,
+      [](Backend& be, int64_t n, const Ptrs& in, float* y) { be.copy(n, in[0], y); },
+      [](const double* v) { return v[0]; });
+}
+OpEntry axpy_entry() {  // y = y0 + a·x
+  return elementwise_entry("axpy", Op::Axpy, 2,
+      [](Backend& be, int64_t n, const Ptrs& in, float* y) {
+        be.copy(n, in[1], y);
+        be.axpy(n, -1.5f, in[0], y);
+      },
+      [](const double* v) { return v[1] - 1.5 * v[0]; });
+}
+OpEntry add_entry() {
+  return elementwise_entry("add", Op::Add, 2,
+      [](Backend& be, int64_t n, const Ptrs& in, float* y) { be.add(n, in[0], in[1], y); },
+      [](const double* v) { return v[0] + v[1]; });
+}
+OpEntry sub_entry() {
+  return elementwise_entry("sub", Op::Sub, 2,
+      [](Backend& be, int64_t n, const Ptrs& in, float* y) { be.sub(n, in[0], in[1], y); },
+      [](const double* v) { return v[0] - v[1]; });
+}
+OpEntry mul_entry() {
+  return elementwise_entry("mul", Op::Mul, 2,
+      [](Backend& be, int64_t n, const Ptrs& in, float* y) { be.mul(n, in[0], in[1], y); },
+      [](const double* v) { return v[0] * v[1]; });
+}
+OpEntry mul_acc_entry() {  // y = y0 + a·b
+  return elementwise_entry("mul_acc", Op::MulAcc, 3,
+      [](Backend& be, int64_t n, const Ptrs& in, float* y) {
+        be.copy(n, in[2], y);
+        be.mul_acc(n, in[0], in[1], y);
+      },
+      [](const double* v) { return v[2] + v[0] * v[1]; });
+}
+OpEntry scale_entry() {  // y = s·x + t
+  return elementwise_entry("scale", Op::Scale, 1,
+      [](Backend& be, int64_t n, const Ptrs& in, float* y) { be.scale(n, 2.5f, -0.5f, in[0], y); },
+      [](const double* v) { return 2.5 * v[0] - 0.5; });
+}
+
+// The inverted-dropout mask: mask[i] = 0 where random_uniform(seed, stream, i) < p, else
+// 1/(1-p), the same draw on every backend (engine/random.h), whatever the launch shape.
+OpEntry dropout_mask_entry() {
+  OpEntry e;
+  e.name = "dropout_mask";
+  e.op = Op::DropoutMask;
+  e.forward = {1e-7, 0};  // 1/(1-p) rounded to float
+  for (int64_t n : {1, 1000, 100003})
+    for (float p : {0.0f, 0.1f, 0.5f}) {
+      OpCase c;
+      c.shape = "n=" + std::to_string(n) + " p=" + std::to_string(p);
+      c.out = {n};
+      c.forward = [n, p](Backend& be, const Ptrs&, const Ptrs& out) {
+        be.dropout_mask(n, p, 1234, 77, nullptr, out[0]);
+      };
+      c.ref_forward = [n, p](const DPtrs&, const DPtrs& out) {
+        for (int64_t i = 0; i < n; ++i)
+          out[0][i] = random_uniform(1234, 77, uint64_t(i)) < p ? 0.0 : 1.0 / (1.0 - double(p));
+      };
+      e.cases.push_back(c);
+    }
+  return e;
+}
+
+// Adam, one step t = 3 on (p0, m0, v0) copied to the outputs (p, m, v): the update runs in
+// place. v0 >= 0, as a running mean of squares is.
+OpEntry adam_entry() {
+  OpEntry e;
+  e.name = "adam";
+  e.op = Op::Adam;
+  e.forward = {1e-5, 1e-6};
+  AdamParams a;
+  a.lr = 0.01f;
+  a.step = 3;
+  for (int64_t n : {1, 33, 1000}) {
+    OpCase c;
+    c.shape = "n=" + std::to_string(n);
+    c.in = {n, n, n, n};  // g, p0, m0, v0
+    c.out = {n, n, n};    // p, m, v
+    c.draws = {Draw{}, Draw{}, Draw{}, Draw{Draw::Uniform, 0, 1}};
+    c.forward = [n, a](Backend& be, const Ptrs& in, const Ptrs& out) {
+      for (int k = 0; k < 3; ++k) be.copy(n, in[size_t(k + 1)], out[size_t(k)]);
+      be.adam_update(n, a, in[0], out[0], out[1], out[2]);
+    };
+    c.ref_forward = [n, a](const DPtrs& in, const DPtrs& out) {
+      for (int k = 0; k < 3; ++k) std::copy(in[size_t(k + 1)], in[size_t(k + 1)] + n, out[size_t(k)]);
+      ref::adam_update(n, a, in[0], out[0], out[1], out[2]);
+    };
+    e.cases.push_back(c);
+  }
+  return e;
+}
+
+// SGD on (p0, vel0) copied to the outputs: vel = μ·vel0 - lr·g, p = p0 + vel; without a
+// velocity buffer p = p0 - lr·g.
+OpEntry sgd_entry() {
+  OpEntry e;
+  e.name = "sgd";
+  e.op = Op::Sgd;
+  e.forward = {1e-6, 1e-6};
+  const float lr = 0.1f, mu = 0.9f;
+  for (int64_t n : {1, 33, 1000})
+    for (bool momentum : {false, true}) {
+      OpCase c;
+      c.shape = "n=" + std::to_string(n) + (momentum ? ", momentum" : ", no velocity");
+      c.in = momentum ? std::vector<int64_t>{n, n, n} : std::vector<int64_t>{n, n};
+      c.out = momentum ? std::vector<int64_t>{n, n} : std::vector<int64_t>{n};
+      c.forward = [n, momentum, lr, mu](Backend& be, const Ptrs& in, const Ptrs& out) {
+        be.copy(n, in[1], out[0]);
+        if (momentum) be.copy(n, in[2], out[1]);
+        be.sgd_update(n, lr, mu, in[0], out[0], momentum ? out[1] : nullptr);
+      };
+      c.ref_forward = [n, momentum, lr, mu](const DPtrs& in, const DPtrs& out) {
+        for (int64_t i = 0; i < n; ++i) {
+          const double step = momentum ? double(mu) * in[2][i] - double(lr) * in[0][i]
+                                       : -double(lr) * in[0][i];
+          out[0][i] = in[1][i] + step;
+          if (momentum) out[1][i] = step;
+        }
+      };
+      e.cases.push_back(c);
+    }
+  return e;
+}
+
+// The fused conv block, y = maxpool_{ph×pw}(relu(conv(x, w) + b)) with `at`, the offset in
+// its window of each y's first maximum (-1 where the ReLU cut the whole window), and its
+// backward: dz = dy at `at`, then conv2d's backward. Every window the ops use (2×2, 1×2)
+// and others (3×3, 2×3); 'valid' and 'same'; rows and columns no window covers.
+OpEntry conv_relu_pool_entry() {
+  OpEntry e;
+  e.name = "conv_relu_pool";
+  e.op = Op::ConvReluPool;
+  e.forward = {1e-5, 1e-5};  // `at` holds whole numbers: any error there is >= 1
+  e.backward = {1e-4, 1e-5};
+  // No finite differences: a weight moves every window of its channel, and at these sizes
+  // any step switches some window's maximum (a kink). tests/test_conv_relu_pool.cpp checks
+  // the op's gradients by differences on small shapes.
+  e.grad.max_checked = 0;
+  struct Window {
+    int64_t ph, pw;
+  };
+  for (int64_t pad : {0, 1})
+    for (Window win : {Window{2, 2}, Window{1, 2}, Window{3, 3}, Window{2, 3}}) {
+      const ConvGeom g = conv_geom(2, 2, 7, 40, 3, 3, 3, pad, pad);
+      const int64_t ph = win.ph, pw = win.pw, QH = g.OH() / ph, QW = g.OW() / pw;
+      const int64_t Q = g.N * g.K * QH * QW;
+      OpCase c;
+      c.shape = describe(g) + " window " + std::to_string(ph) + "x" + std::to_string(pw);
+      c.in = {g.x_size(), g.w_size(), g.K};
+      c.out = {Q, Q};  // y, at
+      c.output_has_gradient = {true, false};
+      c.forward = [g, ph, pw](Backend& be, const Ptrs& in, const Ptrs& out) {
+        be.conv_relu_pool_forward(g, ph, pw, in[0], in[1], in[2], out[0], out[1]);
+      };
+      c.backward = [g, ph, pw](Backend& be, const Ptrs& in, const Ptrs& out, const Ptrs& dy,
+                               const Ptrs& din) {
+        be.conv_relu_pool_backward(g, ph, pw, in[0], in[1], out[1], dy[0], din[0], din[1],
+                                   din[2]);
+      };
+      // z = conv(x, w) + b; per window, the first maximum above 0 (none: y = 0, at = -1).
+      c.ref_forward = [g, ph, pw, QH, QW](const DPtrs& in, const DPtrs& out) {
+        std::vector<double> z(size_t(g.y_size()));
+        ref::conv2d_forward(g, in[0], in[1], in[2], z.data());
+        for (int64_t plane = 0; plane < g.N * g.K; ++plane)
+          for (int64_t i = 0; i < QH; ++i)
+            for (int64_t j = 0; j < QW; ++j) {
+              double m = 0;
+              int64_t best = -1;
+              for (int64_t a = 0; a < ph; ++a)
+                for (int64_t b = 0; b < pw; ++b) {
+                  const double v = z[size_t((plane * g.OH() + i * ph + a) * g.OW() + j * pw + b)];
+                  if (v > m) m = v, best = a * pw + b;
+                }
+              out[0][(plane * QH + i) * QW + j] = m;
+              out[1][(plane * QH + i) * QW + j] = double(best);
+            }
+      };
+      c.ref_backward = [g, ph, pw, QH, QW](const DPtrs& in, const DPtrs& out, const DPtrs& dy,
+                                           const DPtrs& din) {
+        std::vector<double> dz(size_t(g.y_size()), 0.0);
+        for (int64_t plane = 0; plane < g.N * g.K; ++plane)
+          for (int64_t i = 0; i < QH; ++i)
+            for (int64_t j = 0; j < QW; ++j) {
+              const int64_t o = (plane * QH + i) * QW + j, a = int64_t(out[1][o]);
+              if (a >= 0)
+                dz[size_t((plane * g.OH() + i * ph + a / pw) * g.OW() + j * pw + a % pw)] = dy[0][o];
+            }
+        if (din[0]) ref::conv2d_backward_data(g, dz.data(), in[1], din[0]);
+        ref::conv2d_backward_filter(g, in[0], dz.data(), din[1], din[2]);  // each may be null
+      };
+      e.cases.push_back(c);
+    }
+  return e;
+}
+
 }  // namespace
 
 TEST_CASE("op table: conv2d") { run_op(conv2d_entry(true)); }
@@ -479,3 +716,15 @@ TEST_CASE("op table: atan2") { run_op(atan2_entry()); }
 TEST_CASE("op table: wrap_angle") { run_op(wrap_angle_entry()); }
 TEST_CASE("op table: upsample2x") { run_op(upsample2x_entry()); }
 TEST_CASE("op table: concat_channels") { run_op(concat_entry()); }
+TEST_CASE("op table: fill") { run_op(fill_entry()); }
+TEST_CASE("op table: copy") { run_op(copy_entry()); }
+TEST_CASE("op table: axpy") { run_op(axpy_entry()); }
+TEST_CASE("op table: add") { run_op(add_entry()); }
+TEST_CASE("op table: sub") { run_op(sub_entry()); }
+TEST_CASE("op table: mul") { run_op(mul_entry()); }
+TEST_CASE("op table: mul_acc") { run_op(mul_acc_entry()); }
+TEST_CASE("op table: scale") { run_op(scale_entry()); }
+TEST_CASE("op table: dropout_mask") { run_op(dropout_mask_entry()); }
+TEST_CASE("op table: adam") { run_op(adam_entry()); }
+TEST_CASE("op table: sgd") { run_op(sgd_entry()); }
+TEST_CASE("op table: conv_relu_pool") { run_op(conv_relu_pool_entry()); }

@@ -15,7 +15,7 @@
 #include "engine/optim/optimizer.h"
 #include "engine/random.h"
 #include "tests/op_harness.h"
-#include "kernels/reference/pointwise.h"
+#include "kernels/reference/adam.h"
 
 using namespace sg;
 

@@ -38,7 +38,7 @@ inline float* grad_or_null(const Tensor& t) {
 }
 
 // The geometry of conv2d (x [N,C,H,W], w [K,C,R,S]) and conv1d (x [N,C,L], w [K,C,S]) with
-// `pad` zeros on each side, after checking ranks, devices and channels (ops/conv.cpp).
+// `pad` zeros on each side, after checking ranks, devices and channels (ops/conv2d.cpp).
 ConvGeom conv2d_geom(const Tensor& x, const Tensor& w, int64_t pad, const char* op);
 ConvGeom conv1d_geom(const Tensor& x, const Tensor& w, int64_t pad, const char* op);
 // b undefined, or [K].

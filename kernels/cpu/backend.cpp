@@ -1,11 +1,11 @@
-// Memory, and the members that forward to the heavy kernels of conv.cpp and maxpool.cpp.
+// Memory, and the members that forward to the heavy kernels of conv2d.cpp and maxpool2d.cpp.
 #include "kernels/cpu/backend.h"
 
 #include <cstdlib>
 #include <cstring>
 
-#include "kernels/cpu/conv.h"
-#include "kernels/cpu/maxpool.h"
+#include "kernels/cpu/conv2d.h"
+#include "kernels/cpu/maxpool2d.h"
 
 namespace sg {
 

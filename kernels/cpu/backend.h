@@ -1,6 +1,7 @@
 // The CPU backend: float32 on the host, Eigen for GEMM, OpenMP with static partitions.
 // Member functions are defined in one file per op (kernels/cpu/<op>.cpp); the heavy
-// ones (conv, maxpool) delegate to the free functions of kernels/cpu/conv.h, maxpool.h.
+// ones (conv2d, maxpool2d) delegate to the free functions of conv2d.h, maxpool2d.h;
+// code several ops share has a name that is no op (parallel_for.h, vec16.h, conv_*.h).
 #pragma once
 #include "engine/backend.h"
 #include "engine/caching_allocator.h"

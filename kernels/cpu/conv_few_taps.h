@@ -1,7 +1,7 @@
 // Convolutions with few taps: Q = C·R·S ≤ 9, the first layer of each CNN (one input
 // channel, 3×3 or 1×3). Eigen's GEMM is at its worst when the inner dimension is 3 or 9
 // (each packed panel is used for a handful of FMAs), and unfolding the input (im2col)
-// costs as much as the arithmetic, so these two passes of conv.cpp are register-blocked
+// costs as much as the arithmetic, so these two passes of conv2d.cpp are register-blocked
 // loops over blocks of 16 output pixels of a row that read the input directly:
 //   forward          y[k,p]  = b[k] + Σ_q w[k,q]·x[c, oy+r−ph, ox+s−pw]     (q = (c,r,s))
 //   backward filter  dw[k,q] += Σ_p dy[k,p]·x[c, oy+r−ph, ox+s−pw]          (p = (oy,ox))

@@ -7,9 +7,9 @@
 // z = conv(x_n) + b (16·62·62 floats = 246 KB) lives in a per-thread buffer that stays
 // in L2; only the pooled y and the window offsets `at` (4× smaller) reach memory.
 //
-// The GEMMs are those of conv.cpp (conv_sample.h) in the same order, and the pooling takes
-// the first maximum as maxpool.cpp does, so forward and gradients are bit-identical to
-// conv2d → relu → maxpool2d (tests/test_conv_block.cpp checks this).
+// The GEMMs are those of conv2d.cpp (conv_sample.h) in the same order, and the pooling takes
+// the first maximum as maxpool2d.cpp does, so forward and gradients are bit-identical to
+// conv2d → relu → maxpool2d (tests/test_conv_relu_pool.cpp checks this).
 #include "kernels/cpu/backend.h"
 #include "kernels/cpu/conv_sample.h"
 #include "kernels/cpu/vec16.h"
@@ -135,7 +135,7 @@ void CpuBackend::conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t p
 }
 
 // dz_n = dy_n scattered to `at`; then dx_n += conv backward-data(dz_n) and the fixed-order
-// chunked sums dw += Σ_n dz_n ⋆ x_n, db += Σ dz_n of conv.cpp.
+// chunked sums dw += Σ_n dz_n ⋆ x_n, db += Σ dz_n of conv2d.cpp.
 void CpuBackend::conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t pw,
                                          const float* x, const float* w, const float* at,
                                          const float* dy, float* dx, float* dw, float* db) {

@@ -1,5 +1,5 @@
-// One sample of the CPU convolution (kernels/cpu/conv.cpp). The whole-batch entry points
-// of conv.h and the fused conv block (conv_relu_pool.cpp) are loops over these, so both
+// One sample of the CPU convolution (kernels/cpu/conv2d.cpp). The whole-batch entry points
+// of conv2d.h and the fused conv block (conv_relu_pool.cpp) are loops over these, so both
 // run the same GEMMs in the same order and give the same bits.
 #pragma once
 #include <cstdint>

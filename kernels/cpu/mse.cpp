@@ -1,5 +1,5 @@
 // The mse loss on the CPU: out[0] = (1/n) Σ (a-b)², sequential in double like the sum
-// (reduce.cpp), so the result has the same bits for any thread count;
+// (sum.cpp), so the result has the same bits for any thread count;
 // da += k·(a-b), db -= k·(a-b), k = 2·dout[0]/n.
 #include "kernels/cpu/backend.h"
 

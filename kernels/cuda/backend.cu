@@ -1,6 +1,6 @@
 // CudaBackend's construction, memory and registration entry points. The ops live in one
-// file per family: elementwise, angle, reduce, gemm, conv, maxpool, dropout, upsample,
-// concat, optim (.cu).
+// file per op, named for it (kernels/cuda/<op>.cu: fill.cu ... conv_relu_pool.cu), the
+// reduction they share in segmented_sum.cu.
 #include "kernels/cuda/exec/device.h"
 
 #include "kernels/cuda/backend.h"

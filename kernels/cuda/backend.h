@@ -1,4 +1,5 @@
-// The CUDA backend: our own kernels (one file per op family, kernels/cuda/<op>.cu),
+// The CUDA backend: our own kernels (one file per op, kernels/cuda/<op>.cu; shared code in
+// files named for what they are: common.h, tiled_gemm.h, segmented_sum.cu),
 // a caching allocator and, under nvcc, cuDNN as an alternative convolution.
 //
 // Each op is written in three layers (STYLE.md §6): the __global__ kernel, a launcher
@@ -20,8 +21,8 @@ namespace sg::SG_CUDA_NS {
 class CudnnConv;      // cudnn_conv.cu; exists in the nvcc build only
 class PinnedStaging;  // backend.cu; exists in the nvcc build only
 
-// Segments of a segmented sum (reduce.cu): segment c has `len` elements, element e at
-// offset (e / inner)·outer + c·inner + e % inner. This covers the sum of a buffer (one
+// Segments of a segmented sum (segmented_sum.cu): segment c has `len` elements, element e
+// at offset (e / inner)·outer + c·inner + e % inner. This covers the sum of a buffer (one
 // segment, inner = len), the columns of a matrix (inner = 1, outer = cols) and the
 // channels of an NC(S) tensor (inner = S, outer = C·S).
 struct Segments {

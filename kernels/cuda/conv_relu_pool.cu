@@ -1,5 +1,5 @@
 // The fused conv block, Conv (ReLU) + MaxPooling (engine/backend.h, Op::ConvReluPool).
-// On the GPU the convolution itself is conv.cu's (or cuDNN's) into a scratch buffer z;
+// On the GPU the convolution itself is conv2d.cu's (or cuDNN's) into a scratch buffer z;
 // what the fusion saves is the rest: the ReLU is folded into the pooling, which writes
 // only y and the window offsets `at`, and z is released at once instead of being kept
 // for the backward pass. The backward writes dz (dy at `at`, zero elsewhere) into a

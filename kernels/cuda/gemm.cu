@@ -1,11 +1,8 @@
-// GEMM (our own SGEMM on the tiled kernel of tiled_gemm.h) and the Dense / channel bias.
+// GEMM, our own SGEMM on the tiled kernel of tiled_gemm.h.
 //
 // gemm: row-major C[M,N] = alpha·op(A)·op(B) + beta·C. A is stored [M,K] (or [K,M] when
 // trans_a), B [K,N] (or [N,K] when trans_b); the transposes only change which index of
 // a()/b() is contiguous. beta = 0 never reads C (it may hold garbage or NaN).
-// bias_add, bias_add_channels: grid-stride, one thread per element of y, 8 bytes moved
-// per element (the bias reads hit the cache). bias_backward(_channels): the segmented
-// sum of reduce.cu, one segment per column / channel, deterministic.
 #include "kernels/cuda/exec/device.h"
 
 #include "kernels/cuda/backend.h"
@@ -39,17 +36,6 @@ struct GemmProblem {
   }
 };
 
-// y[r, c] += b[c]
-__global__ void bias_add_kernel(int64_t n, int64_t cols, const float* b, float* y) {
-  SG_GRID_STRIDE(i, n) y[i] += b[i % cols];
-}
-
-// y[n, c, s] += b[c]
-__global__ void bias_add_channels_kernel(int64_t n, int64_t C, int64_t S, const float* b,
-                                         float* y) {
-  SG_GRID_STRIDE(i, n) y[i] += b[(i / S) % C];
-}
-
 }  // namespace
 
 void CudaBackend::gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
@@ -61,32 +47,6 @@ void CudaBackend::gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float 
   GemmProblem p{int(M), int(N), int(K), 0, !ta, !tb, ta, tb, A, B, C, alpha, beta};
   p.k_per_split = K > 0 ? int((K + kTileK - 1) / kTileK * kTileK) : kTileK;
   launch_tiled_gemm(p, 1, stream_);
-}
-
-void CudaBackend::bias_add(int64_t rows, int64_t cols, const float* b, float* y) {
-  const int64_t n = rows * cols;
-  if (n > 0) SG_LAUNCH(bias_add_kernel, blocks_for(n), kBlock, 0, stream_, n, cols, b, y);
-}
-
-void CudaBackend::bias_backward(int64_t rows, int64_t cols, const float* dy, float* db) {
-  if (!db || cols <= 0) return;
-  check_int32(rows * cols, "bias_backward");
-  segmented_sum(Segments{int(cols), int(rows), 1, int(cols)}, dy, nullptr, 1.0f, true, db);
-}
-
-void CudaBackend::bias_add_channels(int64_t N, int64_t C, int64_t S, const float* b,
-                                    float* y) {
-  const int64_t n = N * C * S;
-  if (n > 0)
-    SG_LAUNCH(bias_add_channels_kernel, blocks_for(n), kBlock, 0, stream_, n, C, S, b, y);
-}
-
-void CudaBackend::bias_backward_channels(int64_t N, int64_t C, int64_t S, const float* dy,
-                                         float* db) {
-  if (!db || C <= 0) return;
-  check_int32(N * C * S, "bias_backward_channels");
-  segmented_sum(Segments{int(C), int(N * S), int(S > 0 ? S : 1), int(C * S)}, dy, nullptr,
-                1.0f, true, db);
 }
 
 }  // namespace sg::SG_CUDA_NS

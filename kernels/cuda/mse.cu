@@ -1,5 +1,5 @@
-// The mse loss: out[0] = (1/n) Σ (a-b)², the segmented sum of reduce.cu over one segment
-// with b given (each element contributes (a-b)², 8 bytes read); its backward
+// The mse loss: out[0] = (1/n) Σ (a-b)², the segmented sum of segmented_sum.cu over one
+// segment with b given (each element contributes (a-b)², 8 bytes read); its backward
 //   da += k·(a-b), db -= k·(a-b), k = 2·dout[0]/n
 // one grid-stride pass.
 #include "kernels/cuda/exec/device.h"

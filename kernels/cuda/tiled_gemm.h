@@ -1,5 +1,5 @@
 // The shared-memory tiled matrix product under gemm.cu and the three convolution passes
-// of conv.cu (one kernel body, four problem types: the operands are read through the
+// of conv2d.cu (one kernel body, four problem types: the operands are read through the
 // problem's a() and b(), so a convolution is a GEMM whose B matrix is the im2col
 // unfolding, computed on the fly and never stored: "implicit GEMM").
 //

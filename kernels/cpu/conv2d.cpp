@@ -1,0 +1,249 @@
+// CPU convolution: im2col + one Eigen GEMM per sample, OpenMP over the batch.
+//
+// Per sample n, unfold the input into a matrix with one row per filter tap (c,r,s) and
+// one column per output pixel p = oy·OW + ox:
+//   col[(c·R + r)·S + s, p] = x[n, c, oy+r-ph, ox+s-pw]      (0 in the padding)
+// Then, with CRS = C·R·S and P = OH·OW (all matrices row-major):
+//   forward          Y_n[K,P]    = W[K,CRS] · col[CRS,P] + b          (b broadcast over P)
+//   backward data    dcol[CRS,P] = Wᵀ · dY_n,  then col2im adds dcol back onto dx
+//                    (in a layout where that is one long add per tap: see below)
+//   backward filter  dW[K,CRS]  += dY_n · colᵀ,  db[k] += sum_p dY_n[k,p]
+// A 1×1 kernel without padding needs no unfolding: col is x itself. With at most 9 taps
+// (CRS ≤ 9) the forward and backward filter run conv_few_taps.h's loops, no unfolding. The
+// backward functions accumulate (+=); a null dx, dw or db is "not needed" and skipped.
+//
+// Determinism: forward and backward-data treat each sample alone, so their bits do not
+// depend on the thread count. Backward-filter sums over the batch; it splits the batch
+// into a fixed number of chunks (independent of the thread count), computes each chunk's
+// partial dW/db in its own buffer, then adds the partials in chunk order.
+#include "kernels/cpu/conv2d.h"
+#include "kernels/cpu/conv_few_taps.h"
+#include "kernels/cpu/conv_sample.h"
+#include "kernels/cpu/vec16.h"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "engine/error.h"
+
+namespace sg::cpu {
+
+namespace {
+
+using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Mat = Eigen::Map<RowMat>;
+using ConstMat = Eigen::Map<const RowMat>;
+using AlignedVec = std::vector<float, Eigen::aligned_allocator<float>>;
+
+// A 1×1 kernel without padding: the input plane already is the im2col matrix.
+bool is_pointwise(const ConvGeom& g) {
+  return g.R == 1 && g.S == 1 && g.pad_h == 0 && g.pad_w == 0;
+}
+
+// sum of v[0..n) in a fixed order that vectorises: 16 interleaved partial sums, then
+// those in turn, then the tail. (A plain running sum is one long dependency chain.)
+float fixed_order_sum(const float* v, int64_t n) {
+  float part[16] = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int j = 0; j < 16; ++j) part[j] += v[i + j];
+  float s = 0.0f;
+  for (int j = 0; j < 16; ++j) s += part[j];
+  for (; i < n; ++i) s += v[i];
+  return s;
+}
+
+// dst[0, n) = src[0, n) without a library call (per row of a few floats, the call costs
+// more than the copy): blocks of 16, the last one ending at n, or lane by lane below 16.
+void copy_floats(const float* src, int64_t n, float* dst) {
+  using namespace vec;
+  for_each_block(n, [&](int64_t i, int64_t width) {
+    if (width == L)
+      store(dst + i, load(src + i));
+    else
+      store_first(dst + i, load_first(src + i, width), width);
+  });
+}
+
+// col[(c·R + r)·S + s, oy·OW + ox] = x[c, oy+r-ph, ox+s-pw], zero outside the image.
+// x is one sample (C×H×W); col is CRS×P, row-major, with 16 floats to spare at its end.
+// From the zero-bordered sample every row of col is a plain copy of OW floats, done in
+// whole blocks of 16 (a memcpy per row of 12 floats cost as much as the GEMM): a row's
+// last block spills into the next row, written after it, or into the spare floats.
+void im2col(const ConvGeom& g, const float* x, float* col) {
+  using namespace vec;
+  const PaddedSample in = padded_sample(g, x);
+  const int64_t OH = g.OH(), OW = g.OW();
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t r = 0; r < g.R; ++r)
+      for (int64_t s = 0; s < g.S; ++s) {
+        float* dst = col + ((c * g.R + r) * g.S + s) * OH * OW;
+        const float* src = in.x + (c * in.Hp + r) * in.Wp + s;
+        for (int64_t oy = 0; oy < OH; ++oy, dst += OW, src += in.Wp)
+          for (int64_t ox = 0; ox < OW; ox += L) store(dst + ox, load(src + ox));
+      }
+}
+
+}  // namespace
+
+// ---- One sample (conv_sample.h) ----
+
+PaddedSample padded_sample(const ConvGeom& g, const float* xn) {
+  const int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, plane = Hp * Wp;
+  float* xp = workspace(kPaddedSlot, g.C * plane + vec::L);
+  if (!g.pad_h && !g.pad_w) {
+    std::copy(xn, xn + g.C * plane, xp);
+  } else {
+    std::fill(xp, xp + g.C * plane, 0.0f);
+    for (int64_t c = 0; c < g.C; ++c)
+      for (int64_t iy = 0; iy < g.H; ++iy)
+        copy_floats(xn + (c * g.H + iy) * g.W, g.W, xp + c * plane + (iy + g.pad_h) * Wp + g.pad_w);
+  }
+  std::fill(xp + g.C * plane, xp + g.C * plane + vec::L, 0.0f);
+  return {xp, Hp, Wp};
+}
+
+float* workspace(int slot, int64_t n) {
+  thread_local AlignedVec buf[kWorkspaceSlots];
+  SG_CHECK(slot >= 0 && slot < kWorkspaceSlots, "cpu conv: no workspace slot ", slot);
+  AlignedVec& b = buf[slot];
+  if (int64_t(b.size()) < n) b.resize(size_t(n));
+  return b.data();
+}
+
+// y_n[K,P] = W·col(x_n) + b
+void conv_sample_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
+                         float* yn) {
+  const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
+  if (CRS <= kMaxFewTaps) return few_taps_forward(g, w, b, xn, yn);
+  const float* col = xn;
+  if (!is_pointwise(g)) {
+    float* buf = workspace(kColSlot, CRS * P + vec::L);
+    im2col(g, xn, buf);
+    col = buf;
+  }
+  Mat Y(yn, g.K, P);
+  for (int64_t k = 0; k < g.K; ++k) Y.row(k).setConstant(b ? b[k] : 0.0f);
+  Y.noalias() += ConstMat(w, g.K, CRS) * ConstMat(col, CRS, P);
+}
+
+// dx_n += col2im(Wᵀ·dy_n), in the wide layout: with dy_n's rows widened to Wp columns
+// (the extra Wp − OW of them 0), row (c, r, s) of dcol = Wᵀ·dy_wide lands on the zero-
+// bordered dx as one contiguous range starting at (c·Hp + r)·Wp + s, so col2im is one long
+// vector add per tap instead of one short add per output row (the zero columns add 0).
+void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* dyn,
+                               float* dxn) {
+  const int64_t CRS = g.C * g.R * g.S, OH = g.OH(), OW = g.OW(), P = OH * OW;
+  const ConstMat W(w, g.K, CRS);
+  if (is_pointwise(g)) {
+    Mat(dxn, CRS, P).noalias() += W.transpose() * ConstMat(dyn, g.K, P);
+    return;
+  }
+  const int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, PW = OH * Wp;
+  float* dyw = workspace(kWideDySlot, g.K * PW);
+  for (int64_t k = 0; k < g.K; ++k)
+    for (int64_t oy = 0; oy < OH; ++oy) {
+      float* row = dyw + k * PW + oy * Wp;
+      copy_floats(dyn + k * P + oy * OW, OW, row);
+      std::fill(row + OW, row + Wp, 0.0f);
+    }
+  Mat dcol(workspace(kColSlot, CRS * PW), CRS, PW);
+  dcol.noalias() = W.transpose() * ConstMat(dyw, g.K, PW);
+  const bool padded = g.pad_h || g.pad_w;
+  const int64_t size = g.C * Hp * Wp;
+  float* dxp = padded ? workspace(kPaddedDxSlot, size) : dxn;
+  if (padded) std::fill(dxp, dxp + size, 0.0f);
+  for (int64_t c = 0, q = 0; c < g.C; ++c)
+    for (int64_t r = 0; r < g.R; ++r)
+      for (int64_t s = 0; s < g.S; ++s, ++q) {
+        const int64_t at = (c * Hp + r) * Wp + s;
+        const int64_t n = std::min(PW, size - at);  // what is cut off adds only zeros
+        const float* src = dcol.data() + q * PW;
+        float* dst = dxp + at;
+        for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+      }
+  if (padded)
+    for (int64_t c = 0; c < g.C; ++c)
+      for (int64_t iy = 0; iy < g.H; ++iy) {
+        const float* src = dxp + (c * Hp + iy + g.pad_h) * Wp + g.pad_w;
+        float* dst = dxn + (c * g.H + iy) * g.W;
+        for (int64_t ix = 0; ix < g.W; ++ix) dst[ix] += src[ix];
+      }
+}
+
+// dw_part[K,CRS] += dy_n·col(x_n)ᵀ,  db_part[k] += Σ_p dy_n[k,p]   (either may be null)
+void conv_sample_backward_filter(const ConvGeom& g, const float* xn, const float* dyn,
+                                 float* dw_part, float* db_part) {
+  const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
+  const ConstMat dY(dyn, g.K, P);
+  if (dw_part && CRS <= kMaxFewTaps) {
+    few_taps_backward_filter(g, xn, dyn, dw_part);
+  } else if (dw_part) {
+    const float* col = xn;
+    if (!is_pointwise(g)) {
+      float* buf = workspace(kColSlot, CRS * P + vec::L);
+      im2col(g, xn, buf);
+      col = buf;
+    }
+    Mat(dw_part, g.K, CRS).noalias() += dY * ConstMat(col, CRS, P).transpose();
+  }
+  if (db_part)
+    for (int64_t k = 0; k < g.K; ++k) db_part[k] += fixed_order_sum(dY.data() + k * P, P);
+}
+
+void reduce_filter_chunks(const ConvGeom& g, float* dw, float* db,
+                          const std::function<void(int64_t, int64_t, float*, float*)>& chunk) {
+  if (g.N == 0 || (!dw && !db)) return;
+  const int64_t KQ = g.w_size();              // size of dW
+  const int64_t chunks = std::min(g.N, kFilterChunks);
+  const int64_t stride = KQ + g.K;            // per chunk: dW partial (K×CRS), db partial (K)
+  AlignedVec partial(size_t(chunks * stride), 0.0f);
+#pragma omp parallel for schedule(static)
+  for (int64_t ch = 0; ch < chunks; ++ch) {
+    float* dwc = partial.data() + ch * stride;
+    chunk(ch * g.N / chunks, (ch + 1) * g.N / chunks, dw ? dwc : nullptr, db ? dwc + KQ : nullptr);
+  }
+  // Add the partials chunk by chunk: the same order whatever thread computed each.
+  for (int64_t i = 0; dw && i < KQ; ++i) {
+    float s = 0.0f;
+    for (int64_t ch = 0; ch < chunks; ++ch) s += partial[size_t(ch * stride + i)];
+    dw[i] += s;
+  }
+  for (int64_t k = 0; db && k < g.K; ++k) {
+    float s = 0.0f;
+    for (int64_t ch = 0; ch < chunks; ++ch) s += partial[size_t(ch * stride + KQ + k)];
+    db[k] += s;
+  }
+}
+
+// ---- Whole batch (conv2d.h) ----
+
+void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* b,
+                    float* y) {
+  check_geometry(g);
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < g.N; ++n)
+    conv_sample_forward(g, w, b, x + n * g.C * g.H * g.W, y + n * g.K * g.OH() * g.OW());
+}
+
+void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  check_geometry(g);
+  if (!dx) return;  // the input needs no gradient
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < g.N; ++n)
+    conv_sample_backward_data(g, w, dy + n * g.K * g.OH() * g.OW(), dx + n * g.C * g.H * g.W);
+}
+
+void conv2d_backward_filter(const ConvGeom& g, const float* x, const float* dy, float* dw,
+                            float* db) {
+  check_geometry(g);
+  reduce_filter_chunks(g, dw, db, [&](int64_t n0, int64_t n1, float* dwc, float* dbc) {
+    for (int64_t n = n0; n < n1; ++n)
+      conv_sample_backward_filter(g, x + n * g.C * g.H * g.W, dy + n * g.K * g.OH() * g.OW(),
+                                  dwc, dbc);
+  });
+}
+
+}  // namespace sg::cpu

@@ -1,0 +1,109 @@
+// Convolution ops (conv2d, conv1d, conv_transpose2d) through autograd on every backend.
+// The kernels themselves are the op table's (tests/test_op_table.cpp); here: the
+// reference on a hand example, the ops' shapes, padding semantics, gradients by finite
+// differences, and the refusal of a kernel larger than the padded input.
+#include "kernels/reference/conv2d.h"
+#include "tests/op_harness.h"
+
+using namespace sg;
+using namespace sg::test;
+
+namespace {
+std::vector<double> ref_conv(const Tensor& x, const Tensor& w, const Tensor& b, const ConvGeom& g) {
+  std::vector<double> vx = to_double(x), vw = to_double(w), vb = to_double(b),
+                      y(size_t(g.y_size()));
+  ref::conv2d_forward(g, vx.data(), vw.data(), vb.data(), y.data());
+  return y;
+}
+}  // namespace
+
+TEST_CASE("ref conv2d forward: hand-computed 2x2 box filter with padding") {
+  // x = [1 2 3; 4 5 6; 7 8 9], w = ones(2,2), b = 10, pad 1 on each side -> 4x4 output of
+  // window sums (the padding reads as 0).
+  const ConvGeom g{1, 1, 3, 3, 1, 2, 2, 1, 1};
+  const std::vector<double> x = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w = {1, 1, 1, 1}, b = {10};
+  std::vector<double> y(size_t(g.y_size()));
+  ref::conv2d_forward(g, x.data(), w.data(), b.data(), y.data());
+  CHECK(y == std::vector<double>{11, 13, 15, 13, 15, 22, 26, 19, 21, 34, 38, 25, 17, 25, 27, 19});
+}
+
+TEST_CASE("conv2d kernels reject a kernel larger than the padded input, on every backend") {
+  const ConvGeom g{1, 1, 2, 2, 1, 3, 3, 0, 0};
+  double d = 0;
+  CHECK_THROWS_AS(ref::conv2d_forward(g, &d, &d, nullptr, &d), Error);
+  for (Device dev : backends()) {
+    CAPTURE(device_name(dev));
+    Backend& be = backend_for(dev);
+    GuardedBuffer x(be, {0, 0, 0, 0}), w(be, std::vector<float>(9, 0.0f)), y(be, {0});
+    CHECK_THROWS_AS(be.conv2d_forward(g, x.get(), w.get(), nullptr, y.get()), Error);
+  }
+}
+
+TEST_CASE("conv2d valid and same: forward against the reference, gradients") {
+  for (Device d : backends()) {
+    CAPTURE(device_name(d));
+    for (int64_t pad : {0, 1}) {
+      CAPTURE(pad);
+      Tensor x = random_tensor({2, 3, 6, 5}, 20, d), w = random_tensor({4, 3, 3, 3}, 21, d),
+             b = random_tensor({4}, 22, d);
+      ConvGeom g{2, 3, 6, 5, 4, 3, 3, pad, pad};
+      Tensor y = conv2d(x, w, b, pad);
+      CHECK(y.shape() == Shape{2, 4, 6 + 2 * pad - 2, 5 + 2 * pad - 2});
+      check_close(y.to_vector(), ref_conv(x, w, b, g), 1e-5, 1e-5, "conv2d");
+      gradcheck("conv2d", [pad](auto& t) { return conv2d(t[0], t[1], t[2], pad); }, {x, w, b});
+    }
+    CHECK_THROWS_AS(conv2d(Tensor::zeros({1, 2, 5, 5}, d), Tensor::zeros({4, 3, 3, 3}, d),
+                           Tensor(), 0), Error);
+  }
+}
+
+TEST_CASE("conv1d is conv2d over one row: 'same' keeps the length") {
+  for (Device d : backends()) {
+    CAPTURE(device_name(d));
+    Tensor x = random_tensor({3, 2, 9}, 23, d), w = random_tensor({5, 2, 3}, 24, d),
+           b = random_tensor({5}, 25, d);
+    Tensor y = conv1d(x, w, b, 1);
+    CHECK(y.shape() == Shape{3, 5, 9});
+    ConvGeom g{3, 2, 1, 9, 5, 1, 3, 0, 1};
+    check_close(y.to_vector(), ref_conv(x, w, b, g), 1e-5, 1e-5, "conv1d");
+    gradcheck("conv1d", [](auto& t) { return conv1d(t[0], t[1], t[2], 1); }, {x, w, b});
+  }
+}
+
+// Transposed convolution written out directly (not through conv2d's backward):
+//   y[n,k,iy+r-p,ix+s-p] += x[n,c,iy,ix] · w[c,k,r,s]   for outputs inside the frame.
+TEST_CASE("conv_transpose2d: 'same' keeps H×W, 'valid' adds 2, against a direct loop") {
+  for (Device d : backends()) {
+    CAPTURE(device_name(d));
+    for (int64_t p : {0, 1}) {
+      CAPTURE(p);
+      const int64_t N = 2, C = 3, H = 4, W = 5, K = 2;
+      Tensor x = random_tensor({N, C, H, W}, 26, d), w = random_tensor({C, K, 3, 3}, 27, d),
+             b = random_tensor({K}, 28, d);
+      Tensor y = conv_transpose2d(x, w, b, p);
+      const int64_t OH = H - 2 * p + 2, OW = W - 2 * p + 2;
+      REQUIRE(y.shape() == Shape{N, K, OH, OW});
+      std::vector<double> vx = to_double(x), vw = to_double(w), vb = to_double(b),
+                          want(size_t(N * K * OH * OW));
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t k = 0; k < K; ++k)
+          for (int64_t i = 0; i < OH * OW; ++i) want[size_t((n * K + k) * OH * OW + i)] = vb[size_t(k)];
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t c = 0; c < C; ++c)
+          for (int64_t iy = 0; iy < H; ++iy)
+            for (int64_t ix = 0; ix < W; ++ix)
+              for (int64_t k = 0; k < K; ++k)
+                for (int64_t r = 0; r < 3; ++r)
+                  for (int64_t s = 0; s < 3; ++s) {
+                    int64_t oy = iy + r - p, ox = ix + s - p;
+                    if (oy < 0 || oy >= OH || ox < 0 || ox >= OW) continue;
+                    want[size_t(((n * K + k) * OH + oy) * OW + ox)] +=
+                        vx[size_t(((n * C + c) * H + iy) * W + ix)] *
+                        vw[size_t(((c * K + k) * 3 + r) * 3 + s)];
+                  }
+      check_close(y.to_vector(), want, 1e-5, 1e-5, "conv_transpose2d");
+      gradcheck("conv_transpose2d", [p](auto& t) { return conv_transpose2d(t[0], t[1], t[2], p); },
+                {x, w, b});
+    }
+  }
+}
