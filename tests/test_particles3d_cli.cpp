@@ -202,6 +202,22 @@ TEST_CASE("particles3d: train, eval figures and predict on a tiny single-axis se
     CHECK_FALSE(std::ifstream(dir.file("bad.npy")).good());
   }
 
+  {  // a task with a shorter period (R0 = identity: 90° and a fold) is plotted over that period
+    r = run_cli("gen --shape cube --task single-axis --size 32 --seed 2 --axis-aligned --count 12 --out " +
+                dir.file("aligned"));
+    REQUIRE_MESSAGE(r.status == 0, r.out);
+    r = run_cli("eval --data " + dir.file("aligned") + " --method classical --match-pairs 3 --out " + dir.file("ea"));
+    REQUIRE_MESSAGE(r.status == 0, r.out);
+    const NpyArray qa = load_npy(dir.file("aligned/orientations.npy"));
+    const Grey plot = read_png(dir.file("ea/error_vs_alpha_match_single.png"));
+    for (int64_t i = 0; i < 3; ++i) {
+      const float* o = qa.data.data() + 4 * i;
+      const double a = single_axis_angle(normalised(Quat{o[0], o[1], o[2], o[3]}), Quat{}, {1, 0, 0});
+      CAPTURE(a);
+      CHECK(near(plot, row_of(0), column_of(std::fmod(a, 90.0), 90), 7, 1, 0));
+    }
+  }
+
   {  // eval's one-line refusals: the matcher's pair count and the quaternion file
     one_line_error(run_cli("eval --data " + dir.file("test") + " --method classical --match-pairs 0"),
                    "--match-pairs must be positive");

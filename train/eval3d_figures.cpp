@@ -1,6 +1,7 @@
 #include "train/eval3d_figures.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "data/image_io.h"
@@ -49,7 +50,8 @@ void write_eval3d_figures(const std::string& dir, const std::string& method, con
                           double period_deg, const float* first_images, int64_t S) {
   const std::string stem = method + "_" + input;
   const auto path = [&](const std::string& name) { return (std::filesystem::path(dir) / name).string(); };
-  const std::vector<double> x(truth_deg.begin(), truth_deg.begin() + int64_t(error_deg.size()));
+  std::vector<double> x;  // the true alpha on one period (alpha is in [0, 360))
+  for (size_t i = 0; i < error_deg.size(); ++i) x.push_back(std::fmod(double(truth_deg[i]), period_deg));
   write_png(path("error_vs_alpha_" + stem + ".png"),
             scatter_picture(error_plot_frame(period_deg), x, error_deg, {-2, 0, 2}, period_deg / 8), 0, 1);
   PlotSpec spec{"error against the tilt angle: " + method + ", " + input, "true α (°)", "error (°)"};
