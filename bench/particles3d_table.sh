@@ -6,7 +6,8 @@
 # configs/particle_single_axis_S.json (training seed 1) on the training folder; `eval`
 # scores the model (SN_model.json) and, with CLASSICAL=1, the synchronisation and the
 # known-shape matcher (SN_classical.json; the matcher on the first MATCH_PAIRS pairs).
-# Each eval3d.json is copied to OUT_DIR, with the run's train log and the eval plots.
+# Each eval3d.json is copied to OUT_DIR, and for the seeds in FIGURE_SEEDS (default 1) the
+# model's error-against-alpha plots and its sample grid (eval's figures).
 # The true angles (orientations.npy of the unseen folder) are read by eval only.
 # Usage: SHAPES="octahedron icosahedron" SEEDS="1 2 3" bash bench/particles3d_table.sh [BUILD_DIR] [OUT_DIR]
 # Env: CLASSICAL=1|0 (default 1), MATCH_PAIRS (default 1000), NOISE="--blur 1 --dose 30"
@@ -19,6 +20,7 @@ seeds="${SEEDS:-1 2 3}"
 classical="${CLASSICAL:-1}"
 match_pairs="${MATCH_PAIRS:-1000}"
 noise="${NOISE:-}"
+figure_seeds="${FIGURE_SEEDS:-1}"
 suffix=""; [ -n "$noise" ] && suffix="n"
 bin="$build/stereograd"
 work="${WORK:-$(mktemp -d)}"
@@ -37,7 +39,11 @@ for shape in $shapes; do
     echo "$name: trained in $(( $(date +%s) - start )) s" | tee -a "$out/times.txt"
     "$bin" eval --checkpoint "$run/checkpoint.safetensors" --data "$test" --method model --out "$run/eval_model"
     cp "$run/eval_model/eval3d.json" "$out/${name}_model.json"
-    for f in "$run/eval_model/"*.png; do [ -e "$f" ] && cp "$f" "$out/${name}_$(basename "$f")"; done
+    if [[ " $figure_seeds " == *" $seed "* ]]; then  # the figures (uncompressed PNG, 75-120 kB each)
+      for f in error_vs_alpha_model_single error_vs_alpha_model_pair samples_model_single; do
+        cp "$run/eval_model/$f.png" "$out/${name}_$f.png"
+      done
+    fi
     if [ "$classical" = 1 ]; then
       "$bin" eval --data "$test" --method classical --match-pairs "$match_pairs" --out "$run/eval_classical"
       cp "$run/eval_classical/eval3d.json" "$out/${name}_classical.json"
