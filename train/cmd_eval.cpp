@@ -43,6 +43,9 @@ ArgParser eval_options() {
               "missing (default: the checkpoint's folder; with --method moments and no\n"
               "--checkpoint, nothing is written unless given)", "")
       .option("method", "NAME", "both (the model, and the closed form beside it), model or moments", "both")
+      .option("match-pairs", "N",
+              "3-D tilt pairs: score the known-shape matcher (40-230 ms per image) on the first N\n"
+              "pairs only (default: all); the other rows score every pair")
       .option("rotations", "K", kRotationsHelp)
       .flag("grid", "the accuracy over size band x rendering (binary, supersample 4) x dose (none, 30,\n"
             "10), model and closed form side by side: grid.md, grid.json, grid.svg in --out")
@@ -59,6 +62,7 @@ int cmd_eval(const Args& args) {
   if (!p.parse(args, std::cout)) return 0;
   const Device device = device_from_options(p);
   if (p.given("data") && is_tilt_pairs_folder(p.get("data"))) return eval_tilt_pairs(p, device);  // 3-D
+  SG_CHECK(!p.given("match-pairs"), "eval: --match-pairs applies to a folder of 3-D tilt pairs only");
   const std::string method = p.get("method");
   SG_CHECK(method == "both" || method == "model" || method == "moments",
            "eval: --method must be both, model or moments, got '", method, "'");

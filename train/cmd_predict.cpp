@@ -22,6 +22,7 @@
 #include "train/checkpoint.h"
 #include "train/commands.h"
 #include "train/device_options.h"
+#include "train/eval3d.h"
 #include "train/input_profile.h"
 #include "train/predict_angles.h"
 #include "train/predict_checks.h"
@@ -30,8 +31,10 @@ namespace sg {
 
 ArgParser predict_options() {
   ArgParser p("predict", "Predict orientations from images: --input holds [N, 1, H, W] or [N, H, W]\n"
-                         "images (2-D models) or [N, 1, L] or [N, L] signals (1-D models).\n"
-                         "Writes [N] angles in degrees in [0, 360/n). The model's zero is its own:\n"
+                         "images (2-D models) or [N, 1, L] or [N, L] signals (1-D models), or stereo\n"
+                         "pairs [N, 2, H, W] / [N, 2, L] with --stereo-angle (each pair's first angle).\n"
+                         "Writes [N] angles in degrees in [0, 360/n); for a model of the 3-D single-axis\n"
+                         "task (docs/particles3d.md), alpha over the task's period. The model's zero is its own:\n"
                          "a self-supervised model learns orientation up to an offset: --calibrated\n"
                          "or --reference turn it into the lab's. Warnings on stderr name the images\n"
                          "whose answers cannot be trusted (docs/calibration.md, \"Warnings\").\n"
@@ -50,8 +53,9 @@ ArgParser predict_options() {
               "model when --checkpoint is given")
       .option("order", "N", "--method moments: rotational order n, 2..360 (default 4, or the checkpoint's)")
       .option("object", "FILE", "--method match: the particle [L, L] that reconstruct learned (object.npy)")
-      .option("stereo-angle", "DEG", "stereo pairs [N, 2, L] of projections (--method match or a 1-D model): their\n"
-              "stereo angle; each pair's first projection is read from both")
+      .option("stereo-angle", "DEG", "stereo pairs [N, 2, L] of projections (--method match or a 1-D model) or\n"
+              "[N, 2, H, W] of images (a 2-D model; tilt pairs of a 3-D particle: in (0, 90)): their\n"
+              "stereo angle; each pair's first image is read from both")
       .option("rotations", "K", kRotationsHelp)
       .flag("no-preprocess", "feed the images to the network as given; by default they are prepared\n"
             "as the checkpoint's training images were (noise removal and centring unless\n"
@@ -253,24 +257,33 @@ int cmd_predict(const Args& args) {
   if (method == "match") return predict_match(a, in, p);
   const bool two_d = !c.config.reads_projections();
   const Shape want = model_input_shape(c.config);
-  // Stereo pairs [N, 2, L] of projections: both read, the first's angle answered.
-  const bool pairs = !two_d && a.shape.size() == 3 && a.shape[1] == 2;
+  // A model of the 3-D single-axis task (trained on a folder of tilt pairs, train/eval3d.h):
+  // its training folder's params.json gives the particle and the task's period.
+  const std::optional<SingleAxisTask> task = single_axis_task_of(c.config.data_path);
+  // Stereo pairs, [N, 2, L] of projections or [N, 2, H, W] of images (tilt pairs of a 3-D
+  // particle): both read, the first's angle answered.
+  const bool pairs = a.shape.size() == want.size() + 1 && a.shape[1] == 2;
   SG_CHECK(pairs == p.given("stereo-angle"), "predict: ",
-           pairs ? "stereo pairs [N, 2, L] need their --stereo-angle"
-                 : "--stereo-angle is for stereo pairs [N, 2, L] of projections");
-  const int64_t N = pairs ? checked_count(a, {2, want[1]}, in) : checked_count(a, want, in);
+           pairs ? std::string("stereo pairs ") + (two_d ? "[N, 2, H, W]" : "[N, 2, L]") + " need their --stereo-angle"
+                 : std::string("--stereo-angle is for stereo pairs: this model reads ") +
+                       (two_d ? "[N, 2, H, W] images" : "[N, 2, L] projections"));
+  Shape two = want;
+  two[0] = 2;
+  const int64_t N = pairs ? checked_count(a, two, in) : checked_count(a, want, in);
+  const double max_delta = task ? 90 : 180;  // a holder tilts by less than 90°
+  const double delta = pairs ? p.get_double("stereo-angle") : 0;
+  SG_CHECK(!pairs || (delta > 0 && delta < max_delta), "predict: --stereo-angle must be in (0, ", max_delta,
+           "), got ", delta);
   const bool preprocess = !p.get_flag("no-preprocess");
   const std::vector<ImageStats> stats = prepare_input(c.config, a.data.data(), pairs ? 2 * N : N, preprocess);
   auto model = model_from_checkpoint(c, device);
   std::vector<float> angles;
   if (pairs) {
-    const double delta = p.get_double("stereo-angle");
-    SG_CHECK(delta > 0 && delta < 180, "predict: --stereo-angle must be in (0, 180), got ", delta);
-    const int64_t L = want[1];
+    int64_t per = 1;
+    for (int64_t d : want) per *= d;
     std::vector<float> first, second;
-    split_pairs(a.data.data(), N, L, first, second);
-    angles = model->predict_pair_deg(Tensor::from_vector(first, {N, 1, L}, device),
-                                     Tensor::from_vector(second, {N, 1, L}, device), float(delta));
+    split_pairs(a.data.data(), N, per, first, second);
+    angles = predict_pairs(*model, first, second, N, want, device, delta);
   } else {
     angles = predict_angles(*model, a.data.data(), N, want, device, c.config.test_rotations);
   }
@@ -315,8 +328,11 @@ int cmd_predict(const Args& args) {
     save_npy(p.get("output"), {N, 2}, both.data());
   }
   std::cout << "wrote " << N << (other.empty() ? " angles" : " angle pairs [N, 2] (the particle is mirror-symmetric: "
-                                  "each projection's two answers, θ and its mirror)")
-            << " (degrees in [0, " << P << "), " << frame << ") to " << p.get("output");
+                                  "each projection's two answers, θ and its mirror)");
+  if (task)
+    std::cout << (pairs ? " of the pairs' first images" : "") << ": alpha, the " << task->shape
+              << "'s turn about the tilt axis (single-axis task, period " << task->period_deg << "°, no mirror fold)";
+  std::cout << " (degrees in [0, " << P << "), " << frame << ") to " << p.get("output");
   if (!warnings.empty()) std::cout << "; " << warnings.size() << " warning" << (warnings.size() > 1 ? "s" : "") << " above";
   std::cout << "\n";
   return 0;

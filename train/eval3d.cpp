@@ -17,6 +17,7 @@
 #include "engine/io/atomic_file.h"
 #include "engine/io/npy.h"
 #include "train/checkpoint.h"
+#include "train/eval3d_figures.h"
 #include "train/evaluate.h"
 #include "train/predict_angles.h"
 #include "train/trainer.h"
@@ -67,12 +68,22 @@ bool is_tilt_pairs_folder(const std::string& dir) {
   }
 }
 
+std::optional<SingleAxisTask> single_axis_task_of(const std::string& dir) {
+  if (dir.empty() || !is_tilt_pairs_folder(dir)) return std::nullopt;
+  const std::vector<char> text = read_file_bytes(in(dir, "params.json"));
+  const Gen3dParams g = params3d_from_json(nlohmann::json::parse(text.begin(), text.end()), in(dir, "params.json"));
+  if (g.task != "single-axis") return std::nullopt;
+  const Ambiguity a = single_axis_ambiguity(make_polyhedron(g.shape, g.ino), single_axis_r0(g), g.tilt_axis);
+  return SingleAxisTask{g.shape, a.period_deg, a.fold};
+}
+
 int eval_tilt_pairs(const ArgParser& p, Device device) {
   const std::string dir = p.get("data"), method = p.get("method");
   SG_CHECK(method == "both" || method == "model" || method == "classical",
            "eval: on 3-D tilt pairs --method must be both, model or classical, got '", method, "'");
   SG_CHECK(p.given("checkpoint") || method == "classical",
            "eval: --checkpoint is required (or --method classical)");
+  SG_CHECK(!p.given("match-pairs") || method != "model", "eval: --match-pairs goes with the matcher (--method both or classical)");
   SG_CHECK(!p.given("pairs") && !p.get_flag("grid"), "eval: --pairs and --grid do not apply to a folder of 3-D tilt pairs");
   SG_CHECK(!p.given("rotations") || p.get_int("rotations") == 1,
            "eval: --rotations: a quarter turn of a 3-D particle's image is not a tilt; only 1 applies");
@@ -133,33 +144,30 @@ int eval_tilt_pairs(const ArgParser& p, Device device) {
     const double ms = 1e3 * seconds_since(t0) / double(2 * N);
     rows.push_back(score("model", "single", "no shape, no angle", std::vector<double>(a1.begin(), a1.end()), truth,
                          amb, true, ms));
-    // Each pair read from both images (PairModel::predict_pair_deg), in batches.
-    std::vector<double> pair;
-    for (int64_t b = 0; b < N; b += 256) {
-      const int64_t n = std::min<int64_t>(256, N - b);
-      const auto part = [&](const std::vector<float>& v) {
-        return Tensor::from_vector(std::vector<float>(v.begin() + b * S * S, v.begin() + (b + n) * S * S),
-                                   {n, 1, S, S}, device);
-      };
-      for (float a : model->predict_pair_deg(part(firsts), part(seconds), float(delta))) pair.push_back(a);
-    }
-    rows.push_back(score("model", "pair", "no shape, no angle", pair, truth, amb, true, ms));
+    const std::vector<float> pair = predict_pairs(*model, firsts, seconds, N, {1, S, S}, device, delta);
+    rows.push_back(score("model", "pair", "no shape, no angle", std::vector<double>(pair.begin(), pair.end()), truth,
+                         amb, true, ms));
     info["checkpoint"] = p.get("checkpoint");
     info["model"] = c.config.name;
   }
   if (method != "model") {
     SingleAxisMatcher m{shape, r0, normalised(g.tilt_axis), g.supersample, g.blur};
-    std::vector<float> firsts(size_t(N * S * S));
-    for (int64_t i = 0; i < N; ++i)
-      std::copy_n(images.data.data() + i * 2 * S * S, S * S, firsts.begin() + i * S * S);
+    // The matcher is slow (40-230 ms per image): --match-pairs M scores it on the first M.
+    const int64_t M = p.given("match-pairs") ? p.get_int("match-pairs") : N;
+    SG_CHECK(M >= 1, "eval: --match-pairs must be positive, got ", M);
+    const int64_t NM = std::min(M, N);
+    const std::vector<float> truth_m(truth.begin(), truth.begin() + NM);
+    std::vector<float> firsts, seconds;
+    split_pairs(images.data.data(), NM, S * S, firsts, seconds);
     auto t0 = std::chrono::steady_clock::now();
-    const std::vector<double> single = match_single_axis(m, firsts.data(), N, S, {0});
-    double ms = 1e3 * seconds_since(t0) / double(N);
-    rows.push_back(score("match", "single", "shape, R0, axis, rendering", single, truth, amb, false, ms));
+    const std::vector<double> single = match_single_axis(m, firsts.data(), NM, S, {0});
+    double ms = 1e3 * seconds_since(t0) / double(NM);
+    rows.push_back(score("match", "single", "shape, R0, axis, rendering", single, truth_m, amb, false, ms));
     t0 = std::chrono::steady_clock::now();
-    const std::vector<double> pair = match_single_axis(m, images.data.data(), N, S, {0, delta});
-    ms = 1e3 * seconds_since(t0) / double(N);
-    rows.push_back(score("match", "pair", "shape, R0, axis, rendering", pair, truth, amb, false, ms));
+    const std::vector<double> pair = match_single_axis(m, images.data.data(), NM, S, {0, delta});
+    ms = 1e3 * seconds_since(t0) / double(NM);
+    rows.push_back(score("match", "pair", "shape, R0, axis, rendering", pair, truth_m, amb, false, ms));
+    info["match_pairs"] = NM;
     t0 = std::chrono::steady_clock::now();
     SyncResult sync;
     const std::vector<double> firsts_deg = synchronise_tilt_pairs(images.data.data(), N, S, delta, &sync);
@@ -194,7 +202,12 @@ int eval_tilt_pairs(const ArgParser& p, Device device) {
     std::filesystem::create_directories(out, ec);
     SG_CHECK(!ec, "eval: cannot create output folder '", out, "': ", ec.message());
     write_file_atomic(in(out, "eval3d.json"), [&](std::ostream& os) { os << info.dump(2) << "\n"; });
-    std::cout << "wrote " << in(out, "eval3d.json") << "\n";
+    // The figures: the raw first images of the pairs the samples show (as the folder holds them).
+    std::vector<float> shown, unused;
+    split_pairs(images.data.data(), std::min<int64_t>(N, 8), S * S, shown, unused);
+    for (const Row& r : rows)
+      write_eval3d_figures(out, r.method, r.input, truth, r.acc.error_deg, amb.period_deg, shown.data(), S);
+    std::cout << "wrote " << in(out, "eval3d.json") << " and the figures (error_vs_alpha_*, samples_*)\n";
   }
   return 0;
 }

@@ -14,11 +14,14 @@
 //                   neighbour graph of their images (data/tilt_pair_sync.h): label-free,
 //                   no shape, transductive (it reads the evaluated images, never an angle)
 // Accuracy: % within 2, 5 and 10 degrees and the median |error|, with the time per image.
+// With an output folder: eval3d.json and, per row, the error against the true alpha and a
+// grid of samples with true and predicted alpha (train/eval3d_figures.h).
 // A checkpoint whose training folder (data.path, when it is there) holds another shape,
 // R0 or axis is refused: it learned another particle.
 // The ground truth (alpha of each orientations.npy quaternion) is read here and only
 // here: no training, no choice of a run sees it.
 #pragma once
+#include <optional>
 #include <string>
 
 #include "engine/tensor.h"
@@ -28,6 +31,17 @@ namespace sg {
 
 // Whether dir holds a params.json of 3-D tilt pairs (a missing or unreadable one: false).
 bool is_tilt_pairs_folder(const std::string& dir);
+
+// What `predict` says about a model of the single-axis task: the particle and the task's
+// identical set, from the params.json of the folder it was trained on.
+struct SingleAxisTask {
+  std::string shape;
+  double period_deg = 360;
+  bool fold = false;
+};
+// The task of dir when it holds single-axis tilt pairs; nullopt otherwise (no such folder,
+// 2-D pairs, the full-orientation task).
+std::optional<SingleAxisTask> single_axis_task_of(const std::string& dir);
 
 // The eval command on such a folder: p is eval's parsed options (train/cmd_eval.cpp);
 // --method both (model with --checkpoint, and the classical rows), model, or classical.

@@ -75,4 +75,24 @@ void split_pairs(const float* pairs, int64_t count, int64_t per, std::vector<flo
   }
 }
 
+std::vector<float> predict_pairs(PairModel& model, const std::vector<float>& first, const std::vector<float>& second,
+                                 int64_t count, const Shape& per_image, Device device, double delta) {
+  int64_t per = 1;
+  for (int64_t d : per_image) per *= d;
+  SG_CHECK(int64_t(first.size()) == count * per && int64_t(second.size()) == count * per,
+           "predict_pairs: ", count, " pairs of ", per, " values need ", count * per, " values per image set");
+  std::vector<float> out;
+  out.reserve(size_t(count));
+  for (int64_t b = 0; b < count; b += 256) {
+    const int64_t n = std::min<int64_t>(256, count - b);
+    Shape shape{n};
+    shape.insert(shape.end(), per_image.begin(), per_image.end());
+    const auto part = [&](const std::vector<float>& v) {
+      return Tensor::from_vector(std::vector<float>(v.begin() + b * per, v.begin() + (b + n) * per), shape, device);
+    };
+    for (float a : model.predict_pair_deg(part(first), part(second), float(delta))) out.push_back(a);
+  }
+  return out;
+}
+
 }  // namespace sg

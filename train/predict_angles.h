@@ -28,6 +28,12 @@ std::vector<float> predict_angles(PairModel& model, const float* images, int64_t
 void split_pairs(const float* pairs, int64_t count, int64_t per_image, std::vector<float>& first,
                  std::vector<float>& second);
 
+// Each stereo pair read from both images (PairModel::predict_pair_deg: the first image's
+// angle), in chunks of 256 pairs: first and second hold `count` images of `per_image`
+// shape each (split_pairs), delta is the stereo angle in degrees.
+std::vector<float> predict_pairs(PairModel& model, const std::vector<float>& first, const std::vector<float>& second,
+                                 int64_t count, const Shape& per_image, Device device, double delta);
+
 class ArgParser;
 // `--rotations K` of eval and predict: K when given (1, 2 or 4, else a usage error),
 // otherwise the checkpoint config's test_rotations.
