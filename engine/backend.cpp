@@ -31,6 +31,17 @@ bool Backend::set_option(const std::string&, const std::string&) { return false;
 std::string Backend::option(const std::string&) const { return ""; }
 std::vector<std::string> Backend::option_values(const std::string&) const { return {}; }
 
+bool Backend::supports_graphs() const { return false; }
+std::unique_ptr<CapturedWork> Backend::capture(const std::function<void()>&) {
+  fail("backend ", name(), " cannot capture work as a graph (supports_graphs() is false)");
+}
+
+int64_t Backend::mark() { return 0; }
+void Backend::upload_side(float* dst, const float* host_src, int64_t n, int64_t) {
+  from_host(dst, host_src, n);
+}
+void Backend::join_side() {}
+
 std::string device_name(Device d) {
   switch (d) {
     case Device::CPU: return "cpu";

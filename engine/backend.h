@@ -7,6 +7,7 @@
 // needed" and is skipped.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,14 @@ struct AdamSpan {
 constexpr int64_t kAdamT = 0, kAdamLr = 1, kAdamLrT = 2, kAdamScheduleSize = 3;
 constexpr int64_t kAdamMaxSteps = int64_t(1) << 24;
 
+// Kernels recorded once and replayed with one launch (a CUDA graph; Backend::capture).
+class CapturedWork {
+ public:
+  virtual ~CapturedWork() = default;
+  // Queues the recorded kernels again, with the arguments they were recorded with.
+  virtual void replay() = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -67,12 +76,35 @@ class Backend {
   // knowing the backend's class (`--conv cudnn`: set_option("conv", "cudnn")). Today:
   //   conv  own | cudnn   the convolution of the CUDA backends (cudnn only on Device::CUDA
   //                       in a build that found cuDNN)
+  //   graph on | off      capture a training step as a CUDA graph (`--no-graph`: off);
+  //                       the CUDA backends have it, and only Device::CUDA captures
   // set_option returns false for a name this backend does not have and throws sg::Error
   // for a value it does not accept; option gives the current value and option_values the
   // accepted ones, both empty for a name it does not have.
   virtual bool set_option(const std::string& name, const std::string& value);
   virtual std::string option(const std::string& name) const;
   virtual std::vector<std::string> option_values(const std::string& name) const;
+
+  // Capture (docs/cuda_backend.md, "Graph capture, ..."). supports_graphs(): capture() works
+  // now (Device::CUDA with option graph=on); where it is false a caller runs its work
+  // itself, uncaptured, and the base capture() throws. capture(work) calls work() once,
+  // recording the kernels it queues without running them; every block the backend
+  // allocates meanwhile belongs to a private pool kept for the capture's life, so the
+  // replays' intermediate tensors keep their addresses. work() must not copy to or from
+  // the host (an upload would replay its first data): the backend throws if it does.
+  virtual bool supports_graphs() const;
+  virtual std::unique_ptr<CapturedWork> capture(const std::function<void()>& work);
+
+  // Uploads on a second stream, to fill one buffer while the kernels read another
+  // (double buffering). mark() returns a token for the point the kernels queued so far
+  // reach; upload_side copies n floats from the host to dst on the copy stream, through
+  // pinned staging, once the kernels have passed mark `after` (the last work that read
+  // dst; 0: none), without the host waiting; join_side() makes every kernel queued after
+  // it wait for the side uploads queued before it. Backends with one stream (the base
+  // class): mark() is 0, upload_side is from_host, join_side does nothing.
+  virtual int64_t mark();
+  virtual void upload_side(float* dst, const float* host_src, int64_t n, int64_t after);
+  virtual void join_side();
 
   // Memory. alloc returns uninitialised storage for n floats.
   virtual float* alloc(int64_t n) = 0;

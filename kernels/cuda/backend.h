@@ -19,6 +19,7 @@ namespace sg::SG_CUDA_NS {
 
 class CudnnConv;      // cudnn_conv.cu; exists in the nvcc build only
 class PinnedStaging;  // backend.cu; exists in the nvcc build only
+class SideStream;     // backend.cu; exists in the nvcc build only
 
 // Segments of a segmented sum (reduce.cu): segment c has `len` elements, element e at
 // offset (e / inner)·outer + c·inner + e % inner. This covers the sum of a buffer (one
@@ -45,6 +46,12 @@ class CudaBackend : public cuda::CudaBackendBase {
   bool set_option(const std::string& name, const std::string& value) override;
   std::string option(const std::string& name) const override;
   std::vector<std::string> option_values(const std::string& name) const override;
+
+  bool supports_graphs() const override;
+  std::unique_ptr<CapturedWork> capture(const std::function<void()>& work) override;
+  int64_t mark() override;
+  void upload_side(float* dst, const float* host_src, int64_t n, int64_t after) override;
+  void join_side() override;
 
   float* alloc(int64_t n) override;
   void release(float* p) override;
@@ -128,8 +135,11 @@ class CudaBackend : public cuda::CudaBackendBase {
   CachingAllocator alloc_{device_alloc, device_free};
   cudaStream_t stream_{};  // the executor ignores it; nvcc: our own stream
   cuda::ConvImpl conv_impl_ = cuda::ConvImpl::Own;
+  bool graphs_ = true;      // option graph: capture where the device can (nvcc build)
+  bool capturing_ = false;  // inside capture(): no host copies
   std::unique_ptr<CudnnConv> cudnn_;  // created on the first use of cuDNN
   std::unique_ptr<PinnedStaging> staging_;  // from_host's pinned buffers (nvcc build)
+  std::unique_ptr<SideStream> side_;        // upload_side's stream and events (nvcc build)
   std::atomic<int64_t> host_syncs_{0};  // host threads may share the backend
 };
 
