@@ -29,12 +29,16 @@ namespace sg {
   X(BiasAddChannels, bias_add_channels) X(Conv2d, conv2d) X(MaxPool2d, maxpool2d)        \
   X(DropoutMask, dropout_mask) X(Upsample2x, upsample2x)                                 \
   X(ConcatChannels, concat_channels) X(Adam, adam) X(Sgd, sgd)                           \
-  X(ConvReluPool, conv_relu_pool)
+  X(ConvReluPool, conv_relu_pool) X(AngleLoss, angle_loss)
 
 #define SG_OP_ENUM(e, name) e,
 enum class Op { SG_OPS(SG_OP_ENUM) };
 #undef SG_OP_ENUM
 const char* op_name(Op op);
+
+// The wraps of an angle difference d into one period P (Backend::angle_loss_forward):
+// Report d + P·[d < 0]; Symmetric d − P·round(d/P); Centred t + Symmetric(d − t).
+enum class AngleWrap { Report, Symmetric, Centred };
 
 struct AdamParams {
   float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-7f;  // Keras defaults
@@ -140,6 +144,19 @@ class Backend {
   virtual void mse_forward(int64_t n, const float* a, const float* b, float* out) = 0;
   virtual void mse_backward(int64_t n, const float* a, const float* b, const float* dout,
                             float* da, float* db) = 0;
+
+  // The Difference Model's stereo loss from the two images' (S, C) rows in one op: atan2
+  // of both, their difference, its wrap and the mean square error against t. sc1, sc2
+  // hold n (S, C) pairs; φ = atan2(S, C):
+  //   d_i = φ2_i − φ1_i,  w_i = wrap(d_i) (AngleWrap, period P),  out[0] = (1/n) Σ (w_i − t)²
+  //   e_i = 2·dout[0]·(w_i − t)/n:  (dS2, dC2)_i += e_i·(C2, −S2)/(S2² + C2²),
+  //                                 (dS1, dC1)_i −= e_i·(C1, −S1)/(S1² + C1²)
+  // (the wrap's derivative is 1; a row with S = C = 0 gets no gradient).
+  virtual void angle_loss_forward(int64_t n, float period, AngleWrap wrap, float target,
+                                  const float* sc1, const float* sc2, float* out) = 0;
+  virtual void angle_loss_backward(int64_t n, float period, AngleWrap wrap, float target,
+                                   const float* sc1, const float* sc2, const float* dout,
+                                   float* dsc1, float* dsc2) = 0;
 
   // Row-major C[M,N] = alpha·op(A)·op(B) + beta·C, op(A) is [M,K], op(B) is [K,N].
   virtual void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,

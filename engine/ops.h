@@ -25,6 +25,10 @@ Tensor mse(const Tensor& prediction, const Tensor& target);  // mean (p - t)²
 Tensor atan2_pairs(const Tensor& x);
 // The report's wrap of an angle difference into one period (backend.h gives the rule).
 Tensor wrap_angle(const Tensor& x, float period, bool symmetric);
+// The stereo loss of two [N, 2] (S, C) tensors in one op (Backend::angle_loss_forward):
+// mean (wrap(atan2(sc2) − atan2(sc1)) − target)², a scalar; the same as mse of wrap_angle of
+// the difference of atan2_pairs against a full target, within float rounding.
+Tensor angle_loss(const Tensor& sc1, const Tensor& sc2, float period, AngleWrap wrap, float target);
 
 // Dense: x [N, in], w [out, in] (PyTorch's layout), b [out] or undefined.  y = x wᵀ + b
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b);
