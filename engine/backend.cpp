@@ -27,6 +27,12 @@ void Backend::conv_relu_pool_backward(const ConvGeom&, int64_t, int64_t, const f
   fail("backend ", name(), " does not support ", op_name(Op::ConvReluPool));
 }
 
+void Backend::conv_relu_forward(const ConvGeom& g, const float* x, const float* w,
+                                const float* b, float* y) {
+  conv2d_forward(g, x, w, b, y);
+  relu_forward(g.y_size(), y, y);  // element by element: in place is safe
+}
+
 bool Backend::set_option(const std::string&, const std::string&) { return false; }
 std::string Backend::option(const std::string&) const { return ""; }
 std::vector<std::string> Backend::option_values(const std::string&) const { return {}; }

@@ -29,7 +29,8 @@ namespace sg {
   X(BiasAddChannels, bias_add_channels) X(Conv2d, conv2d) X(MaxPool2d, maxpool2d)        \
   X(DropoutMask, dropout_mask) X(Upsample2x, upsample2x)                                 \
   X(ConcatChannels, concat_channels) X(Adam, adam) X(Sgd, sgd)                           \
-  X(ConvReluPool, conv_relu_pool) X(AngleLoss, angle_loss)
+  X(ConvReluPool, conv_relu_pool) X(AngleLoss, angle_loss)                       \
+  X(ConvRelu, conv_relu)
 
 #define SG_OP_ENUM(e, name) e,
 enum class Op { SG_OPS(SG_OP_ENUM) };
@@ -178,6 +179,13 @@ class Backend {
                                     float* dx) = 0;
   virtual void conv2d_backward_filter(const ConvGeom& g, const float* x, const float* dy,
                                       float* dw, float* db) = 0;
+
+  // Conv + bias + ReLU (Op::ConvRelu): y = max(conv(x, w) + b, 0), b may be null. The
+  // base class runs conv2d_forward and relu_forward; the CUDA backends fold the bias and
+  // the ReLU into the conv kernel's store. Backward: the engine's (relu's mask from y,
+  // then the conv backward kernels).
+  virtual void conv_relu_forward(const ConvGeom& g, const float* x, const float* w,
+                                 const float* b, float* y);
 
   // Max pooling; backward routes dy to the first maximum of each window (found again
   // from x and y, so no index tensor is stored).

@@ -50,6 +50,10 @@ Tensor maxpool1d(const Tensor& x);
 // The conv block, fused: maxpool2d(relu(conv2d(x, w, b, pad))) and its 1-D twin, same
 // values and gradients bit for bit, without storing the full-size activation where the
 // backend supports Op::ConvReluPool (else it is those three ops).
+// Conv + bias + ReLU in one op: relu(conv2d(x, w, b, pad)) and its 1-D twin, the same
+// values and gradients bit for bit (engine/ops/conv_relu.cpp).
+Tensor conv2d_relu(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
+Tensor conv1d_relu(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
 Tensor conv_relu_pool2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
 Tensor conv_relu_pool1d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
 

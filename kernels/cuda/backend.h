@@ -96,6 +96,8 @@ class CudaBackend : public cuda::CudaBackendBase {
                             float* dx) override;
   void conv2d_backward_filter(const ConvGeom& g, const float* x, const float* dy, float* dw,
                               float* db) override;
+  void conv_relu_forward(const ConvGeom& g, const float* x, const float* w, const float* b,
+                         float* y) override;
   void conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
                               const float* w, const float* b, float* y, float* at) override;
   void conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
@@ -136,6 +138,9 @@ class CudaBackend : public cuda::CudaBackendBase {
 
  private:
   CudnnConv& cudnn();  // cudnn_conv.cu (nvcc with cuDNN only)
+  // conv2d_forward, with the ReLU in the store when `relu` (conv.cu)
+  void conv_forward(const ConvGeom& g, const float* x, const float* w, const float* b, float* y,
+                    bool relu);
 
   CachingAllocator alloc_{device_alloc, device_free};
   cudaStream_t stream_{};  // the executor ignores it; nvcc: our own stream
