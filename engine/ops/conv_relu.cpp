@@ -14,20 +14,14 @@ namespace {
 
 Tensor conv_relu_impl(const char* op, const Tensor& x, const Tensor& w, const Tensor& b,
                       const ConvGeom& g, const Shape& out_shape) {
-  SG_CHECK(g.OH() >= 1 && g.OW() >= 1, op, ": input ", shape_str(x.shape()),
-           " is too small for a ", g.R, "x", g.S, " kernel with padding ", g.pad_w);
-  check_bias(b, g.K, op);
+  check_conv_output(x, b, g, op);
   Tensor y = Tensor::empty(out_shape, x.device());
   x.backend().conv_relu_forward(g, x.data(), w.data(), b.defined() ? b.data() : nullptr, y.data());
   if (needs_grad({&x, &w, &b}))
     attach_grad(y, op, {x, w, b}, [x, w, b, g, y_saved = y.detach()](const Tensor& gy) {
-      Backend& be = x.backend();
       Tensor dz = Tensor::zeros(gy.shape(), x.device());
-      be.relu_backward(dz.numel(), y_saved.data(), gy.data(), dz.data());
-      if (float* dx = grad_or_null(x)) be.conv2d_backward_data(g, dz.data(), w.data(), dx);
-      float* dw = grad_or_null(w);
-      float* db = grad_or_null(b);
-      if (dw || db) be.conv2d_backward_filter(g, x.data(), dz.data(), dw, db);
+      x.backend().relu_backward(dz.numel(), y_saved.data(), gy.data(), dz.data());
+      conv_backward(g, x, w, b, dz.data());
     });
   return y;
 }
