@@ -10,7 +10,7 @@
 // step timings' too when they run in the same call; run --full alone for the training's).
 //
 //   bench_train [--model difference2d,difference1d,heatmap1d,unet,autoencoder] [--device LIST] [--batch 64]
-//               [--steps 20] [--warmup 3] [--threads N] [--unfused] [--full]
+//               [--steps 20] [--warmup 3] [--threads N] [--unfused] [--no-graph] [--full]
 //               [--read-every K] [--config FILE] [--json FILE]
 // --read-every K times blocks of K steps with one loss read at the end, as the trainer
 // reads its losses (issue 20: a step that does not wait for the device), and reports the
@@ -28,6 +28,7 @@
 #include "train/batch.h"
 #include "train/checkpoint.h"
 #include "train/config.h"
+#include "train/device_options.h"
 #include "train/trainer.h"
 
 namespace {
@@ -46,7 +47,7 @@ struct Options {
   std::vector<sg::Device> devices;
   int64_t batch = 64, read_every = 1;
   sg::bench::TimeSpec spec;
-  bool fuse = true, full = false;
+  bool fuse = true, full = false, no_graph = false;
   std::string config, json_path;
 };
 
@@ -60,39 +61,38 @@ void set_fusion(sg::PairModel& m, bool on) {
 }
 
 // o.read_every steps per call, each a new dropout stream; the last loss read back waits for
-// the device. The timing is per step.
-sg::bench::Timing step_time(const std::string& model, sg::Device device, const Options& o) {
+// the device. The timing is per step; `graphs`: whether the steps were captured.
+sg::bench::Timing step_time(const std::string& model, sg::Device device, const Options& o, bool& graphs) {
   sg::TrainConfig c = sg::load_config(o.config);
   c.model = model;
   c.batch = o.batch;
   c.data.count = o.batch;
   c.data.projection = model == "difference1d" || model == "heatmap1d";
   const bool heatmap = model == "heatmap1d";  // learns from (pseudo-)labels: both images, as its config
-  if (heatmap) c.mode = "supervised", c.curriculum = "none";
+  if (heatmap) c.mode = "supervised", c.curriculum = "none", c.supervised_images = "both";
   if (c.data.projection) c.data.normalise_size = 0;  // a 2-D resampling: the default config's, not a projection's
   const sg::Dataset ds = sg::generate(c.data);
   std::vector<int64_t> idx(static_cast<size_t>(o.batch));
   for (int64_t i = 0; i < o.batch; ++i) idx[size_t(i)] = i;
-  const sg::PairBatch b = sg::make_batch(ds, idx, 0, idx.size(), device);
   std::unique_ptr<sg::PairModel> m = sg::build_model(c, device);
+  const sg::HostBatch b = sg::gather_batch(ds, idx, 0, idx.size(), heatmap ? m->order() : 0,
+                                           c.data.stereo_angle_deg);
   set_fusion(*m, o.fuse);
   sg::Adam opt(m->parameters());
-  const float delta = float(c.data.stereo_angle_deg * M_PI / 180);
-  uint64_t step = 0;
+  // The trainer's step (train/train_step.h): the batch uploaded each step, the kernels
+  // captured as a graph and replayed where the backend can (not with --no-graph).
+  std::unique_ptr<sg::TrainStep> step = sg::make_train_step(*m, opt, c, device);
+  uint64_t n = 0;
   sg::bench::TimeSpec spec = o.spec;
   spec.min_block_s = 0;  // a step is long enough to time alone
   sg::bench::Timing t = sg::bench::time_median(spec, [&] {
-    sg::Tensor loss;
     for (int64_t k = 0; k < o.read_every; ++k) {
-      sg::Context ctx{true, 1, (step++) << 8};
-      opt.zero_grad();
-      loss = heatmap ? sg::supervised_pair_loss(*m, b, c.data.stereo_angle_deg, true, device, ctx)
-                     : m->stereo_loss(b.first, b.second, delta, ctx);
-      loss.backward();
-      opt.step();
+      step->upload(b);
+      step->run((n++) << 8);  // each step a new dropout stream
     }
-    (void)loss.item();
+    (void)step->loss().item();
   });
+  graphs = step->graph().captures();
   t.median_s /= double(o.read_every);
   t.best_s /= double(o.read_every);
   return t;
@@ -114,6 +114,7 @@ int main(int argc, char** argv) {
       .option("threads", "N", "OpenMP threads (default: OpenMP's, OMP_NUM_THREADS)")
       .option("read-every", "K", "steps per loss read (the timing is per step)", "1")
       .flag("unfused", "conv, ReLU and pooling as three ops instead of the fused one")
+      .flag("no-graph", "run the step's kernels one by one, not captured as one CUDA graph")
       .flag("full", "also time the whole training of --config on the CPU")
       .option("config", "FILE", "the training config", "configs/difference_squares_10deg.json")
       .option("json", "FILE", "also write every result and the machine as one JSON document");
@@ -136,6 +137,7 @@ int main(int argc, char** argv) {
         sg::bench::set_threads(a);
         o.fuse = !a.get_flag("unfused");
         o.full = a.get_flag("full");
+        o.no_graph = a.get_flag("no-graph");
         o.config = a.get("config");
         o.json_path = a.get("json");
       }))
@@ -147,17 +149,21 @@ int main(int argc, char** argv) {
       std::cout << r.dump() << std::endl;
       doc["results"].push_back(std::move(r));
     };
-    for (sg::Device d : o.devices)
+    for (sg::Device d : o.devices) {
+      sg::apply_graph_option(d, o.no_graph);
       for (const std::string& model : o.models) {
-        const sg::bench::Timing t = step_time(model, d, o);
+        bool graphs = false;
+        const sg::bench::Timing t = step_time(model, d, o, graphs);
         emit({{"bench", "train_step"},       {"model", model},
               {"device", sg::device_name(d)}, {"batch", o.batch},
               {"steps", o.spec.repeats},     {"fused", o.fuse},
+              {"graph", graphs},
               {"read_every", o.read_every},
               {"step_ms", t.median_s * 1e3}, {"best_ms", t.best_s * 1e3},
               {"pairs_per_s", double(o.batch) / t.median_s},
               {"threads", omp_get_max_threads()}});
       }
+    }
     if (o.full) {
       const sg::TrainConfig c = sg::load_config(o.config);
       const auto t0 = Clock::now();

@@ -27,9 +27,26 @@ void Backend::conv_relu_pool_backward(const ConvGeom&, int64_t, int64_t, const f
   fail("backend ", name(), " does not support ", op_name(Op::ConvReluPool));
 }
 
+void Backend::conv_relu_forward(const ConvGeom& g, const float* x, const float* w,
+                                const float* b, float* y) {
+  conv2d_forward(g, x, w, b, y);
+  relu_forward(g.y_size(), y, y);  // element by element: in place is safe
+}
+
 bool Backend::set_option(const std::string&, const std::string&) { return false; }
 std::string Backend::option(const std::string&) const { return ""; }
 std::vector<std::string> Backend::option_values(const std::string&) const { return {}; }
+
+bool Backend::supports_graphs() const { return false; }
+std::unique_ptr<CapturedWork> Backend::capture(const std::function<void()>&) {
+  fail("backend ", name(), " cannot capture work as a graph (supports_graphs() is false)");
+}
+
+int64_t Backend::mark() { return 0; }
+void Backend::upload_side(float* dst, const float* host_src, int64_t n, int64_t) {
+  from_host(dst, host_src, n);
+}
+void Backend::join_side() {}
 
 std::string device_name(Device d) {
   switch (d) {

@@ -7,6 +7,7 @@
 // needed" and is skipped.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,12 +29,17 @@ namespace sg {
   X(BiasAddChannels, bias_add_channels) X(Conv2d, conv2d) X(MaxPool2d, maxpool2d)        \
   X(DropoutMask, dropout_mask) X(Upsample2x, upsample2x)                                 \
   X(ConcatChannels, concat_channels) X(Adam, adam) X(Sgd, sgd)                           \
-  X(ConvReluPool, conv_relu_pool)
+  X(ConvReluPool, conv_relu_pool) X(AngleLoss, angle_loss)                       \
+  X(ConvRelu, conv_relu)
 
 #define SG_OP_ENUM(e, name) e,
 enum class Op { SG_OPS(SG_OP_ENUM) };
 #undef SG_OP_ENUM
 const char* op_name(Op op);
+
+// The wraps of an angle difference d into one period P (Backend::angle_loss_forward):
+// Report d + P·[d < 0]; Symmetric d − P·round(d/P); Centred t + Symmetric(d − t).
+enum class AngleWrap { Report, Symmetric, Centred };
 
 struct AdamParams {
   float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-7f;  // Keras defaults
@@ -56,6 +62,14 @@ struct AdamSpan {
 constexpr int64_t kAdamT = 0, kAdamLr = 1, kAdamLrT = 2, kAdamScheduleSize = 3;
 constexpr int64_t kAdamMaxSteps = int64_t(1) << 24;
 
+// Kernels recorded once and replayed with one launch (a CUDA graph; Backend::capture).
+class CapturedWork {
+ public:
+  virtual ~CapturedWork() = default;
+  // Queues the recorded kernels again, with the arguments they were recorded with.
+  virtual void replay() = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -67,12 +81,35 @@ class Backend {
   // knowing the backend's class (`--conv cudnn`: set_option("conv", "cudnn")). Today:
   //   conv  own | cudnn   the convolution of the CUDA backends (cudnn only on Device::CUDA
   //                       in a build that found cuDNN)
+  //   graph on | off      capture a training step as a CUDA graph (`--no-graph`: off);
+  //                       the CUDA backends have it, and only Device::CUDA captures
   // set_option returns false for a name this backend does not have and throws sg::Error
   // for a value it does not accept; option gives the current value and option_values the
   // accepted ones, both empty for a name it does not have.
   virtual bool set_option(const std::string& name, const std::string& value);
   virtual std::string option(const std::string& name) const;
   virtual std::vector<std::string> option_values(const std::string& name) const;
+
+  // Capture (docs/cuda_backend.md, "Graph capture, ..."). supports_graphs(): capture() works
+  // now (Device::CUDA with option graph=on); where it is false a caller runs its work
+  // itself, uncaptured, and the base capture() throws. capture(work) calls work() once,
+  // recording the kernels it queues without running them; every block the backend
+  // allocates meanwhile belongs to a private pool kept for the capture's life, so the
+  // replays' intermediate tensors keep their addresses. work() must not copy to or from
+  // the host (an upload would replay its first data): the backend throws if it does.
+  virtual bool supports_graphs() const;
+  virtual std::unique_ptr<CapturedWork> capture(const std::function<void()>& work);
+
+  // Uploads on a second stream, to fill one buffer while the kernels read another
+  // (double buffering). mark() returns a token for the point the kernels queued so far
+  // reach; upload_side copies n floats from the host to dst on the copy stream, through
+  // pinned staging, once the kernels have passed mark `after` (the last work that read
+  // dst; 0: none), without the host waiting; join_side() makes every kernel queued after
+  // it wait for the side uploads queued before it. Backends with one stream (the base
+  // class): mark() is 0, upload_side is from_host, join_side does nothing.
+  virtual int64_t mark();
+  virtual void upload_side(float* dst, const float* host_src, int64_t n, int64_t after);
+  virtual void join_side();
 
   // Memory. alloc returns uninitialised storage for n floats.
   virtual float* alloc(int64_t n) = 0;
@@ -109,6 +146,19 @@ class Backend {
   virtual void mse_backward(int64_t n, const float* a, const float* b, const float* dout,
                             float* da, float* db) = 0;
 
+  // The Difference Model's stereo loss from the two images' (S, C) rows in one op: atan2
+  // of both, their difference, its wrap and the mean square error against t. sc1, sc2
+  // hold n (S, C) pairs; φ = atan2(S, C):
+  //   d_i = φ2_i − φ1_i,  w_i = wrap(d_i) (AngleWrap, period P),  out[0] = (1/n) Σ (w_i − t)²
+  //   e_i = 2·dout[0]·(w_i − t)/n:  (dS2, dC2)_i += e_i·(C2, −S2)/(S2² + C2²),
+  //                                 (dS1, dC1)_i −= e_i·(C1, −S1)/(S1² + C1²)
+  // (the wrap's derivative is 1; a row with S = C = 0 gets no gradient).
+  virtual void angle_loss_forward(int64_t n, float period, AngleWrap wrap, float target,
+                                  const float* sc1, const float* sc2, float* out) = 0;
+  virtual void angle_loss_backward(int64_t n, float period, AngleWrap wrap, float target,
+                                   const float* sc1, const float* sc2, const float* dout,
+                                   float* dsc1, float* dsc2) = 0;
+
   // Row-major C[M,N] = alpha·op(A)·op(B) + beta·C, op(A) is [M,K], op(B) is [K,N].
   virtual void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                     const float* A, const float* B, float beta, float* C) = 0;
@@ -129,6 +179,13 @@ class Backend {
                                     float* dx) = 0;
   virtual void conv2d_backward_filter(const ConvGeom& g, const float* x, const float* dy,
                                       float* dw, float* db) = 0;
+
+  // Conv + bias + ReLU (Op::ConvRelu): y = max(conv(x, w) + b, 0), b may be null. The
+  // base class runs conv2d_forward and relu_forward; the CUDA backends fold the bias and
+  // the ReLU into the conv kernel's store. Backward: the engine's (relu's mask from y,
+  // then the conv backward kernels).
+  virtual void conv_relu_forward(const ConvGeom& g, const float* x, const float* w,
+                                 const float* b, float* y);
 
   // Max pooling; backward routes dy to the first maximum of each window (found again
   // from x and y, so no index tensor is stored).

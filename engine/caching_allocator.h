@@ -10,6 +10,15 @@
 // 1 MiB above, and a block only serves requests of its own class (no splitting).
 // Header-only, so nvcc and the host compiler each compile their own copy.
 //
+// Private pools, for a captured CUDA graph (the idea of PyTorch's graph pools): a graph
+// replays kernels that write the step's intermediate tensors at the addresses they had
+// when it was captured, after those tensors were released. Between begin_pool() and
+// end_pool(), every block handed out belongs to a new pool; released (during the
+// capture or after), it goes to that pool's free list, which only a later capture into
+// the same pool draws from, so nothing allocated between two replays can be given an
+// address a replay writes. release_pool() hands the pool's blocks back to the general
+// cache once its graph is destroyed (blocks still live return there when released).
+//
 // AddressSanitizer (engine/asan.h): a cached block is one live malloc to ASan, so in ASan
 // builds every block not handed out is poisoned, and of a block handed out only the
 // bytes requested are accessible: a kernel writing past its tensor (into the tail of the
@@ -45,7 +54,10 @@ class CachingAllocator {
   CachingAllocator(SystemAlloc a, SystemFree f) : system_alloc_(a), system_free_(f) {}
   ~CachingAllocator() {  // frees every block, including those of tensors outliving us
     free_cached_locked();
-    for (auto& [p, cls] : live_) give_back(p, cls);
+    for (auto& [id, lists] : pools_)
+      for (auto& [cls, blocks] : lists)
+        for (void* p : blocks) give_back(p, cls);
+    for (auto& [p, block] : live_) give_back(p, block.cls);
   }
   CachingAllocator(const CachingAllocator&) = delete;
   CachingAllocator& operator=(const CachingAllocator&) = delete;
@@ -61,11 +73,9 @@ class CachingAllocator {
     const size_t cls = size_class(bytes);
     std::lock_guard<std::mutex> lock(mu_);
     void* p = nullptr;
-    auto it = free_.find(cls);
-    if (it != free_.end() && !it->second.empty()) {
-      p = it->second.back();
-      it->second.pop_back();
-      stats_.bytes_cached -= int64_t(cls);
+    if (capturing_ != 0) p = take_free_locked(pools_[capturing_], cls);  // the pool's own first
+    if (!p) p = take_free_locked(free_, cls);
+    if (p) {
       ++stats_.hits;
     } else {
       p = system_alloc_(cls);
@@ -78,7 +88,7 @@ class CachingAllocator {
       ++stats_.misses;
       stats_.bytes_reserved += int64_t(cls);
     }
-    live_.emplace(p, cls);
+    live_.emplace(p, Block{cls, capturing_});
     stats_.bytes_in_use += int64_t(cls);
     asan_hand_out(p, bytes, cls);  // [bytes, cls) stays poisoned
     return p;
@@ -91,18 +101,43 @@ class CachingAllocator {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = live_.find(p);
     SG_CHECK(it != live_.end(), "release of a pointer this allocator did not hand out");
-    const size_t cls = it->second;
+    const auto [cls, pool] = it->second;
     live_.erase(it);
     asan_poison(p, cls);  // until an alloc hands it out again
-    free_[cls].push_back(p);
+    auto owner = pools_.find(pool);
+    (owner != pools_.end() ? owner->second : free_)[cls].push_back(p);
     stats_.bytes_in_use -= int64_t(cls);
     stats_.bytes_cached += int64_t(cls);
   }
 
-  // Gives the free blocks back to the system.
+  // Gives the free blocks back to the system (a pool's blocks stay: a graph uses them).
   void empty_cache() {
     std::lock_guard<std::mutex> lock(mu_);
     free_cached_locked();
+  }
+
+  // Blocks handed out from now until end_pool() belong to a new pool, whose id (> 0) is
+  // returned. One capture at a time.
+  int begin_pool() {
+    std::lock_guard<std::mutex> lock(mu_);
+    SG_CHECK(capturing_ == 0, "begin_pool: pool ", capturing_, " is still being filled");
+    capturing_ = ++last_pool_;
+    pools_[capturing_];
+    return capturing_;
+  }
+  void end_pool() {
+    std::lock_guard<std::mutex> lock(mu_);
+    capturing_ = 0;
+  }
+  // The pool's free blocks go back to the general cache; its live ones will on release.
+  void release_pool(int pool) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = pools_.find(pool);
+    if (it == pools_.end()) return;
+    for (auto& [cls, blocks] : it->second)
+      free_[cls].insert(free_[cls].end(), blocks.begin(), blocks.end());
+    pools_.erase(it);
+    if (capturing_ == pool) capturing_ = 0;
   }
 
   AllocatorStats stats() const {
@@ -111,6 +146,22 @@ class CachingAllocator {
   }
 
  private:
+  using FreeLists = std::map<size_t, std::vector<void*>>;  // size class -> free blocks
+  struct Block {
+    size_t cls;
+    int pool;  // 0: the general cache
+  };
+
+  // A free block of class `cls` from `lists`, or null.
+  void* take_free_locked(FreeLists& lists, size_t cls) {
+    auto it = lists.find(cls);
+    if (it == lists.end() || it->second.empty()) return nullptr;
+    void* p = it->second.back();
+    it->second.pop_back();
+    stats_.bytes_cached -= int64_t(cls);
+    return p;
+  }
+
   void free_cached_locked() {
     for (auto& [cls, blocks] : free_) {
       for (void* p : blocks) give_back(p, cls);
@@ -130,8 +181,10 @@ class CachingAllocator {
   SystemAlloc system_alloc_;
   SystemFree system_free_;
   mutable std::mutex mu_;
-  std::map<size_t, std::vector<void*>> free_;  // size class -> free blocks
-  std::unordered_map<void*, size_t> live_;     // block handed out -> its size class
+  FreeLists free_;                          // the general cache
+  std::map<int, FreeLists> pools_;          // private pools by id
+  std::unordered_map<void*, Block> live_;   // block handed out -> its class and pool
+  int capturing_ = 0, last_pool_ = 0;       // the pool being filled (0: none)
   AllocatorStats stats_;
 };
 

@@ -25,6 +25,10 @@ Tensor mse(const Tensor& prediction, const Tensor& target);  // mean (p - t)²
 Tensor atan2_pairs(const Tensor& x);
 // The report's wrap of an angle difference into one period (backend.h gives the rule).
 Tensor wrap_angle(const Tensor& x, float period, bool symmetric);
+// The stereo loss of two [N, 2] (S, C) tensors in one op (Backend::angle_loss_forward):
+// mean (wrap(atan2(sc2) − atan2(sc1)) − target)², a scalar; the same as mse of wrap_angle of
+// the difference of atan2_pairs against a full target, within float rounding.
+Tensor angle_loss(const Tensor& sc1, const Tensor& sc2, float period, AngleWrap wrap, float target);
 
 // Dense: x [N, in], w [out, in] (PyTorch's layout), b [out] or undefined.  y = x wᵀ + b
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b);
@@ -46,6 +50,10 @@ Tensor maxpool1d(const Tensor& x);
 // The conv block, fused: maxpool2d(relu(conv2d(x, w, b, pad))) and its 1-D twin, same
 // values and gradients bit for bit, without storing the full-size activation where the
 // backend supports Op::ConvReluPool (else it is those three ops).
+// Conv + bias + ReLU in one op: relu(conv2d(x, w, b, pad)) and its 1-D twin, the same
+// values and gradients bit for bit (engine/ops/conv_relu.cpp).
+Tensor conv2d_relu(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
+Tensor conv1d_relu(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
 Tensor conv_relu_pool2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
 Tensor conv_relu_pool1d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
 

@@ -73,12 +73,13 @@ Tensor DifferenceModel::predicted_difference(const Tensor& first, const Tensor& 
   return wrap_angle(sub(phi2, phi1), two_pi, wrap_ == Wrap::Symmetric);
 }
 
+// mse(predicted_difference(...), nδ) in one fused op after the two CNN passes (the
+// angle head, wrap and loss and their backward: one launch each way on the GPU).
 Tensor DifferenceModel::stereo_loss(const Tensor& first, const Tensor& second, float delta_rad,
                                     Context& ctx) {
-  const float t = float(order_) * delta_rad;
-  Tensor d = predicted_difference(first, second, t, ctx);
-  Tensor target = Tensor::full(d.shape(), t, d.device());
-  return mse(d, target);
+  Tensor sc1 = features(first, ctx);
+  Tensor sc2 = features(second, ctx);
+  return angle_loss(sc1, sc2, float(2 * M_PI), wrap_, float(order_) * delta_rad);
 }
 
 Tensor DifferenceModel::supervised_loss(const Tensor& images, const Tensor& targets,

@@ -23,7 +23,7 @@
 namespace sg {
 
 enum class Dims { One, Two };
-enum class Wrap { Report, Symmetric, Centred };
+using Wrap = AngleWrap;  // Report, Symmetric, Centred (engine/backend.h)
 Wrap parse_wrap(const std::string& name);  // "report", "symmetric", "centred"
 
 // The network's widths: the three convs' filter counts and the hidden Dense's units.

@@ -87,3 +87,35 @@ TEST_CASE("backend options: --conv reaches the backend through set_option") {
     gpu.set_option("conv", before);
   }
 }
+
+TEST_CASE("backend options: graph on the CUDA backends, and --no-graph") {
+  for (Device d : {Device::CudaOnCpu, Device::CUDA}) {
+    if (!has_backend(d)) continue;
+    CAPTURE(device_name(d));
+    Backend& b = backend_for(d);
+    CHECK(b.option_values("graph") == std::vector<std::string>{"on", "off"});
+    CHECK(b.option("graph") == "on");  // the default
+    // Only the GPU captures; the executor has no graph API, whatever the option says.
+    CHECK(b.supports_graphs() == (d == Device::CUDA));
+    CHECK_THROWS_AS(b.set_option("graph", "yes"), Error);
+    CHECK(b.option("graph") == "on");
+
+    ArgParser p("probe", "device options");
+    add_device_options(p);
+    std::ostringstream help;
+    REQUIRE(p.parse({"--device", device_name(d), "--no-graph"}, help));
+    CHECK(device_from_options(p) == d);
+    CHECK(b.option("graph") == "off");
+    CHECK_FALSE(b.supports_graphs());
+    CHECK(b.set_option("graph", "on"));
+  }
+  // The CPU has no graphs to turn off: --no-graph is accepted and changes nothing.
+  ArgParser p("probe", "device options");
+  add_device_options(p);
+  std::ostringstream help;
+  REQUIRE(p.parse({"--device", "cpu", "--no-graph"}, help));
+  CHECK(device_from_options(p) == Device::CPU);
+  CHECK_FALSE(backend_for(Device::CPU).supports_graphs());
+  CHECK_FALSE(backend_for(Device::CPU).set_option("graph", "off"));
+  CHECK_THROWS_WITH_AS(backend_for(Device::CPU).capture([] {}), doctest::Contains("cannot capture"), Error);
+}

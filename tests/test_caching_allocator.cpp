@@ -60,6 +60,42 @@ TEST_CASE("caching allocator: size classes, reuse, empty_cache and out-of-memory
   CHECK(g_system_frees == g_system_allocs);  // the destructor frees the live block too
 }
 
+// A captured graph's pool (engine/caching_allocator.h): what a capture allocated never
+// goes to anyone else while the pool lives, whether released during the capture or after.
+TEST_CASE("caching allocator: a private pool keeps its blocks until released") {
+  g_system_allocs = g_system_frees = 0;
+  {
+    CachingAllocator a(counting_alloc, counting_free);
+    void* before = a.alloc(1000);  // general, live through the capture
+    void* cached = a.alloc(1000);
+    a.release(cached);             // general, free: the capture may take it
+    const int pool = a.begin_pool();
+    CHECK(pool > 0);
+    CHECK_THROWS_WITH_AS(a.begin_pool(), doctest::Contains("still being filled"), Error);
+    void* x = a.alloc(1000);
+    CHECK(x == cached);            // drawn from the general cache, now the pool's
+    void* y = a.alloc(1000);       // a miss: a new block, the pool's
+    a.release(x);                  // released during the capture: back to the pool
+    void* z = a.alloc(900);
+    CHECK(z == x);                 // the capture reuses its own block, as a replay will
+    a.end_pool();
+    void* out = a.alloc(1000);     // after the capture: the pool's free blocks are not lent
+    CHECK(out != x);
+    CHECK(out != y);
+    a.release(y);                  // released after the capture: still the pool's
+    void* out2 = a.alloc(1000);
+    CHECK(out2 != y);
+    a.release(before);             // a general block goes back to the general cache
+    CHECK(a.alloc(1000) == before);
+    a.release_pool(pool);          // the graph is gone: its free block y is lent again
+    CHECK(a.alloc(1000) == y);
+    a.release(z);                  // a pool block live at release_pool: general when freed
+    CHECK(a.alloc(1000) == z);
+    a.release_pool(pool);          // twice: nothing left to do
+  }
+  CHECK(g_system_frees == g_system_allocs);  // pools and live blocks all freed at the end
+}
+
 TEST_CASE("cpu backend: a steady-state training step makes no system allocation") {
   auto& cpu = dynamic_cast<CpuBackend&>(backend_for(Device::CPU));
   auto cnn = make_difference_cnn(Dims::Two);

@@ -7,7 +7,13 @@ namespace sg {
 
 void add_device_options(ArgParser& p) {
   p.option("device", "DEV", "cpu, cuda (a GPU) or cuda-cpu (the CUDA kernels on the CPU executor)", "cpu")
-      .option("conv", "IMPL", "convolution on cuda: own (our kernels) or cudnn", "own");
+      .option("conv", "IMPL", "convolution on cuda: own (our kernels) or cudnn", "own")
+      .flag("no-graph", "run each training step's kernels one by one, not captured as one CUDA graph");
+}
+
+void apply_graph_option(Device d, bool no_graph) {
+  // A backend without the option (the CPU) has no graphs to turn off.
+  if (no_graph) (void)backend_for(d).set_option("graph", "off");
 }
 
 Device device_from_options(const ArgParser& p) {
@@ -22,6 +28,7 @@ Device device_from_options(const ArgParser& p) {
     SG_CHECK(backend_for(d).set_option("conv", "cudnn"), "--conv: backend '",
              backend_for(d).name(), "' has no choice of convolution");
   }
+  apply_graph_option(d, p.get_flag("no-graph"));
   return d;
 }
 

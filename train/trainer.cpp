@@ -116,6 +116,7 @@ Trainer::Trainer(TrainConfig config, std::string out_dir, Device device)
   AdamParams hp;
   hp.lr = float(config_.lr);
   opt_ = std::make_unique<Adam>(model_->parameters(), hp);
+  step_ = make_train_step(*model_, *opt_, config_, device_);
 }
 
 void Trainer::run(bool resume, std::FILE* log) {
@@ -220,33 +221,33 @@ std::vector<int64_t> Trainer::epoch_indices(int64_t epoch) const {
   return out;
 }
 
-Tensor supervised_pair_loss(PairModel& model, const PairBatch& batch, double delta_deg, bool both,
-                            Device device, Context& ctx) {
-  const int n = model.order();
-  Tensor first = model.supervised_loss(batch.first, supervised_targets(batch.theta_deg, n, device), ctx);
+Tensor supervised_pair_loss(PairModel& model, const PairBatch& batch, bool both, Context& ctx) {
+  SG_CHECK(batch.target_first.defined(), "supervised loss: the batch has no targets");
+  Tensor first = model.supervised_loss(batch.first, batch.target_first, ctx);
   if (!both) return first;
-  std::vector<float> theta2 = batch.theta_deg;  // the second image is δ further on
-  for (float& t : theta2) t += float(delta_deg);
-  Tensor second = model.supervised_loss(batch.second, supervised_targets(theta2, n, device), ctx);
+  Tensor second = model.supervised_loss(batch.second, batch.target_second, ctx);
   return scale(add(first, second), 0.5f);  // the mean over both images
 }
 
-Tensor Trainer::supervised_loss(const PairBatch& batch, Context& ctx) {
-  return supervised_pair_loss(*model_, batch, config_.data.stereo_angle_deg, config_.supervised_images == "both",
-                              device_, ctx);
+std::unique_ptr<TrainStep> make_train_step(PairModel& model, Adam& opt, const TrainConfig& config,
+                                           Device device) {
+  const float delta = float(config.data.stereo_angle_deg * M_PI / 180.0);
+  const bool both = config.supervised_images == "both";
+  TrainStep::LossFn loss;
+  if (config.mode == "supervised")
+    loss = [&model, both](const PairBatch& b, Context& ctx) { return supervised_pair_loss(model, b, both, ctx); };
+  else
+    loss = [&model, delta](const PairBatch& b, Context& ctx) { return model.stereo_loss(b.first, b.second, delta, ctx); };
+  return std::make_unique<TrainStep>(opt, device, config.seed, std::move(loss));
 }
 
 bool Trainer::train_epoch(int64_t epoch, Progress& progress, int64_t& steps_done) {
   const std::vector<int64_t> subset = epoch_indices(epoch);
   opt_->hyper().lr = float(config_.lr_at(epoch));
-  const float delta = float(config_.data.stereo_angle_deg * M_PI / 180.0);
   const bool supervised = config_.mode == "supervised";
   const size_t first = size_t(partial_.steps) * size_t(config_.batch);
   const auto t0 = std::chrono::steady_clock::now();
   DeviceLosses losses((int64_t(subset.size()) + config_.batch - 1) / config_.batch, device_);
-  // The dropout streams' step part, (epoch << 32) | (step << 8), uploaded each step into
-  // device memory (a uint64 in two floats): the step's kernels get the same arguments.
-  Tensor stream_base = Tensor::zeros({2}, device_);
   float last_loss = 0;
   // Adds the losses not yet read to partial_.loss_sum; a non-finite one stops the run.
   auto read_losses = [&] {
@@ -265,15 +266,12 @@ bool Trainer::train_epoch(int64_t epoch, Progress& progress, int64_t& steps_done
     }
     const int64_t step = partial_.steps;
     const size_t end = std::min(subset.size(), b + size_t(config_.batch));
-    PairBatch batch = make_batch(train_, subset, b, end, device_);
-    const uint64_t base = (uint64_t(epoch) << 32) | (uint64_t(step) << 8);
-    stream_base.backend().from_host(stream_base.data(), reinterpret_cast<const float*>(&base), 2);
-    Context ctx{true, config_.seed, 0, reinterpret_cast<const uint64_t*>(stream_base.data())};
-    opt_->zero_grad();
-    Tensor loss = supervised ? supervised_loss(batch, ctx) : model_->stereo_loss(batch.first, batch.second, delta, ctx);
-    losses.add(step, loss, int64_t(end - b));
-    loss.backward();
-    opt_->step();
+    step_->upload(gather_batch(train_, subset, b, end, supervised ? model_->order() : 0,
+                               config_.data.stereo_angle_deg));
+    // The dropout streams' step part, (epoch << 32) | (step << 8), uploaded into a device
+    // word by the step: its kernels get the same arguments every step.
+    step_->run((uint64_t(epoch) << 32) | (uint64_t(step) << 8));
+    losses.add(step, step_->loss(), int64_t(end - b));
     partial_.steps = step + 1;
     if (!progress.due(++steps_done)) continue;
     read_losses();

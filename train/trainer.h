@@ -20,6 +20,7 @@
 #include "train/checkpoint.h"
 #include "train/config.h"
 #include "train/curriculum.h"
+#include "train/train_step.h"
 
 namespace sg {
 
@@ -46,6 +47,10 @@ class Trainer {
   const TrainConfig& config() const { return config_; }
   const Dataset& train_data() const { return train_; }
   const Ranking& ranking() const { return ranking_; }
+  const TrainStep& train_step() const { return *step_; }
+  // The pairs of epoch e in training order: the stage's subset shuffled (and cycled,
+  // each cycle reshuffled, up to config.epoch_pairs).
+  std::vector<int64_t> epoch_indices(int64_t epoch) const;
   const nlohmann::json& history() const { return history_; }
   std::string checkpoint_path() const { return out_dir_ + "/checkpoint.safetensors"; }
   int64_t epochs_done() const { return epochs_done_; }
@@ -56,14 +61,9 @@ class Trainer {
   // Trains epoch `epoch` from partial_ (steps already taken) on, until its end or a stop
   // request; partial_ then holds where it stopped. Returns true when the epoch is complete.
   bool train_epoch(int64_t epoch, class Progress& progress, int64_t& steps_done);
-  // Mode supervised: the loss of the first images, or of both (config supervised_images).
-  Tensor supervised_loss(const struct PairBatch& batch, Context& ctx);
   // Writes the checkpoint and metrics.jsonl; a failure (full disk) names the last good
   // checkpoint, which the atomic write leaves intact.
   void save();
-  // The pairs of epoch e in training order: the stage's subset shuffled (and cycled,
-  // each cycle reshuffled, up to config.epoch_pairs).
-  std::vector<int64_t> epoch_indices(int64_t epoch) const;
   int64_t epoch_size(int64_t epoch) const;  // epoch_indices(epoch).size(), without the shuffle
 
   TrainConfig config_;
@@ -73,6 +73,7 @@ class Trainer {
   Ranking ranking_;
   std::unique_ptr<PairModel> model_;
   std::unique_ptr<Adam> opt_;
+  std::unique_ptr<TrainStep> step_;
   nlohmann::json history_ = nlohmann::json::array();
   nlohmann::json input_profile_;  // train/input_profile.h, saved with every checkpoint
   int64_t epochs_done_ = 0;
@@ -84,10 +85,12 @@ class Trainer {
   bool has_checkpoint_ = false;
 };
 
-// Mode supervised: the loss of each pair's first image against its angle θ, or (both) the
-// mean of that and the second image's against θ + δ. The trainer's and bench_train's step.
-Tensor supervised_pair_loss(PairModel& model, const struct PairBatch& batch, double delta_deg, bool both,
-                            Device device, Context& ctx);
+// Mode supervised: the loss of each pair's first image against its targets (angle θ), or
+// (both) the mean of that and the second image's (θ + δ): batch.target_first/second.
+Tensor supervised_pair_loss(PairModel& model, const struct PairBatch& batch, bool both, Context& ctx);
+// The step of `config` (stereo or supervised loss) for the trainer and bench_train.
+std::unique_ptr<TrainStep> make_train_step(PairModel& model, Adam& opt, const TrainConfig& config,
+                                           Device device);
 
 // The unseen pairs a run is evaluated on: same generator, disjoint sample counters.
 Dataset evaluation_data(const TrainConfig& config, int64_t pairs);

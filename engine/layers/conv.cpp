@@ -33,6 +33,11 @@ bool Conv2D::fuses_with(const Layer& next) const {
   return act_ == Activation::Relu && dynamic_cast<const MaxPooling2D*>(&next);
 }
 
+Tensor Conv2D::forward_fused_relu(const Tensor& x) {
+  check_input(x);
+  return conv2d_relu(x, params_[0].tensor, params_[1].tensor, pad());
+}
+
 Tensor Conv2D::forward_fused_pool(const Tensor& x) {
   check_input(x);
   return conv_relu_pool2d(x, params_[0].tensor, params_[1].tensor, pad());
@@ -52,6 +57,11 @@ Tensor Conv1D::forward_impl(const Tensor& x, Context&) {
 
 bool Conv1D::fuses_with(const Layer& next) const {
   return act_ == Activation::Relu && dynamic_cast<const MaxPooling1D*>(&next);
+}
+
+Tensor Conv1D::forward_fused_relu(const Tensor& x) {
+  check_input(x);
+  return conv1d_relu(x, params_[0].tensor, params_[1].tensor, pad());
 }
 
 Tensor Conv1D::forward_fused_pool(const Tensor& x) {

@@ -18,6 +18,10 @@ class ConvLayer : public Layer {
   // values and gradients as this layer followed by `next`.
   virtual bool fuses_with(const Layer&) const { return false; }
   virtual Tensor forward_fused_pool(const Tensor&) { fail(type(), " has no fused pooling"); }
+  // Whether this layer's conv, bias and ReLU run as one op (conv2d_relu / conv1d_relu)
+  // when no pooling fuses with it, and that op: the same values and gradients.
+  virtual bool fuses_relu() const { return false; }
+  virtual Tensor forward_fused_relu(const Tensor&) { fail(type(), " has no fused ReLU"); }
 
  protected:
   // 'same' pads (k-1)/2 on each side (odd kernels); 'valid' pads nothing.
@@ -35,6 +39,8 @@ class Conv2D : public ConvLayer {
   std::string type() const override { return "Conv2D"; }
   bool fuses_with(const Layer& next) const override;
   Tensor forward_fused_pool(const Tensor& x) override;
+  bool fuses_relu() const override { return act_ == Activation::Relu; }
+  Tensor forward_fused_relu(const Tensor& x) override;
 
  protected:
   Shape build_impl(const Shape& in, Rng& rng, Device device) override;
@@ -47,6 +53,8 @@ class Conv1D : public ConvLayer {
   std::string type() const override { return "Conv1D"; }
   bool fuses_with(const Layer& next) const override;
   Tensor forward_fused_pool(const Tensor& x) override;
+  bool fuses_relu() const override { return act_ == Activation::Relu; }
+  Tensor forward_fused_relu(const Tensor& x) override;
 
  protected:
   Shape build_impl(const Shape& in, Rng& rng, Device device) override;

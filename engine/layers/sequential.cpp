@@ -55,6 +55,8 @@ Tensor Sequential::forward(const Tensor& x, Context& ctx) {
     if (fuse_ && conv && i + 1 < layers_.size() && conv->fuses_with(*layers_[i + 1])) {
       y = conv->forward_fused_pool(y);
       ++i;  // the pooling layer ran inside the fused op
+    } else if (fuse_ && conv && conv->fuses_relu()) {
+      y = conv->forward_fused_relu(y);
     } else {
       y = (*layers_[i])(y, ctx);
     }

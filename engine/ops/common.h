@@ -43,5 +43,11 @@ ConvGeom conv2d_geom(const Tensor& x, const Tensor& w, int64_t pad, const char* 
 ConvGeom conv1d_geom(const Tensor& x, const Tensor& w, int64_t pad, const char* op);
 // b undefined, or [K].
 void check_bias(const Tensor& b, int64_t K, const char* op);
+// Before a conv's forward: an output of at least 1×1, and b undefined or [K].
+void check_conv_output(const Tensor& x, const Tensor& b, const ConvGeom& g, const char* op);
+// The conv's backward for the output gradient gy: dx += conv2d_backward_data(gy, w);
+// dw += Σ gy ⋆ x, db += Σ gy, each where wanted (ops/conv.cpp, ops/conv_relu.cpp).
+void conv_backward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& b,
+                   const float* gy);
 
 }  // namespace sg::detail

@@ -14,25 +14,32 @@ void detail::check_bias(const Tensor& b, int64_t K, const char* op) {
     SG_CHECK(b.shape() == Shape{K}, op, ": bias must be [", K, "], got ", shape_str(b.shape()));
 }
 
+void detail::check_conv_output(const Tensor& x, const Tensor& b, const ConvGeom& g, const char* op) {
+  SG_CHECK(g.OH() >= 1 && g.OW() >= 1, op, ": input ", shape_str(x.shape()),
+           " is too small for a ", g.R, "x", g.S, " kernel with padding ", g.pad_w);
+  check_bias(b, g.K, op);
+}
+
+void detail::conv_backward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& b,
+                           const float* gy) {
+  Backend& be = x.backend();
+  if (float* dx = grad_or_null(x)) be.conv2d_backward_data(g, gy, w.data(), dx);
+  float* dw = grad_or_null(w);
+  float* db = grad_or_null(b);
+  if (dw || db) be.conv2d_backward_filter(g, x.data(), gy, dw, db);
+}
+
 namespace {
 
 // y = conv(x4, w4) for 4-D views; `out_shape` is the caller's (1-D or 2-D) output shape.
 Tensor conv_impl(const char* op, const Tensor& x, const Tensor& w, const Tensor& b,
                  const ConvGeom& g, const Shape& out_shape) {
-  SG_CHECK(g.OH() >= 1 && g.OW() >= 1, op, ": input ", shape_str(x.shape()),
-           " is too small for a ", g.R, "x", g.S, " kernel with padding ", g.pad_w);
-  check_bias(b, g.K, op);
+  check_conv_output(x, b, g, op);
   Tensor y = Tensor::empty(out_shape, x.device());
   x.backend().conv2d_forward(g, x.data(), w.data(), b.defined() ? b.data() : nullptr,
                              y.data());
   if (needs_grad({&x, &w, &b}))
-    attach_grad(y, op, {x, w, b}, [x, w, b, g](const Tensor& gy) {
-      Backend& be = x.backend();
-      if (float* dx = grad_or_null(x)) be.conv2d_backward_data(g, gy.data(), w.data(), dx);
-      float* dw = grad_or_null(w);
-      float* db = grad_or_null(b);
-      if (dw || db) be.conv2d_backward_filter(g, x.data(), gy.data(), dw, db);
-    });
+    attach_grad(y, op, {x, w, b}, [x, w, b, g](const Tensor& gy) { conv_backward(g, x, w, b, gy.data()); });
   return y;
 }
 

@@ -33,11 +33,19 @@ void Adam::upload_schedule(bool with_step) {
 }
 
 void Adam::step() {
+  count_step();
+  queue_step();
+}
+
+void Adam::count_step() {
   SG_CHECK(step_ + 1 < kAdamMaxSteps, "adam: step ", step_ + 1, " is past the ", kAdamMaxSteps,
            " steps the device's float step count holds exactly");
   hp_.step = ++step_;
+  if (!params_.empty()) upload_schedule(false);
+}
+
+void Adam::queue_step() {
   if (params_.empty()) return;
-  upload_schedule(false);
   // The spans change only when a parameter gets its first gradient.
   spans_.clear();
   for (size_t i = 0; i < params_.size(); ++i) {

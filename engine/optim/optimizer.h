@@ -38,7 +38,13 @@ class Adam : public Optimizer {
  public:
   Adam(std::vector<NamedTensor> params, AdamParams hp = {});
   std::string type() const override { return "adam"; }
-  void step() override;
+  void step() override;  // count_step() then queue_step()
+  // The two halves of step(), for a step captured once and replayed (train/step_graph.h):
+  // count_step() is the host's, run every step (the count checkpoints keep; lr uploaded
+  // when it changed), queue_step() the device's, the part a capture records (the schedule
+  // and the update of every parameter, with the same arguments every step).
+  void count_step();
+  void queue_step();
   std::vector<NamedTensor> state() override;
   std::map<std::string, int64_t> counters() const override { return {{"step", step_}}; }
   void set_counters(const std::map<std::string, int64_t>& c) override;

@@ -39,6 +39,11 @@ class CpuBackend : public Backend {
   void mse_forward(int64_t n, const float* a, const float* b, float* out) override;
   void mse_backward(int64_t n, const float* a, const float* b, const float* dout, float* da,
                     float* db) override;
+  void angle_loss_forward(int64_t n, float period, AngleWrap wrap, float target,
+                          const float* sc1, const float* sc2, float* out) override;
+  void angle_loss_backward(int64_t n, float period, AngleWrap wrap, float target,
+                           const float* sc1, const float* sc2, const float* dout, float* dsc1,
+                           float* dsc2) override;
 
   void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
             const float* B, float beta, float* C) override;

@@ -5,6 +5,7 @@
 
 #include "kernels/cuda/backend.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
@@ -70,8 +71,58 @@ class PinnedStaging {
   std::array<Slot, kSlots> slots_{};
   size_t next_ = 0;
 };
+
+// upload_side's second stream. A mark is an event recorded on the compute stream, in a
+// ring of kMarks: a token older than the ring waits for a later mark, later than needed
+// but still safe. `uploaded` is recorded after each upload, and join() makes the compute
+// stream wait for it.
+class SideStream {
+ public:
+  static constexpr int64_t kMarks = 8;
+  SideStream() {
+    SG_CUDA_CHECK(cudaStreamCreateWithFlags(&copy_, cudaStreamNonBlocking));
+    SG_CUDA_CHECK(cudaEventCreateWithFlags(&uploaded_, cudaEventDisableTiming));
+    for (cudaEvent_t& e : marks_) SG_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+  }
+  ~SideStream() {
+    SG_CUDA_LOG(cudaStreamSynchronize(copy_));
+    for (cudaEvent_t e : marks_) SG_CUDA_LOG(cudaEventDestroy(e));
+    SG_CUDA_LOG(cudaEventDestroy(uploaded_));
+    SG_CUDA_LOG(cudaStreamDestroy(copy_));
+  }
+  int64_t mark(cudaStream_t compute) {
+    const int64_t token = ++last_;
+    SG_CUDA_CHECK(cudaEventRecord(marks_[size_t(token % kMarks)], compute));
+    return token;
+  }
+  // dst <- src on the copy stream after mark `after`, through `staging` in pieces it
+  // takes; returns how many times the host waited.
+  int upload(void* dst, const void* src, size_t bytes, int64_t after, PinnedStaging& staging) {
+    SG_CHECK(after >= 0 && after <= last_, "upload_side: mark ", after, " was never made");
+    if (after > 0) SG_CUDA_CHECK(cudaStreamWaitEvent(copy_, marks_[size_t(after % kMarks)], 0));
+    int waits = 0;
+    for (size_t off = 0; off < bytes; off += PinnedStaging::kMaxBytes)
+      waits += staging.upload(static_cast<char*>(dst) + off, static_cast<const char*>(src) + off,
+                              std::min(PinnedStaging::kMaxBytes, bytes - off), copy_);
+    SG_CUDA_CHECK(cudaEventRecord(uploaded_, copy_));
+    pending_ = true;
+    return waits;
+  }
+  void join(cudaStream_t compute) {
+    if (pending_) SG_CUDA_CHECK(cudaStreamWaitEvent(compute, uploaded_, 0));
+    pending_ = false;
+  }
+
+ private:
+  cudaStream_t copy_{};
+  cudaEvent_t uploaded_{};
+  std::array<cudaEvent_t, kMarks> marks_{};
+  int64_t last_ = 0;
+  bool pending_ = false;
+};
 #else
 class PinnedStaging {};  // the executor's memory is host memory: nothing to stage
+class SideStream {};     // nor a second stream: its kernels run in the order queued
 #endif
 
 CudaBackend::CudaBackend() {
@@ -89,6 +140,7 @@ CudaBackend::CudaBackend() {
 
 CudaBackend::~CudaBackend() {
 #if defined(__CUDACC__)
+  side_.reset();
   staging_.reset();
   cudnn_.reset();
   if (stream_) SG_CUDA_LOG(cudaStreamDestroy(stream_));
@@ -121,8 +173,15 @@ void CudaBackend::set_conv_impl(cuda::ConvImpl impl) {
   conv_impl_ = impl;
 }
 
-// The backend-neutral face of the two calls above (engine/backend.h): "conv" = own | cudnn.
+// The backend-neutral face of the two calls above (engine/backend.h): "conv" = own | cudnn;
+// and "graph" = on | off (both builds take it; only the nvcc one captures).
 bool CudaBackend::set_option(const std::string& name, const std::string& value) {
+  if (name == "graph") {
+    SG_CHECK(value == "on" || value == "off", "backend '", this->name(), "': option graph='",
+             value, "': expected 'on' or 'off'");
+    graphs_ = value == "on";
+    return true;
+  }
   if (name != "conv") return false;
   SG_CHECK(value == "own" || value == "cudnn", "backend '", this->name(), "': option conv='",
            value, "': expected 'own' or 'cudnn'");
@@ -131,11 +190,13 @@ bool CudaBackend::set_option(const std::string& name, const std::string& value) 
 }
 
 std::string CudaBackend::option(const std::string& name) const {
+  if (name == "graph") return graphs_ ? "on" : "off";
   if (name != "conv") return "";
   return conv_impl_ == cuda::ConvImpl::Cudnn ? "cudnn" : "own";
 }
 
 std::vector<std::string> CudaBackend::option_values(const std::string& name) const {
+  if (name == "graph") return {"on", "off"};
   if (name != "conv") return {};
   if (has_cudnn()) return {"own", "cudnn"};
   return {"own"};
@@ -152,6 +213,7 @@ void CudaBackend::release(float* p) { alloc_.release(p); }
 // from_host is queued behind them without waiting, through the pinned staging buffers.
 void CudaBackend::to_host(float* dst, const float* src, int64_t n) {
   if (n <= 0) return;
+  SG_CHECK(!capturing_, "to_host inside a graph capture: the captured work must not read the host");
   ++host_syncs_;
 #if defined(__CUDACC__)
   SG_CUDA_CHECK(cudaMemcpyAsync(dst, src, size_t(n) * sizeof(float), cudaMemcpyDeviceToHost,
@@ -164,6 +226,8 @@ void CudaBackend::to_host(float* dst, const float* src, int64_t n) {
 
 void CudaBackend::from_host(float* dst, const float* src, int64_t n) {
   if (n <= 0) return;
+  SG_CHECK(!capturing_, "from_host inside a graph capture: each replay would upload the first "
+           "step's data again");
 #if defined(__CUDACC__)
   const size_t bytes = size_t(n) * sizeof(float);
   if (bytes <= PinnedStaging::kMaxBytes) {
@@ -176,6 +240,35 @@ void CudaBackend::from_host(float* dst, const float* src, int64_t n) {
   ++host_syncs_;
 #else
   std::memcpy(dst, src, size_t(n) * sizeof(float));
+#endif
+}
+
+// The second stream (SideStream above); the executor runs everything in the order queued.
+int64_t CudaBackend::mark() {
+#if defined(__CUDACC__)
+  if (!side_) side_ = std::make_unique<SideStream>();
+  return side_->mark(stream_);
+#else
+  return 0;
+#endif
+}
+
+void CudaBackend::upload_side(float* dst, const float* host_src, int64_t n, int64_t after) {
+  if (n <= 0) return;
+  SG_CHECK(!capturing_, "upload_side inside a graph capture");
+#if defined(__CUDACC__)
+  if (!side_) side_ = std::make_unique<SideStream>();
+  if (!staging_) staging_ = std::make_unique<PinnedStaging>();
+  host_syncs_ += side_->upload(dst, host_src, size_t(n) * sizeof(float), after, *staging_);
+#else
+  (void)after;
+  std::memcpy(dst, host_src, size_t(n) * sizeof(float));
+#endif
+}
+
+void CudaBackend::join_side() {
+#if defined(__CUDACC__)
+  if (side_) side_->join(stream_);
 #endif
 }
 

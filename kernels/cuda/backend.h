@@ -20,6 +20,7 @@ namespace sg::SG_CUDA_NS {
 
 class CudnnConv;      // cudnn_conv.cu; exists in the nvcc build only
 class PinnedStaging;  // backend.cu; exists in the nvcc build only
+class SideStream;     // backend.cu; exists in the nvcc build only
 
 // Segments of a segmented sum (segmented_sum.cu): segment c has `len` elements, element e
 // at offset (e / inner)·outer + c·inner + e % inner. This covers the sum of a buffer (one
@@ -47,6 +48,12 @@ class CudaBackend : public cuda::CudaBackendBase {
   std::string option(const std::string& name) const override;
   std::vector<std::string> option_values(const std::string& name) const override;
 
+  bool supports_graphs() const override;
+  std::unique_ptr<CapturedWork> capture(const std::function<void()>& work) override;
+  int64_t mark() override;
+  void upload_side(float* dst, const float* host_src, int64_t n, int64_t after) override;
+  void join_side() override;
+
   float* alloc(int64_t n) override;
   void release(float* p) override;
   void to_host(float* dst, const float* src, int64_t n) override;
@@ -70,6 +77,11 @@ class CudaBackend : public cuda::CudaBackendBase {
   void mse_forward(int64_t n, const float* a, const float* b, float* out) override;
   void mse_backward(int64_t n, const float* a, const float* b, const float* dout, float* da,
                     float* db) override;
+  void angle_loss_forward(int64_t n, float period, AngleWrap wrap, float target,
+                          const float* sc1, const float* sc2, float* out) override;
+  void angle_loss_backward(int64_t n, float period, AngleWrap wrap, float target,
+                           const float* sc1, const float* sc2, const float* dout, float* dsc1,
+                           float* dsc2) override;
 
   void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
             const float* B, float beta, float* C) override;
@@ -85,6 +97,8 @@ class CudaBackend : public cuda::CudaBackendBase {
                             float* dx) override;
   void conv2d_backward_filter(const ConvGeom& g, const float* x, const float* dy, float* dw,
                               float* db) override;
+  void conv_relu_forward(const ConvGeom& g, const float* x, const float* w, const float* b,
+                         float* y) override;
   void conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
                               const float* w, const float* b, float* y, float* at) override;
   void conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
@@ -125,12 +139,18 @@ class CudaBackend : public cuda::CudaBackendBase {
 
  private:
   CudnnConv& cudnn();  // cudnn_conv.cu (nvcc with cuDNN only)
+  // conv2d_forward, with the ReLU in the store when `relu` (conv.cu)
+  void conv_forward(const ConvGeom& g, const float* x, const float* w, const float* b, float* y,
+                    bool relu);
 
   CachingAllocator alloc_{device_alloc, device_free};
   cudaStream_t stream_{};  // the executor ignores it; nvcc: our own stream
   cuda::ConvImpl conv_impl_ = cuda::ConvImpl::Own;
+  bool graphs_ = true;      // option graph: capture where the device can (nvcc build)
+  bool capturing_ = false;  // inside capture(): no host copies
   std::unique_ptr<CudnnConv> cudnn_;  // created on the first use of cuDNN
   std::unique_ptr<PinnedStaging> staging_;  // from_host's pinned buffers (nvcc build)
+  std::unique_ptr<SideStream> side_;        // upload_side's stream and events (nvcc build)
   std::atomic<int64_t> host_syncs_{0};  // host threads may share the backend
 };
 

@@ -2,7 +2,8 @@
 // never stored; each operand value is gathered from x, w or dy when the tile is staged
 // in shared memory (zero in the padding). With CRS = C·R·S, P = OH·OW, RS = R·S:
 //
-//   forward          Y[K, N·P]    = W[K, CRS] · col[CRS, N·P]   (+ b[k] in the store)
+//   forward          Y[K, N·P]    = W[K, CRS] · col[CRS, N·P]   (+ b[k] in the store, and
+//                    for conv_relu max(·, 0) there too: the epilogue, no pass of its own)
 //                    col[(c,r,s), (n,oy,ox)] = x[n, c, oy+r-ph, ox+s-pw]
 //   backward data    dX[C, N·H·W] += Wᵀ-ish[C, K·RS] · dcol[K·RS, N·H·W]
 //                    A[c, (k,r,s)] = w[k,c,r,s],  dcol[(k,r,s), (n,iy,ix)] =
@@ -58,6 +59,7 @@ struct ConvForward {
   const float* w;
   const float* bias;
   float* y;
+  bool relu = false;  // conv_relu: y = max(conv + b, 0), as relu_forward computes it
 
   __device__ TileIndex k_index(int q) const {
     const int c = q / d.RS, rs = q % d.RS, r = rs / d.S, s = rs % d.S;
@@ -72,7 +74,8 @@ struct ConvForward {
     return gather(x, q, j, d.H, d.W);
   }
   __device__ void store(int, int k, int j, const TileIndex& jj, float v) const {
-    y[j + jj.aux + k * d.P] = v + (bias ? bias[k] : 0.0f);
+    const float z = v + (bias ? bias[k] : 0.0f);
+    y[j + jj.aux + k * d.P] = relu ? (z > 0.0f ? z : 0.0f) : z;
   }
 };
 
@@ -188,17 +191,29 @@ int filter_splits(int64_t reduction, int64_t tiles) {
 
 void CudaBackend::conv2d_forward(const ConvGeom& g, const float* x, const float* w,
                                  const float* b, float* y) {
+  conv_forward(g, x, w, b, y, false);
+}
+
+// The bias and the ReLU in the store of the own kernel; after cuDNN's conv, the ReLU kernel.
+void CudaBackend::conv_relu_forward(const ConvGeom& g, const float* x, const float* w,
+                                    const float* b, float* y) {
+  conv_forward(g, x, w, b, y, true);
+}
+
+void CudaBackend::conv_forward(const ConvGeom& g, const float* x, const float* w, const float* b,
+                               float* y, bool relu) {
   const ConvDims d = checked_dims(g);
   if (g.N == 0) return;
 #if SG_WITH_CUDNN
   if (conv_impl_ == cuda::ConvImpl::Cudnn) {
     cudnn().forward(g, x, w, y);
     if (b) bias_add_channels(g.N, g.K, g.OH() * g.OW(), b, y);
+    if (relu) relu_forward(g.y_size(), y, y);
     return;
   }
 #endif
   const int64_t CRS = g.C * g.R * g.S;
-  ConvForward p{d.K, d.N * d.P, int(CRS), round_up_to_tile(CRS), d, x, w, b, y};
+  ConvForward p{d.K, d.N * d.P, int(CRS), round_up_to_tile(CRS), d, x, w, b, y, relu};
   launch_tiled_gemm(p, 1, stream_);
 }
 
