@@ -1,5 +1,5 @@
 // Conv + bias + ReLU as one op (conv_relu: engine/ops/conv_relu.cpp; on the CUDA backends
-// the bias and the ReLU in the conv kernel's store, kernels/cuda/conv.cu): the kernel in
+// the bias and the ReLU in the conv kernel's store, kernels/cuda/conv2d.cu): the kernel in
 // the op table on every backend against the reference conv followed by max(·, 0), at the
 // tile shapes of the own kernel; the op's values and gradients against conv2d then relu
 // (and conv1d then relu), bit for bit; and the layers running it.
@@ -12,7 +12,7 @@
 #include "engine/layers/conv.h"
 #include "engine/layers/sequential.h"
 #include "engine/ops.h"
-#include "kernels/reference/conv.h"
+#include "kernels/reference/conv2d.h"
 #include "tests/op_table.h"
 
 using namespace sg;
@@ -20,38 +20,6 @@ using namespace sg::test;
 
 namespace {
 
-// Forward only (the backward is the engine's: relu's mask, then conv2d's kernels, checked
-// in their own entries): N, C, H, W, K, R, S, pad; the last rows for the tile shapes.
-OpEntry conv_relu_entry() {
-  OpEntry e;
-  e.name = "conv_relu";
-  e.op = Op::ConvRelu;
-  e.forward = {1e-4, 1e-4};
-  const ConvGeom shapes[] = {
-      {2, 1, 10, 10, 16, 3, 3, 0, 0}, {2, 16, 6, 6, 32, 3, 3, 1, 1}, {3, 4, 1, 20, 5, 1, 3, 0, 1},
-      {5, 3, 7, 5, 2, 3, 3, 1, 1},    {8, 5, 13, 11, 20, 3, 2, 1, 0}, {1, 70, 9, 9, 66, 3, 3, 1, 1},
-      {20, 16, 12, 12, 32, 3, 3, 0, 0}, {64, 1, 34, 34, 3, 3, 3, 0, 0},
-  };
-  for (const ConvGeom& g : shapes) {
-    for (bool bias : {true, false}) {
-      OpCase c;
-      c.shape = "N=" + std::to_string(g.N) + " C=" + std::to_string(g.C) + " " + std::to_string(g.H) + "x" +
-                std::to_string(g.W) + " K=" + std::to_string(g.K) + (bias ? "" : " no bias");
-      c.in = {g.x_size(), g.w_size()};
-      if (bias) c.in.push_back(g.K);
-      c.out = {g.y_size()};
-      c.forward = [g, bias](Backend& be, const Ptrs& in, const Ptrs& out) {
-        be.conv_relu_forward(g, in[0], in[1], bias ? in[2] : nullptr, out[0]);
-      };
-      c.ref_forward = [g, bias](const DPtrs& in, const DPtrs& out) {
-        ref::conv2d_forward(g, in[0], in[1], bias ? in[2] : nullptr, out[0]);
-        for (int64_t i = 0; i < g.y_size(); ++i) out[0][i] = std::max(out[0][i], 0.0);
-      };
-      e.cases.push_back(c);
-    }
-  }
-  return e;
-}
 
 struct Result {
   std::vector<float> y, dx, dw, db;
@@ -71,7 +39,6 @@ Result run(Device d, bool fused, bool one_d) {
 
 }  // namespace
 
-TEST_CASE("op table: conv_relu") { run_op(conv_relu_entry()); }
 
 TEST_CASE("conv_relu: the values and gradients of conv then relu, bit for bit") {
   for (Device d : backends())

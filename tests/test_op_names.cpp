@@ -46,11 +46,16 @@ const std::map<std::string, const char*> kNoAutogradOp = {
     {"sgd", "an optimiser step, engine/optim/optimizer.cpp"},
 };
 
+// Ops with no kernels/cpu/<op>.cpp: the CPU runs the Backend base class's composition.
+const std::map<std::string, const char*> kNoCpuFile = {
+    {"conv_relu", "conv2d_forward then relu_forward (engine/backend.cpp); only the CUDA store fuses"},
+};
+
 // Ops with no kernels/reference/<op>.{h,cpp}: their op-table entry states the formula,
 // one line per element (or conv2d's reference followed by the pooling, for the fused block).
 const std::set<std::string> kNoReferenceFile = {
     "fill", "copy", "axpy", "add", "sub", "mul", "mul_acc", "scale", "sum", "bias_add",
-    "bias_add_channels", "dropout_mask", "sgd", "conv_relu_pool"};
+    "bias_add_channels", "dropout_mask", "sgd", "conv_relu_pool", "conv_relu"};
 
 // Files in the op folders that are no op's: code several ops share, named for what it is.
 const std::set<std::string> kSharedFiles = {
@@ -73,6 +78,7 @@ const std::set<std::string> kSharedFiles = {
     "kernels/cuda/backend.cu",        // CudaBackend: construction, memory, registration
     "kernels/cuda/cudnn_conv.cu",     // cuDNN's convolution, the alternative of conv2d.cu
     "kernels/cuda/segmented_sum.cu",  // the reduction under sum, mse and the biases
+    "kernels/cuda/graph.cu",          // capture: a training step recorded as one CUDA graph
 };
 
 fs::path source_root() { return fs::path(STEREOGRAD_SOURCE_DIR); }
@@ -88,7 +94,8 @@ std::string read_text(const std::string& relative) {
 
 // The files an op must have, by its name (the folders of the header comment).
 std::vector<std::string> files_of(const std::string& op) {
-  std::vector<std::string> f = {"kernels/cpu/" + op + ".cpp", "kernels/cuda/" + op + ".cu"};
+  std::vector<std::string> f = {"kernels/cuda/" + op + ".cu"};
+  if (!kNoCpuFile.count(op)) f.push_back("kernels/cpu/" + op + ".cpp");
   if (!kNoReferenceFile.count(op)) {
     f.push_back("kernels/reference/" + op + ".h");
     f.push_back("kernels/reference/" + op + ".cpp");
@@ -139,6 +146,11 @@ TEST_CASE("op names: the exceptions are exact, and every other file is an op's")
     CHECK_MESSAGE(op_set.count(op), op << " (no autograd op) is not in SG_OPS");
     CHECK_MESSAGE(!has_file("engine/ops/" + op + ".cpp"),
                   "engine/ops/" << op << ".cpp exists: take " << op << " off kNoAutogradOp");
+  }
+  for (const auto& [op, why] : kNoCpuFile) {
+    CHECK_MESSAGE(op_set.count(op), op << " (no CPU file) is not in SG_OPS");
+    CHECK_MESSAGE(!has_file("kernels/cpu/" + op + ".cpp"),
+                  "kernels/cpu/" << op << ".cpp exists: take " << op << " off kNoCpuFile");
   }
   for (const std::string& op : kNoReferenceFile) {
     CHECK_MESSAGE(op_set.count(op), op << " (no reference file) is not in SG_OPS");

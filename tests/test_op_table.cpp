@@ -6,6 +6,7 @@
 
 #include "engine/random.h"
 #include "kernels/reference/adam.h"
+#include "kernels/reference/angle_loss.h"
 #include "kernels/reference/atan2.h"
 #include "kernels/reference/concat_channels.h"
 #include "kernels/reference/conv2d.h"
@@ -701,9 +702,100 @@ OpEntry conv_relu_pool_entry() {
   return e;
 }
 
+const char* wrap_name(AngleWrap w) {
+  return w == AngleWrap::Report ? "report" : w == AngleWrap::Symmetric ? "symmetric" : "centred";
+}
+
+// Shapes: rows in the first quadrant for both images (differences in (-1, 1): away from
+// the symmetric and centred wraps' jumps at ±π), or for the one-sided wrap the second
+// image in the third quadrant (differences in (-4.1, -2.1): away from its jump at 0), so
+// that central differences see a smooth loss; all four quadrants forward only; a size.
+OpEntry angle_loss_entry(AngleWrap wrap) {
+  OpEntry e;
+  e.name = std::string("angle_loss ") + wrap_name(wrap);
+  e.op = Op::AngleLoss;
+  e.forward = {1e-5, 1e-6};
+  e.backward = {1e-4, 1e-6};
+  e.grad = {1e-2, 2e-2, 2e-4, 24};  // a float sum over n rows: a smaller step is rounding noise
+  e.ref_h = 1e-5;
+  e.ref_rtol = 1e-5;
+  const double P = 2 * M_PI, t = 0.5;
+  struct Shape {
+    int64_t n;
+    bool quadrants, size;
+  };
+  for (Shape s : {Shape{0, false, false}, Shape{1, false, false}, Shape{37, false, false},
+                  Shape{300, false, false}, Shape{37, true, false}, Shape{5000, false, true}}) {
+    const int64_t n = s.n;
+    OpCase c;
+    c.shape = "n=" + std::to_string(n) + (s.quadrants ? ", all quadrants" : "");
+    c.in = {2 * n, 2 * n};
+    c.out = {1};
+    const Draw first{Draw::Uniform, 0.3, 1.0};
+    const Draw second = wrap == AngleWrap::Report ? Draw{Draw::Uniform, -1.0, -0.3} : first;
+    if (!s.quadrants) c.draws = {first, second};
+    if (s.quadrants) c.max_checked = 0;
+    c.size_only = s.size;
+    c.forward = [=](Backend& be, const Ptrs& in, const Ptrs& out) {
+      be.angle_loss_forward(n, float(P), wrap, float(t), in[0], in[1], out[0]);
+    };
+    c.ref_forward = [=](const DPtrs& in, const DPtrs& out) {
+      out[0][0] = ref::angle_loss_forward(n, double(float(P)), wrap, double(float(t)), in[0], in[1]);
+    };
+    if (n > 0) {
+      c.backward = [=](Backend& be, const Ptrs& in, const Ptrs&, const Ptrs& dy, const Ptrs& din) {
+        be.angle_loss_backward(n, float(P), wrap, float(t), in[0], in[1], dy[0], din[0], din[1]);
+      };
+      c.ref_backward = [=](const DPtrs& in, const DPtrs&, const DPtrs& dy, const DPtrs& din) {
+        ref::angle_loss_backward(n, double(float(P)), wrap, double(float(t)), in[0], in[1], dy[0][0],
+                                 din[0], din[1]);
+      };
+    }
+    e.cases.push_back(c);
+  }
+  return e;
+}
+
+// Forward only (the backward is the engine's: relu's mask, then conv2d's kernels, checked
+// in their own entries): N, C, H, W, K, R, S, pad; the last rows for the tile shapes.
+OpEntry conv_relu_entry() {
+  OpEntry e;
+  e.name = "conv_relu";
+  e.op = Op::ConvRelu;
+  e.forward = {1e-4, 1e-4};
+  const ConvGeom shapes[] = {
+      {2, 1, 10, 10, 16, 3, 3, 0, 0}, {2, 16, 6, 6, 32, 3, 3, 1, 1}, {3, 4, 1, 20, 5, 1, 3, 0, 1},
+      {5, 3, 7, 5, 2, 3, 3, 1, 1},    {8, 5, 13, 11, 20, 3, 2, 1, 0}, {1, 70, 9, 9, 66, 3, 3, 1, 1},
+      {20, 16, 12, 12, 32, 3, 3, 0, 0}, {64, 1, 34, 34, 3, 3, 3, 0, 0},
+  };
+  for (const ConvGeom& g : shapes) {
+    for (bool bias : {true, false}) {
+      OpCase c;
+      c.shape = "N=" + std::to_string(g.N) + " C=" + std::to_string(g.C) + " " + std::to_string(g.H) + "x" +
+                std::to_string(g.W) + " K=" + std::to_string(g.K) + (bias ? "" : " no bias");
+      c.in = {g.x_size(), g.w_size()};
+      if (bias) c.in.push_back(g.K);
+      c.out = {g.y_size()};
+      c.forward = [g, bias](Backend& be, const Ptrs& in, const Ptrs& out) {
+        be.conv_relu_forward(g, in[0], in[1], bias ? in[2] : nullptr, out[0]);
+      };
+      c.ref_forward = [g, bias](const DPtrs& in, const DPtrs& out) {
+        ref::conv2d_forward(g, in[0], in[1], bias ? in[2] : nullptr, out[0]);
+        for (int64_t i = 0; i < g.y_size(); ++i) out[0][i] = std::max(out[0][i], 0.0);
+      };
+      e.cases.push_back(c);
+    }
+  }
+  return e;
+}
+
 }  // namespace
 
 TEST_CASE("op table: conv2d") { run_op(conv2d_entry(true)); }
+TEST_CASE("op table: conv_relu") { run_op(conv_relu_entry()); }
+TEST_CASE("op table: angle_loss") {
+  for (AngleWrap w : {AngleWrap::Report, AngleWrap::Symmetric, AngleWrap::Centred}) run_op(angle_loss_entry(w));
+}
 TEST_CASE("op table: conv2d without bias") { run_op(conv2d_entry(false)); }
 TEST_CASE("op table: maxpool2d") { run_op(maxpool2d_entry()); }
 TEST_CASE("op table: gemm") { run_op(gemm_entry()); }

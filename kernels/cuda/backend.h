@@ -139,7 +139,7 @@ class CudaBackend : public cuda::CudaBackendBase {
 
  private:
   CudnnConv& cudnn();  // cudnn_conv.cu (nvcc with cuDNN only)
-  // conv2d_forward, with the ReLU in the store when `relu` (conv.cu)
+  // conv2d_forward, with the ReLU in the store when `relu` (conv2d.cu)
   void conv_forward(const ConvGeom& g, const float* x, const float* w, const float* b, float* y,
                     bool relu);
 

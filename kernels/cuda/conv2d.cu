@@ -194,12 +194,6 @@ void CudaBackend::conv2d_forward(const ConvGeom& g, const float* x, const float*
   conv_forward(g, x, w, b, y, false);
 }
 
-// The bias and the ReLU in the store of the own kernel; after cuDNN's conv, the ReLU kernel.
-void CudaBackend::conv_relu_forward(const ConvGeom& g, const float* x, const float* w,
-                                    const float* b, float* y) {
-  conv_forward(g, x, w, b, y, true);
-}
-
 void CudaBackend::conv_forward(const ConvGeom& g, const float* x, const float* w, const float* b,
                                float* y, bool relu) {
   const ConvDims d = checked_dims(g);
