@@ -70,4 +70,9 @@ struct OpEntry {
 
 void run_op(const OpEntry& e);  // tests/op_table.cpp
 
+// The wrap's name as configs spell it (train/config.h), for the names of cases.
+inline const char* wrap_name(AngleWrap w) {
+  return w == AngleWrap::Report ? "report" : w == AngleWrap::Symmetric ? "symmetric" : "centred";
+}
+
 }  // namespace sg::test

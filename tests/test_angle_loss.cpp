@@ -17,10 +17,6 @@ using namespace sg::test;
 
 namespace {
 
-const char* wrap_name(AngleWrap w) {
-  return w == AngleWrap::Report ? "report" : w == AngleWrap::Symmetric ? "symmetric" : "centred";
-}
-
 
 struct LossAndGrads {
   float loss;

@@ -702,10 +702,6 @@ OpEntry conv_relu_pool_entry() {
   return e;
 }
 
-const char* wrap_name(AngleWrap w) {
-  return w == AngleWrap::Report ? "report" : w == AngleWrap::Symmetric ? "symmetric" : "centred";
-}
-
 // Shapes: rows in the first quadrant for both images (differences in (-1, 1): away from
 // the symmetric and centred wraps' jumps at ±π), or for the one-sided wrap the second
 // image in the third quadrant (differences in (-4.1, -2.1): away from its jump at 0), so
