@@ -49,11 +49,13 @@ void GenParams::validate() const {
            "normalise_size must be in [0, 0.3] (rms radius as a fraction of size; 0 = off), got ",
            normalise_size);
   SG_CHECK(!projection || normalise_size == 0, "normalise_size applies only to 2-D images (projection false)");
+  SG_CHECK(fold_deg == -1 || (fold_deg >= 0 && fold_deg < 360), "fold_deg must be in [0, 360) (or absent), got ",
+           fold_deg);
 }
 
 nlohmann::json to_json(const GenParams& p) {
   const ParticleShape s = ParticleShape::make(p.shape, p.sides);
-  return nlohmann::json{
+  nlohmann::json j{
       {"format", "stereograd-pairs"},
       {"version", 1},
       {"shape", p.shape},
@@ -87,6 +89,8 @@ nlohmann::json to_json(const GenParams& p) {
       {"intensity_max", p.intensity_max},
       {"normalise_size", p.normalise_size},
   };
+  if (p.fold_deg >= 0) j["fold_deg"] = p.fold_deg;  // only where recorded: generated folders stay as they were
+  return j;
 }
 
 namespace {
@@ -136,6 +140,7 @@ GenParams params_from_json(const nlohmann::json& j) {
     p.intensity_min = j.value("intensity_min", 1.0);
     p.intensity_max = j.value("intensity_max", 1.0);
     p.normalise_size = j.value("normalise_size", 0.0);
+    p.fold_deg = j.value("fold_deg", -1.0);
   } catch (const nlohmann::json::exception& e) {
     fail("bad generation parameters: ", e.what());
   }

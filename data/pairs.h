@@ -52,6 +52,11 @@ struct GenParams {
   // Preprocessing: resample each image so the particle's rms radius is this fraction of
   // the frame (data/preprocess.h normalise_size); 0 = off. Eval and predict apply it too.
   double normalise_size = 0;
+  // The fold c of angles.npy's own frame (θ and c − θ project alike), degrees in [0, 360),
+  // where that frame is not the truth's: `reconstruct --pseudo-labels` writes the fold it
+  // read from the recovered particle. < 0: none recorded (generated data: the shape's own,
+  // data/projection_symmetry.h).
+  double fold_deg = -1;
 
   void validate() const;  // throws sg::Error naming the bad parameter
   double effective_threshold() const { return threshold < 0 ? noise : threshold; }

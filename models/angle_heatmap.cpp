@@ -14,6 +14,8 @@ void HeatmapOptions::validate() const {
   SG_CHECK(hidden >= 1 && hidden <= 8192, "heatmap.hidden must be in [1, 8192], got ", hidden);
   SG_CHECK(std::isfinite(sigma_bins) && sigma_bins >= 0.25 && sigma_bins <= double(bins) / 4,
            "heatmap.sigma_bins must be in [0.25, bins/4], got ", sigma_bins);
+  SG_CHECK(fold_deg == -1 || (fold_deg >= 0 && fold_deg < 360), "heatmap.fold_deg must be in [0, 360) or -1 "
+           "(none), got ", fold_deg);
 }
 
 std::vector<float> heatmap_targets(const std::vector<float>& theta_deg, double period_deg,
@@ -30,6 +32,13 @@ std::vector<float> heatmap_targets(const std::vector<float>& theta_deg, double p
 }
 
 namespace {
+// x reduced into [0, P) (fmod of a tiny negative plus P can round to P itself).
+double in_period(double x, double period_deg) {
+  double deg = std::fmod(x, period_deg);
+  if (deg < 0) deg += period_deg;
+  return deg >= period_deg ? 0.0 : deg;
+}
+
 // Bin `best` of h refined by the parabola through it and its neighbours, in degrees in
 // [0, P): vertex at (l − r) / (2 (l − 2c + r)) bins from it when c is a true maximum.
 double refined_peak_deg(const float* h, int64_t K, int64_t best, double period_deg) {
@@ -37,9 +46,7 @@ double refined_peak_deg(const float* h, int64_t K, int64_t best, double period_d
   const double den = l - 2 * c + r;
   double off = den < 0 ? 0.5 * (l - r) / den : 0.0;
   off = std::max(-0.5, std::min(0.5, off));
-  double deg = std::fmod((double(best) + off) * period_deg / double(K), period_deg);
-  if (deg < 0) deg += period_deg;
-  return deg >= period_deg ? 0.0 : deg;
+  return in_period((double(best) + off) * period_deg / double(K), period_deg);
 }
 }  // namespace
 
@@ -124,7 +131,9 @@ std::vector<std::array<float, 2>> AngleHeatmapModel::predict_two_deg(const Tenso
   std::vector<std::array<float, 2>> out(N);
   for (size_t i = 0; i < N; ++i) {
     const double a = heatmap_peak_deg(h.data() + i * K, opt_.bins, P);
-    out[i] = {float(a), float(heatmap_second_peak_deg(h.data() + i * K, opt_.bins, P, a, exclude))};
+    const double b = opt_.fold_deg >= 0 ? in_period(opt_.fold_deg - a, P)
+                                        : heatmap_second_peak_deg(h.data() + i * K, opt_.bins, P, a, exclude);
+    out[i] = {float(a), float(b)};
   }
   return out;
 }
@@ -133,13 +142,32 @@ std::vector<float> AngleHeatmapModel::predict_pair_deg(const Tensor& first, cons
                                                        float delta_deg) {
   NoGradGuard no_grad;
   Context ctx;
-  const std::vector<float> a = heatmap(first, ctx).to_vector(), b = heatmap(second, ctx).to_vector();
+  std::vector<float> a = heatmap(first, ctx).to_vector(), b = heatmap(second, ctx).to_vector();
   const size_t K = size_t(opt_.bins), N = a.size() / K;
-  std::vector<float> out(N), row;
-  for (size_t i = 0; i < N; ++i)
-    out[i] = float(heatmap_pair_peak_deg(a.data() + i * K, b.data() + i * K, opt_.bins, 360.0 / order_,
-                                         delta_deg, row));
+  const double P = 360.0 / order_;
+  std::vector<float> out(N), row, sa(K), sb(K);
+  for (size_t i = 0; i < N; ++i) {
+    const float *ha = a.data() + i * K, *hb = b.data() + i * K;
+    if (opt_.fold_deg >= 0) {
+      heatmap_fold_symmetrised(ha, opt_.bins, P, opt_.fold_deg, sa.data());
+      heatmap_fold_symmetrised(hb, opt_.bins, P, opt_.fold_deg, sb.data());
+      ha = sa.data(), hb = sb.data();
+    }
+    out[i] = float(heatmap_pair_peak_deg(ha, hb, opt_.bins, P, delta_deg, row));
+  }
   return out;
+}
+
+void heatmap_fold_symmetrised(const float* h, int64_t K, double period_deg, double fold_deg, float* out) {
+  // c − φ_k in bins: c·K/P − k; linear between its two neighbouring bins.
+  const double ck = fold_deg * double(K) / period_deg;
+  for (int64_t k = 0; k < K; ++k) {
+    double m = std::fmod(ck - double(k), double(K));
+    if (m < 0) m += double(K);
+    const int64_t m0 = int64_t(std::floor(m)) % K;
+    const float w = float(m - std::floor(m));
+    out[k] = std::max(h[k], (1 - w) * h[m0] + w * h[(m0 + 1) % K]);
+  }
 }
 
 double heatmap_pair_peak_deg(const float* ha, const float* hb, int64_t K, double period_deg,

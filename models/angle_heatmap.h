@@ -18,7 +18,12 @@
 // the second heatmap shifted back by δ (interpolated linearly between bins), x⁺ =
 // max(x, 0), ε = 0.05: both images must agree (a product, as independent likelihoods
 // combine); a sum lets one image's confident wrong peak (the 'T''s mirror) outvote the
-// other's.
+// other's. With a fold c (a mirror-symmetric particle: θ and c − θ project alike) each
+// heatmap is first symmetrised, h(φ) ← max(h(φ), h(c − φ)): a single image may put its
+// mass on either member, and the product of raw heatmaps then followed the confident
+// image's mirror peak (the floor ε gave it 1.05·0.05 against 0.15² for the true pair);
+// symmetrised, both images offer both members, and only the true θ agrees after the shift
+// (the mirrors sit 2δ apart).
 #pragma once
 #include <array>
 #include <memory>
@@ -34,10 +39,15 @@ struct HeatmapOptions {
   int64_t bins = 360;     // K, over the period
   int64_t hidden = 512;   // H
   double sigma_bins = 2;  // σ of the target bump, in bins
+  // The fold c of the labels' frame (θ and c − θ project alike), degrees; < 0: none. Not
+  // a setting: the trainer copies it from the training folder (reconstruct's pseudo-labels
+  // of a mirror-symmetric particle), and the checkpoint keeps it.
+  double fold_deg = -1;
   bool operator==(const HeatmapOptions& o) const {
-    return bins == o.bins && hidden == o.hidden && sigma_bins == o.sigma_bins;
+    return bins == o.bins && hidden == o.hidden && sigma_bins == o.sigma_bins && fold_deg == o.fold_deg;
   }
-  // bins in [8, 4096], hidden in [1, 8192], sigma_bins in [0.25, bins/4]; one line otherwise.
+  // bins in [8, 4096], hidden in [1, 8192], sigma_bins in [0.25, bins/4], fold_deg -1 or in
+  // [0, 360); one line otherwise.
   void validate() const;
 };
 
@@ -53,6 +63,9 @@ double heatmap_second_peak_deg(const float* h, int64_t bins, double period_deg, 
 // The pair's read-out: the peak of (h_a(φ)⁺ + ε)(h_b(φ + δ)⁺ + ε) (`row` is scratch space).
 double heatmap_pair_peak_deg(const float* ha, const float* hb, int64_t bins, double period_deg,
                              double delta_deg, std::vector<float>& row);
+// out[k] = max(h[k], h(c − φ_k)), h between bins linear: a heatmap made symmetric under the
+// fold θ ≡ c − θ (c in degrees, any value; out may not alias h).
+void heatmap_fold_symmetrised(const float* h, int64_t bins, double period_deg, double fold_deg, float* out);
 
 class AngleHeatmapModel : public PairModel {
  public:
@@ -76,7 +89,8 @@ class AngleHeatmapModel : public PairModel {
   std::vector<float> predict_pair_deg(const Tensor& first, const Tensor& second,
                                       float delta_deg) override;
   // Both answers of each single projection of a mirror-symmetric particle, [N][2]: the
-  // highest peak and the highest one more than 3σ + 1 bins from it.
+  // highest peak θ and, with a fold, c − θ; without one, the highest peak more than
+  // 3σ + 1 bins from θ.
   std::vector<std::array<float, 2>> predict_two_deg(const Tensor& images);
 
  private:

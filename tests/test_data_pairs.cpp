@@ -186,6 +186,8 @@ TEST_CASE("pairs: parameters are validated") {
   bad([](GenParams& p) { p.intensity_min = 2, p.intensity_max = 1; });
   bad([](GenParams& p) { p.normalise_size = 0.5; });
   bad([](GenParams& p) { p.normalise_size = 0.17, p.projection = true; });
+  bad([](GenParams& p) { p.fold_deg = 360; });
+  bad([](GenParams& p) { p.fold_deg = -0.5; });  // -1 is "none"; any other negative is a mistake
   GenParams ok = small_params("polygon");
   ok.sides = 5;
   CHECK_NOTHROW(ok.validate());
@@ -206,7 +208,10 @@ TEST_CASE("pairs: parameters survive a JSON round trip") {
   p.intensity_min = 0.5;
   p.intensity_max = 2;
   p.projection = true;
+  CHECK(!to_json(p).contains("fold_deg"));  // recorded only where known: generated folders unchanged
+  p.fold_deg = 181.25;
   const nlohmann::json j = to_json(p);
+  CHECK(j.at("fold_deg") == 181.25);
   CHECK(j.at("supersample_max") == 6);
   CHECK(j.at("order") == 7);
   CHECK(j.at("threshold") == 0.25);

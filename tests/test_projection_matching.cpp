@@ -344,6 +344,7 @@ TEST_CASE("reconstruct writes angles, the object and a report, and scores them a
   // pairs that are the object's own projections at their angles (and partners at + δ).
   const Dataset p = load_dataset(d + "/pseudo");
   REQUIRE(p.count() == 650);
+  CHECK(p.params.fold_deg == -1);  // the S's object has no fold: none recorded
   for (int64_t i = 0; i < 600; ++i) CHECK(p.angles[size_t(i)] == a.data[size_t(2 * i)]);
   const NpyArray obj = load_npy(d + "/r/object.npy");
   Image object(64, 64);
@@ -356,6 +357,44 @@ TEST_CASE("reconstruct writes angles, the object and a report, and scores them a
       for (int64_t x = 0; x < 64; ++x)
         CHECK(std::fabs(p.pair(i)[s * 64 + x] - want[size_t(x)]) < 1e-3f);
     }
+  }
+}
+
+TEST_CASE("reconstruct --pseudo-labels records the recovered T's fold: its object projects alike at θ and c − θ") {
+  const test::TempDir tmp("reconstruct_fold");
+  const std::string d = tmp.path.string();
+  REQUIRE(test::run_cli("gen --shape t --projection --count 500 --radius-min 0.3 --radius-max 0.3 --seed 3 --out " +
+                        d + "/train").status == 0);
+  const test::Run r = test::run_cli("reconstruct --input " + d + "/train --out " + d + "/r --pseudo-labels " + d +
+                                    "/pseudo --synthetic 0");
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  const double c = load_dataset(d + "/pseudo").params.fold_deg;
+  REQUIRE(c >= 0);
+  REQUIRE(c < 360);
+  const NpyArray obj = load_npy(d + "/r/object.npy");
+  Image object(64, 64);
+  object.px = obj.data;
+  // In the recovered frame: P(θ) = P(c − θ) up to the projection's flip x → −x (a mirror
+  // of the particle reverses its projection), compared after centring; and P(θ) ≠ P(θ + 90°).
+  auto proj = [&](double theta) {
+    std::vector<float> p(64);
+    forward_project(object, theta, p.data());
+    centre_projection(p.data(), 64);
+    return p;
+  };
+  for (double theta : {12.0, 77.5, 200.0}) {
+    const std::vector<float> a = proj(theta), m = proj(c - theta), o = proj(theta + 90);
+    double same = 0, flipped = 0, other = 0, norm = 0;
+    for (int x = 0; x < 64; ++x) {
+      same += std::pow(a[size_t(x)] - m[size_t(x)], 2);
+      flipped += std::pow(a[size_t(x)] - m[size_t(63 - x)], 2);
+      other += std::pow(a[size_t(x)] - o[size_t(x)], 2);
+      norm += std::pow(a[size_t(x)], 2);
+    }
+    CAPTURE(theta);
+    CHECK(std::min(same, flipped) < 0.05 * norm);
+    CHECK(other > 4 * std::min(same, flipped));
   }
 }
 

@@ -141,6 +141,10 @@ void write_pseudo_labels(const PairInput& in, const Recovered& r, int64_t synthe
   ds.params.size = in.L;
   ds.params.stereo_angle_deg = in.delta_deg;
   ds.params.count = in.N + synthetic;
+  // The recovered particle's own fold, in the frame of these angles: a model distilled
+  // from them reads a pair with it (models/angle_heatmap.h).
+  const DetectedFold fold = detect_fold(make_templates(r.object, matching_step(in.delta_deg)), in.delta_deg);
+  ds.params.fold_deg = fold.ambiguity.fold ? wrap_positive(fold.ambiguity.fold_deg) : -1;
   ds.images = in.pairs;
   ds.angles.assign(r.angles_deg.begin(), r.angles_deg.begin() + in.N);
   ds.images.resize(size_t((in.N + synthetic) * 2 * in.L));
@@ -155,7 +159,8 @@ void write_pseudo_labels(const PairInput& in, const Recovered& r, int64_t synthe
     ds.angles.push_back(float(theta));
   }
   save_dataset(dir, ds);
-  j["pseudo_labels"] = {{"dir", dir}, {"recovered_pairs", in.N}, {"synthetic_pairs", synthetic}};
+  j["pseudo_labels"] = {{"dir", dir}, {"recovered_pairs", in.N}, {"synthetic_pairs", synthetic},
+                        {"fold_deg", ds.params.fold_deg}};
   std::cout << "wrote " << in.N << " recovered + " << synthetic << " synthetic pseudo-labelled pairs to " << dir << "\n";
 }
 }  // namespace

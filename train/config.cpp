@@ -125,6 +125,7 @@ HeatmapOptions heatmap_from_json(const nlohmann::json& j, const std::string& whe
   r.get("bins", h.bins);
   r.get("hidden", h.hidden);
   r.get("sigma_bins", h.sigma_bins);
+  r.get("fold_deg", h.fold_deg);
   r.finish();
   return h;
 }
@@ -296,6 +297,7 @@ nlohmann::json to_json(const TrainConfig& c) {
     if (c.model == "heatmap2d") j["filters"] = c.width.filters;
     j["heatmap"] = {{"bins", c.heatmap.bins}, {"hidden", c.heatmap.hidden},
                     {"sigma_bins", c.heatmap.sigma_bins}};
+    if (c.heatmap.fold_deg >= 0) j["heatmap"]["fold_deg"] = c.heatmap.fold_deg;
   } else {
     j["unet"] = {{"bottleneck", c.unet.bottleneck}, {"dropout", c.unet.dropout},
                  {"self_weight", c.unet.self_weight}};

@@ -108,6 +108,9 @@ Trainer::Trainer(TrainConfig config, std::string out_dir, Device device)
     // The folder's stereo angle is the one its pairs were imaged at: it replaces the config's.
     train_ = folder_data(config_, config_.data_path, angles_needed_for(config_));
     config_.data.stereo_angle_deg = train_.stereo_angle_deg();
+    // The labels' fold (reconstruct's pseudo-labels of a mirror-symmetric particle): the
+    // model reads pairs with it, in the labels' own frame.
+    if (config_.is_heatmap()) config_.heatmap.fold_deg = train_.params.fold_deg;
   }
   Rng pick(config_.seed, 2);
   ranking_ = make_ranking(config_.curriculum, train_, int64_t(pick.below(uint64_t(train_.count()))));
