@@ -213,6 +213,9 @@ SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double d
   for (int t = 0; t < r.steps; ++t)
     for (int64_t i = 0; i < M; ++i) z[size_t(i)] += y(t) * Q[size_t(t)][size_t(i)];
   r.eigenvalue = lambda;
+  double s2 = 0, s4 = 0;
+  for (const cd& v : z) s2 += std::norm(v), s4 += std::norm(v) * std::norm(v);
+  r.spread = s4 > 0 ? s2 * s2 / (double(M) * s4) : 0;
   r.angles_deg.resize(size_t(M));
   for (int64_t i = 0; i < M; ++i) {
     r.angles_deg[size_t(i)] = wrap_positive(std::arg(z[size_t(i)]) * 180.0 / kPi);

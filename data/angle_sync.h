@@ -57,6 +57,10 @@ struct SyncResult {
   int steps = 0;                   // Lanczos steps taken
   double neighbour_disagreement_deg = 0;  // median |θ_i - θ_j| over neighbour edges
   double folded_edges = 0;                // fraction of neighbour edges the context dropped
+  // The eigenvector's participation ratio (Σ|z|²)² / (M Σ|z|⁴): near 1 when every image
+  // carries weight, m/M when it lives on m of the M images (a piece of the graph cut off
+  // from the rest, whose own angles are then all that is consistent).
+  double spread = 0;
 };
 
 // pairs: [N, 2, L] projections (already centred, data/projection.h centre_projection),

@@ -1,5 +1,7 @@
 #include "data/tilt_pair_sync.h"
 
+#include <cstdio>
+
 #include "data/preprocess.h"
 
 namespace sg {
@@ -25,6 +27,18 @@ std::vector<double> synchronise_tilt_pairs(const float* pairs, int64_t N, int64_
   std::vector<double> firsts(r.angles_deg.begin(), r.angles_deg.begin() + N);
   if (diagnostics) *diagnostics = std::move(r);
   return firsts;
+}
+
+std::string sync_reliability_warning(const SyncResult& r) {
+  const bool frustrated = sync_frustration(r) > kTiltSyncFrustrationLimit, cut = r.spread < kTiltSyncSpreadLimit;
+  if (!frustrated && !cut) return "";
+  char line[320];
+  std::snprintf(line, sizeof line,
+                "warning: the synchronisation looks wrong (%s: 1 - lambda = %.2g, limit %.0e; spread %.3f, limit %.1f): "
+                "many of its angles are likely wrong (docs/particles3d.md)",
+                frustrated ? "frustrated" : "its eigenvector lives on a cut-off piece of the graph",
+                sync_frustration(r), kTiltSyncFrustrationLimit, r.spread, kTiltSyncSpreadLimit);
+  return line;
 }
 
 }  // namespace sg

@@ -212,3 +212,28 @@ TEST_CASE("single-axis: synchronisation recovers tilt-pair angles without labels
   CHECK(a.within[2] > 90);  // % within 2 deg
   CHECK(!a.mirrored);        // the stereo edges fix the direction
 }
+
+TEST_CASE("single-axis: the synchronisation's label-free check passes a good run and flags one fed lies") {
+  Gen3dParams g = single_axis("cube", 600, 48, 3);
+  g.supersample = 2;
+  Dataset3d ds = generate_3d(g);
+  SyncResult good;
+  std::vector<double> alpha = synchronise_tilt_pairs(ds.images.data(), g.count, g.size, g.stereo_angle_deg, &good);
+  const Ambiguity amb = single_axis_ambiguity(make_polyhedron("cube"), single_axis_r0(g), g.tilt_axis);
+  CHECK(evaluate_angles_folded(std::vector<float>(alpha.begin(), alpha.end()), true_alpha(ds), amb).within[2] > 90);
+  CHECK(sync_frustration(good) < kTiltSyncFrustrationLimit);
+  CHECK(good.spread > 0.9);
+  CHECK(sync_reliability_warning(good).empty());
+  // Lies: each partner swapped for the partner of the pair 37 further on, so the stereo
+  // edges contradict the image neighbourhoods.
+  const int64_t n = g.size * g.size;
+  std::vector<float> lies = ds.images;
+  for (int64_t i = 0; i < g.count; ++i)
+    std::copy_n(ds.images.data() + ((i + 37) % g.count) * 2 * n + n, n, lies.data() + i * 2 * n + n);
+  SyncResult bad;
+  alpha = synchronise_tilt_pairs(lies.data(), g.count, g.size, g.stereo_angle_deg, &bad);
+  CAPTURE(sync_frustration(bad));
+  CAPTURE(bad.spread);
+  CHECK(evaluate_angles_folded(std::vector<float>(alpha.begin(), alpha.end()), true_alpha(ds), amb).within[2] < 20);
+  CHECK(sync_reliability_warning(bad).find("the synchronisation looks wrong") != std::string::npos);
+}

@@ -93,10 +93,15 @@ int gen_polyhedra(const Args& args) {
     // computed before anything is written.
     SG_CHECK(g.task == "single-axis" && g.count >= 16,
              "--pseudo-labels needs --task single-axis and at least 16 pairs");
-    const std::vector<double> alpha = synchronise_tilt_pairs(ds.images.data(), g.count, g.size, g.stereo_angle_deg);
+    SyncResult sync;
+    const std::vector<double> alpha =
+        synchronise_tilt_pairs(ds.images.data(), g.count, g.size, g.stereo_angle_deg, &sync);
     pseudo.assign(alpha.begin(), alpha.end());
     params["angles"] = "angles.npy: pseudo-labels of the first images by angular synchronisation of the "
                        "images (no ground truth), up to a global offset";
+    const std::string warning = sync_reliability_warning(sync);
+    params["sync"] = {{"frustration", sync_frustration(sync)}, {"spread", sync.spread}, {"reliable", warning.empty()}};
+    if (!warning.empty()) std::cerr << "gen: " << warning << "\n";
   }
   const std::string out = p.get("out");
   std::filesystem::create_directories(out);

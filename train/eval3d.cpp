@@ -173,9 +173,12 @@ int eval_tilt_pairs(const ArgParser& p, Device device) {
     const std::vector<double> firsts_deg = synchronise_tilt_pairs(images.data.data(), N, S, delta, &sync);
     ms = 1e3 * seconds_since(t0) / double(2 * N);
     rows.push_back(score("sync", "pairs", "no shape, no angle", firsts_deg, truth, amb, true, ms));
+    const std::string warning = sync_reliability_warning(sync);
     info["sync"] = {{"eigenvalue", sync.eigenvalue}, {"steps", sync.steps},
                     {"neighbour_disagreement_deg", sync.neighbour_disagreement_deg},
-                    {"folded_edges", sync.folded_edges}};
+                    {"folded_edges", sync.folded_edges}, {"frustration", sync_frustration(sync)}, {"spread", sync.spread},
+                    {"reliable", warning.empty()}};
+    if (!warning.empty()) std::cerr << "eval: sync row: " << warning << "\n";
   }
 
   std::cout << "3-D single-axis tilt pairs: " << N << " pairs of '" << g.shape << "' in " << dir
