@@ -9,7 +9,8 @@
 //                    (in a layout where that is one long add per tap: see below)
 //   backward filter  dW[K,CRS]  += dY_n · colᵀ,  db[k] += sum_p dY_n[k,p]
 // A 1×1 kernel without padding needs no unfolding: col is x itself. With at most 9 taps
-// (CRS ≤ 9) the forward and backward filter run conv_few_taps.h's loops, no unfolding. The
+// (CRS ≤ 9) the forward and backward filter run conv_few_taps.h's loops, no unfolding; with
+// the Winograd path on (conv_winograd.h), 3×3 forwards and backward data run it. The
 // backward functions accumulate (+=); a null dx, dw or db is "not needed" and skipped.
 //
 // Determinism: forward and backward-data treat each sample alone, so their bits do not
@@ -19,6 +20,7 @@
 #include "kernels/cpu/conv2d.h"
 #include "kernels/cpu/conv_few_taps.h"
 #include "kernels/cpu/conv_sample.h"
+#include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/vec16.h"
 
 #include <Eigen/Core>
@@ -118,6 +120,7 @@ void conv_sample_forward(const ConvGeom& g, const float* w, const float* b, cons
                          float* yn) {
   const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
   if (CRS <= kMaxFewTaps) return few_taps_forward(g, w, b, xn, yn);
+  if (winograd_takes_forward(g)) return winograd_forward(g, w, b, xn, yn);
   const float* col = xn;
   if (!is_pointwise(g)) {
     float* buf = workspace(kColSlot, CRS * P + vec::L);
@@ -136,6 +139,7 @@ void conv_sample_forward(const ConvGeom& g, const float* w, const float* b, cons
 void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* dyn,
                                float* dxn) {
   const int64_t CRS = g.C * g.R * g.S, OH = g.OH(), OW = g.OW(), P = OH * OW;
+  if (winograd_takes_backward_data(g)) return winograd_backward_data(g, w, dyn, dxn);
   const ConstMat W(w, g.K, CRS);
   if (is_pointwise(g)) {
     Mat(dxn, CRS, P).noalias() += W.transpose() * ConstMat(dyn, g.K, P);

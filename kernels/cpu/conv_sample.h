@@ -21,6 +21,10 @@ enum WorkspaceSlot : int {
   kWideDySlot,     // backward data: dy in rows of Wp
   kPaddedDxSlot,   // backward data: dx with its border
   kBlockSlot,      // the fused conv block's z and dz (conv_relu_pool.cpp)
+  kWinogradInputSlot,   // conv_winograd.cpp: the zero-bordered input planes
+  kWinogradFilterSlot,  //   the transformed filters U
+  kWinogradVSlot,       //   the transformed input tiles V
+  kWinogradMSlot,       //   the products M before the output transform
   kWorkspaceSlots
 };
 float* workspace(int slot, int64_t n);
@@ -34,7 +38,8 @@ struct PaddedSample {
 };
 PaddedSample padded_sample(const ConvGeom& g, const float* xn);
 
-// y_n[K,P] = W[K,CRS]·col(x_n)[CRS,P] + b   (P = OH·OW; b may be null)
+// y_n[K,P] = W[K,CRS]·col(x_n)[CRS,P] + b   (P = OH·OW; b may be null). The forward and
+// backward data of a 3×3 conv run conv_winograd.h's path instead where it is switched on.
 void conv_sample_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
                          float* yn);
 // dx_n += col2im(Wᵀ·dy_n)

@@ -1,0 +1,30 @@
+// Winograd F(2×2, 3×3) for 3×3 convolutions (Lavin & Gray 2015; docs/ops.md, "Winograd
+// F(2×2, 3×3)"): each 2×2 block of outputs from a 4×4 block of inputs with 16 multiplies
+// per (input, output) channel pair instead of the direct conv's 36.
+//   forward          y_n  = Aᵀ[ Σ_c (G w[k,c] Gᵀ) ⊙ (Bᵀ d[c] B) ]A + b
+//   backward data    dx_n += the same with dy_n as input: the full conv (padding R−1−p)
+//                    with the filter flipped and its channels swapped, w'[c,k] = rot180 w[k,c]
+// One sample at a time, like conv_sample.h, so results do not depend on the thread count.
+// A CPU path beside the direct one (im2col + GEMM): chosen with the CPU backend's option
+// `winograd` (on | off), whose default comes from the environment variable
+// STEREOGRAD_WINOGRAD (off when unset). FP32 rounding differs from the direct path.
+#pragma once
+#include "engine/geometry.h"
+
+namespace sg::cpu {
+
+// The path in use (the option); set_winograd switches it for the whole process.
+bool winograd_on();
+void set_winograd(bool on);
+
+// Whether the path is on and takes this conv's pass: 3×3 kernels with padding ≤ 2; the
+// forward only above conv_few_taps.h's tap count (its loops are faster there).
+bool winograd_takes_forward(const ConvGeom& g);
+bool winograd_takes_backward_data(const ConvGeom& g);
+
+// One sample: y_n[K,OH,OW] = conv(x_n) + b (b may be null); dx_n[C,H,W] += conv2dᵀ(dy_n).
+void winograd_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
+                      float* yn);
+void winograd_backward_data(const ConvGeom& g, const float* w, const float* dyn, float* dxn);
+
+}  // namespace sg::cpu
