@@ -116,11 +116,11 @@ float* workspace(int slot, int64_t n) {
 }
 
 // y_n[K,P] = W·col(x_n) + b
-void conv_sample_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
-                         float* yn) {
+void conv_sample_forward(const ConvGeom& g, const float* w, const float* U, const float* b,
+                         const float* xn, float* yn) {
   const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
   if (CRS <= kMaxFewTaps) return few_taps_forward(g, w, b, xn, yn);
-  if (winograd_takes_forward(g)) return winograd_forward(g, w, b, xn, yn);
+  if (U) return winograd_forward(g, U, b, xn, yn);
   const float* col = xn;
   if (!is_pointwise(g)) {
     float* buf = workspace(kColSlot, CRS * P + vec::L);
@@ -136,10 +136,10 @@ void conv_sample_forward(const ConvGeom& g, const float* w, const float* b, cons
 // (the extra Wp − OW of them 0), row (c, r, s) of dcol = Wᵀ·dy_wide lands on the zero-
 // bordered dx as one contiguous range starting at (c·Hp + r)·Wp + s, so col2im is one long
 // vector add per tap instead of one short add per output row (the zero columns add 0).
-void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* dyn,
-                               float* dxn) {
+void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* U,
+                               const float* dyn, float* dxn) {
   const int64_t CRS = g.C * g.R * g.S, OH = g.OH(), OW = g.OW(), P = OH * OW;
-  if (winograd_takes_backward_data(g)) return winograd_backward_data(g, w, dyn, dxn);
+  if (U) return winograd_backward_data(g, U, dyn, dxn);
   const ConstMat W(w, g.K, CRS);
   if (is_pointwise(g)) {
     Mat(dxn, CRS, P).noalias() += W.transpose() * ConstMat(dyn, g.K, P);
@@ -227,17 +227,19 @@ void reduce_filter_chunks(const ConvGeom& g, float* dw, float* db,
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* b,
                     float* y) {
   check_geometry(g);
+  const float* U = winograd_forward_filters(g, w);
 #pragma omp parallel for schedule(static)
   for (int64_t n = 0; n < g.N; ++n)
-    conv_sample_forward(g, w, b, x + n * g.C * g.H * g.W, y + n * g.K * g.OH() * g.OW());
+    conv_sample_forward(g, w, U, b, x + n * g.C * g.H * g.W, y + n * g.K * g.OH() * g.OW());
 }
 
 void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx) {
   check_geometry(g);
   if (!dx) return;  // the input needs no gradient
+  const float* U = winograd_backward_data_filters(g, w);
 #pragma omp parallel for schedule(static)
   for (int64_t n = 0; n < g.N; ++n)
-    conv_sample_backward_data(g, w, dy + n * g.K * g.OH() * g.OW(), dx + n * g.C * g.H * g.W);
+    conv_sample_backward_data(g, w, U, dy + n * g.K * g.OH() * g.OW(), dx + n * g.C * g.H * g.W);
 }
 
 void conv2d_backward_filter(const ConvGeom& g, const float* x, const float* dy, float* dw,

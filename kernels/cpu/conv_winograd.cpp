@@ -6,7 +6,8 @@
 // so per sample, with the 16 positions (ξ,ν) of the 4×4 transforms, the work is:
 //   1. V[ξν][c][t] for every tile t (input transform: additions only),
 //   2. M[ξν] = U[ξν]·V[ξν], 16 GEMMs [K × C]·[C × T]  (the 16 multiplies per tile),
-//   3. y from Aᵀ M A per tile (additions only), + b.
+//   3. y from Aᵀ M A per tile (additions only), + b;
+// 2 and 3 block by block (8 output channels × 48 tiles), so M stays in L1.
 // Tiles are vectorised 16 at a time along a row of tiles: the 16 tiles' values at column j
 // of their blocks are the even or odd columns of two 16-float loads (vec16.h), and the
 // outputs go back interleaved. Each row of tiles is padded to a multiple of 16 tiles (the
@@ -59,14 +60,19 @@ Tiling tiling(int64_t OH, int64_t OW) {
   return t;
 }
 
-// x [C, H, W] into the zero-bordered planes [C, Hz, Wz], at row ph and column pw.
+// x [C, H, W] into the zero-bordered planes [C, Hz, Wz], at row ph and column pw: zeros
+// above and below, and per row before and after (only the border is written twice).
 void bordered_input(const float* x, int64_t C, int64_t H, int64_t W, int64_t ph, int64_t pw,
                     const Tiling& t, float* in) {
-  std::fill(in, in + C * t.Hz * t.Wz, 0.0f);
-  for (int64_t c = 0; c < C; ++c)
+  for (int64_t c = 0; c < C; ++c) {
+    float* plane = in + c * t.Hz * t.Wz;
+    std::fill(plane, plane + ph * t.Wz, 0.0f);
+    std::fill(plane + (ph + H) * t.Wz, plane + t.Hz * t.Wz, 0.0f);
     for (int64_t iy = 0; iy < H; ++iy) {
       const float* src = x + (c * H + iy) * W;
-      float* dst = in + (c * t.Hz + iy + ph) * t.Wz + pw;
+      float* dst = plane + (iy + ph) * t.Wz + pw;
+      std::fill(dst - pw, dst, 0.0f);
+      std::fill(dst + W, dst - pw + t.Wz, 0.0f);
       for_each_block(W, [&](int64_t i, int64_t n) {
         if (n == L)
           store(dst + i, load(src + i));
@@ -74,6 +80,7 @@ void bordered_input(const float* x, int64_t C, int64_t H, int64_t W, int64_t ph,
           store_first(dst + i, load_first(src + i, n), n);
       });
     }
+  }
 }
 
 // The 4×4 filters U[ξν][k][c] = (G g Gᵀ)[ξ][ν] of g = w[k, c] (w [K, C, 3, 3]), or for the
@@ -126,101 +133,105 @@ void input_transform(const float* in, int64_t C, const Tiling& t, float* V) {
       }
 }
 
-// M[k][t] = Σ_c U[k][c]·V[c][t] for KB rows k and TV vectors of 16 tiles: KB·TV
-// accumulators in registers (8·3 = 24 of AVX-512's 32), c in order.
-template <int KB, int TV>
-[[gnu::always_inline]] inline void gemm_block(const float* U, const float* V, int64_t C,
-                                              int64_t T, float* M) {
-  v16 acc[KB][TV];
-  for (int k = 0; k < KB; ++k)
-    for (int v = 0; v < TV; ++v) acc[k][v] = v16{};
-  for (int64_t c = 0; c < C; ++c) {
-    v16 x[TV];
-    for (int v = 0; v < TV; ++v) x[v] = load(V + c * T + v * L);
-    for (int k = 0; k < KB; ++k) {
-      const v16 u = splat(U[k * C + c]);
-      for (int v = 0; v < TV; ++v) acc[k][v] += u * x[v];
+// The output transform of 16 tiles of one output channel, from tile index t (a multiple
+// of 16, within one row of tiles): m[q·qs] holds M at position q = 4ξ + ν of the 16 tiles.
+// y (=, or += with `accumulate`) gets Aᵀ M A + bias. Aᵀ's rows, applied to rows and then
+// to columns: (m0 + m1 + m2, m1 − m2 − m3).
+[[gnu::always_inline]] inline void output_tiles(const float* m, int64_t qs, const Tiling& t,
+                                                int64_t t0, float bias, bool accumulate,
+                                                float* y) {
+  const int64_t ty = t0 / t.TWp, ox = 2 * (t0 % t.TWp);
+  const int64_t n = std::min(2 * L, t.OW - ox);  // output columns to store
+  if (n <= 0) return;                             // tiles of the padding only
+  v16 s[4][2];                                    // M A
+  for (int i = 0; i < 4; ++i) {
+    const v16 m0 = load(m + (4 * i) * qs), m1 = load(m + (4 * i + 1) * qs),
+              m2 = load(m + (4 * i + 2) * qs), m3 = load(m + (4 * i + 3) * qs);
+    s[i][0] = m0 + m1 + m2;
+    s[i][1] = m1 - m2 - m3;
+  }
+  for (int i = 0; i < 2 && 2 * ty + i < t.OH; ++i) {
+    const v16 y0 = (i == 0 ? s[0][0] + s[1][0] + s[2][0] : s[1][0] - s[2][0] - s[3][0]) + bias;
+    const v16 y1 = (i == 0 ? s[0][1] + s[1][1] + s[2][1] : s[1][1] - s[2][1] - s[3][1]) + bias;
+    float* row = y + (2 * ty + i) * t.OW + ox;
+    const v16 halves[2] = {interleave_lo(y0, y1), interleave_hi(y0, y1)};
+    for (int h = 0; h < 2; ++h) {
+      const int64_t width = std::min(L, n - h * L);
+      if (width <= 0) break;
+      float* p = row + h * L;
+      if (width == L)
+        store(p, accumulate ? load(p) + halves[h] : halves[h]);
+      else
+        store_first(p, accumulate ? load_first(p, width) + halves[h] : halves[h], width);
     }
   }
-  for (int k = 0; k < KB; ++k)
-    for (int v = 0; v < TV; ++v) store(M + k * T + v * L, acc[k][v]);
 }
 
-template <int KB>
-void gemm_rows(const float* U, const float* V, int64_t C, int64_t T, float* M) {
-  const int64_t nv = T / L;
-  int64_t v = 0;
-  for (; v + 3 <= nv; v += 3) gemm_block<KB, 3>(U, V + v * L, C, T, M + v * L);
-  if (nv - v == 2) gemm_block<KB, 2>(U, V + v * L, C, T, M + v * L);
-  if (nv - v == 1) gemm_block<KB, 1>(U, V + v * L, C, T, M + v * L);
-}
-
-// M[K][T] = U[K][C]·V[C][T], T a multiple of 16: blocks of 8 rows, then the rest.
-void gemm(const float* U, const float* V, int64_t K, int64_t C, int64_t T, float* M) {
-  int64_t k = 0;
-  for (; k + 8 <= K; k += 8) gemm_rows<8>(U + k * C, V, C, T, M + k * T);
-  U += k * C, M += k * T;
-  switch (K - k) {
-    case 7: return gemm_rows<7>(U, V, C, T, M);
-    case 6: return gemm_rows<6>(U, V, C, T, M);
-    case 5: return gemm_rows<5>(U, V, C, T, M);
-    case 4: return gemm_rows<4>(U, V, C, T, M);
-    case 3: return gemm_rows<3>(U, V, C, T, M);
-    case 2: return gemm_rows<2>(U, V, C, T, M);
-    case 1: return gemm_rows<1>(U, V, C, T, M);
-    default: return;
-  }
-}
-
-// y[k] (=, or += with `accumulate`) from Aᵀ M A of each tile, + b[k] (b may be null).
-// Aᵀ's rows, applied to rows and then to columns: (m0 + m1 + m2, m1 − m2 − m3).
-void output_transform(const float* M, int64_t K, const Tiling& t, const float* b,
-                      bool accumulate, float* y) {
-  const int64_t KT = K * t.T;
-  for (int64_t k = 0; k < K; ++k)
-    for (int64_t ty = 0; ty < t.TH; ++ty)
-      for (int64_t tx = 0; tx < t.TWp; tx += L) {
-        const int64_t ox = 2 * tx, n = std::min(2 * L, t.OW - ox);  // columns to store
-        if (n <= 0) break;
-        const float* m = M + k * t.T + ty * t.TWp + tx;
-        v16 s[4][2];  // M A
-        for (int i = 0; i < 4; ++i) {
-          const v16 m0 = load(m + (4 * i) * KT), m1 = load(m + (4 * i + 1) * KT),
-                    m2 = load(m + (4 * i + 2) * KT), m3 = load(m + (4 * i + 3) * KT);
-          s[i][0] = m0 + m1 + m2;
-          s[i][1] = m1 - m2 - m3;
-        }
-        const v16 bias = splat(b ? b[k] : 0.0f);
-        for (int i = 0; i < 2 && 2 * ty + i < t.OH; ++i) {
-          const v16 y0 = (i == 0 ? s[0][0] + s[1][0] + s[2][0] : s[1][0] - s[2][0] - s[3][0]) + bias;
-          const v16 y1 = (i == 0 ? s[0][1] + s[1][1] + s[2][1] : s[1][1] - s[2][1] - s[3][1]) + bias;
-          float* row = y + (k * t.OH + 2 * ty + i) * t.OW + ox;
-          const v16 halves[2] = {interleave_lo(y0, y1), interleave_hi(y0, y1)};
-          for (int h = 0; h < 2; ++h) {
-            const int64_t width = std::min(L, n - h * L);
-            if (width <= 0) break;
-            float* p = row + h * L;
-            if (width == L)
-              store(p, accumulate ? load(p) + halves[h] : halves[h]);
-            else
-              store_first(p, accumulate ? load_first(p, width) + halves[h] : halves[h], width);
-          }
-        }
+// For KB output channels from k0 and TV vectors of 16 tiles from t0: the 16 GEMMs
+// M[q][k][t] = Σ_c U[q][k][c]·V[q][c][t], KB·TV accumulators in registers (8·3 = 24 of
+// AVX-512's 32), c in order; M into the small block buffer Mb (16·KB·TV·16 floats, in L1),
+// then the output transform of those tiles, so M never leaves the cache.
+template <int KB, int TV>
+void block(const float* U, const float* V, int64_t K, int64_t C, const Tiling& t, int64_t k0,
+           int64_t t0, const float* b, bool accumulate, float* Mb, float* y) {
+  constexpr int64_t qs = KB * TV * L;  // Mb's stride between positions q
+  for (int64_t q = 0; q < 16; ++q) {
+    const float* Uq = U + (q * K + k0) * C;
+    const float* Vq = V + q * C * t.T + t0;
+    v16 acc[KB][TV];
+    for (int k = 0; k < KB; ++k)
+      for (int v = 0; v < TV; ++v) acc[k][v] = v16{};
+    for (int64_t c = 0; c < C; ++c) {
+      v16 x[TV];
+      for (int v = 0; v < TV; ++v) x[v] = load(Vq + c * t.T + v * L);
+      for (int k = 0; k < KB; ++k) {
+        const v16 u = splat(Uq[k * C + c]);
+        for (int v = 0; v < TV; ++v) acc[k][v] += u * x[v];
       }
+    }
+    for (int k = 0; k < KB; ++k)
+      for (int v = 0; v < TV; ++v) store(Mb + q * qs + (k * TV + v) * L, acc[k][v]);
+  }
+  for (int k = 0; k < KB; ++k)
+    for (int v = 0; v < TV; ++v)
+      output_tiles(Mb + (k * TV + v) * L, qs, t, t0 + v * L, b ? b[k0 + k] : 0.0f, accumulate,
+                   y + (k0 + k) * t.OH * t.OW);
+}
+
+// Every block of KB rows: the tiles in blocks of 3 vectors, then the rest.
+template <int KB>
+void rows(const float* U, const float* V, int64_t K, int64_t C, const Tiling& t, int64_t k0,
+          const float* b, bool accumulate, float* Mb, float* y) {
+  const int64_t nv = t.T / L;
+  int64_t v = 0;
+  for (; v + 3 <= nv; v += 3) block<KB, 3>(U, V, K, C, t, k0, v * L, b, accumulate, Mb, y);
+  if (nv - v == 2) block<KB, 2>(U, V, K, C, t, k0, v * L, b, accumulate, Mb, y);
+  if (nv - v == 1) block<KB, 1>(U, V, K, C, t, k0, v * L, b, accumulate, Mb, y);
 }
 
 // y [K, OH, OW] (=, or += with `accumulate`) = the conv of x [C, H, W], zero-padded by
-// (ph, pw), with the transformed filters U [16][K][C], + b (may be null).
+// (ph, pw), with the transformed filters U [16][K][C], + b (may be null): the output
+// channels in blocks of 8, then the rest.
 void winograd_sample(int64_t C, int64_t H, int64_t W, int64_t ph, int64_t pw, int64_t K,
                      const float* U, const float* b, const float* x, bool accumulate, float* y) {
   const Tiling t = tiling(H + 2 * ph - 2, W + 2 * pw - 2);
   float* in = workspace(kWinogradInputSlot, C * t.Hz * t.Wz);
   float* V = workspace(kWinogradVSlot, 16 * C * t.T);
-  float* M = workspace(kWinogradMSlot, 16 * K * t.T);
+  float* Mb = workspace(kWinogradMSlot, 16 * 8 * 3 * L);
   bordered_input(x, C, H, W, ph, pw, t, in);
   input_transform(in, C, t, V);
-  for (int64_t q = 0; q < 16; ++q) gemm(U + q * K * C, V + q * C * t.T, K, C, t.T, M + q * K * t.T);
-  output_transform(M, K, t, b, accumulate, y);
+  int64_t k = 0;
+  for (; k + 8 <= K; k += 8) rows<8>(U, V, K, C, t, k, b, accumulate, Mb, y);
+  switch (K - k) {
+    case 7: return rows<7>(U, V, K, C, t, k, b, accumulate, Mb, y);
+    case 6: return rows<6>(U, V, K, C, t, k, b, accumulate, Mb, y);
+    case 5: return rows<5>(U, V, K, C, t, k, b, accumulate, Mb, y);
+    case 4: return rows<4>(U, V, K, C, t, k, b, accumulate, Mb, y);
+    case 3: return rows<3>(U, V, K, C, t, k, b, accumulate, Mb, y);
+    case 2: return rows<2>(U, V, K, C, t, k, b, accumulate, Mb, y);
+    case 1: return rows<1>(U, V, K, C, t, k, b, accumulate, Mb, y);
+    default: return;
+  }
 }
 
 }  // namespace
@@ -228,26 +239,28 @@ void winograd_sample(int64_t C, int64_t H, int64_t W, int64_t ph, int64_t pw, in
 bool winograd_on() { return setting().load(std::memory_order_relaxed); }
 void set_winograd(bool on) { setting().store(on, std::memory_order_relaxed); }
 
-bool winograd_takes_forward(const ConvGeom& g) {
-  return g.R == 3 && g.S == 3 && g.C * 9 > kMaxFewTaps && winograd_on();
-}
-
-bool winograd_takes_backward_data(const ConvGeom& g) {
-  return g.R == 3 && g.S == 3 && g.pad_h <= 2 && g.pad_w <= 2 && winograd_on();
-}
-
-void winograd_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
-                      float* yn) {
+const float* winograd_forward_filters(const ConvGeom& g, const float* w) {
+  if (!(g.R == 3 && g.S == 3 && g.C * 9 > kMaxFewTaps && winograd_on())) return nullptr;
   float* U = workspace(kWinogradFilterSlot, 16 * g.K * g.C);
   filter_transform(w, g.K, g.C, false, U);
+  return U;
+}
+
+const float* winograd_backward_data_filters(const ConvGeom& g, const float* w) {
+  if (!(g.R == 3 && g.S == 3 && g.pad_h <= 2 && g.pad_w <= 2 && winograd_on())) return nullptr;
+  float* U = workspace(kWinogradFilterSlot, 16 * g.K * g.C);
+  filter_transform(w, g.C, g.K, true, U);
+  return U;
+}
+
+void winograd_forward(const ConvGeom& g, const float* U, const float* b, const float* xn,
+                      float* yn) {
   winograd_sample(g.C, g.H, g.W, g.pad_h, g.pad_w, g.K, U, b, xn, false, yn);
 }
 
 // The adjoint of a conv with padding p is the conv of dy (C' = K channels, OH×OW) with
 // padding 2 − p and the flipped, channel-swapped filter: its output is H×W.
-void winograd_backward_data(const ConvGeom& g, const float* w, const float* dyn, float* dxn) {
-  float* U = workspace(kWinogradFilterSlot, 16 * g.K * g.C);
-  filter_transform(w, g.C, g.K, true, U);
+void winograd_backward_data(const ConvGeom& g, const float* U, const float* dyn, float* dxn) {
   winograd_sample(g.K, g.OH(), g.OW(), 2 - g.pad_h, 2 - g.pad_w, g.C, U, nullptr, dyn, true, dxn);
 }
 

@@ -17,14 +17,18 @@ namespace sg::cpu {
 bool winograd_on();
 void set_winograd(bool on);
 
-// Whether the path is on and takes this conv's pass: 3×3 kernels with padding ≤ 2; the
-// forward only above conv_few_taps.h's tap count (its loops are faster there).
-bool winograd_takes_forward(const ConvGeom& g);
-bool winograd_takes_backward_data(const ConvGeom& g);
+// Once per call, before the loop over the batch: the transformed filters U [16][K][C] of
+// w for this pass, in the calling thread's workspace (the loop's threads only read it), or
+// null where the path is off or does not take the pass. It takes 3×3 kernels: the forward
+// above conv_few_taps.h's tap count (its loops are faster there), the backward data with
+// padding ≤ 2 (its own padding is 2 − p).
+const float* winograd_forward_filters(const ConvGeom& g, const float* w);
+const float* winograd_backward_data_filters(const ConvGeom& g, const float* w);
 
-// One sample: y_n[K,OH,OW] = conv(x_n) + b (b may be null); dx_n[C,H,W] += conv2dᵀ(dy_n).
-void winograd_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
+// One sample, with U from the functions above: y_n[K,OH,OW] = conv(x_n) + b (b may be
+// null); dx_n[C,H,W] += conv2dᵀ(dy_n).
+void winograd_forward(const ConvGeom& g, const float* U, const float* b, const float* xn,
                       float* yn);
-void winograd_backward_data(const ConvGeom& g, const float* w, const float* dyn, float* dxn);
+void winograd_backward_data(const ConvGeom& g, const float* U, const float* dyn, float* dxn);
 
 }  // namespace sg::cpu
