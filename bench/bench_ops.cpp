@@ -4,7 +4,7 @@
 // the fraction of the device's roofline, measured at the start and the end of the same
 // run (bench/roofline.h). On a GPU every conv kernel is timed with our own kernels and
 // with cuDNN (where the build has it), side by side; on the CPU every 3×3 conv kernel with
-// the Winograd path off and on (option winograd; its GFLOP/s count the direct conv's FLOPs).
+// each Winograd mode (option winograd: off, on, all; GFLOP/s count the direct conv's FLOPs).
 //
 // The shapes come from the built models' layers (Difference Model 2-D and 1-D, U-Net),
 // walked in order: each conv layer gives its forward, backward-data and backward-filter
@@ -133,7 +133,7 @@ class Runner {
     Backend& be = backend_for(d);
     Roofline roof = measure_roofline(be, o_.spec);
     // On a GPU every conv kernel runs once per implementation, on the CPU every 3×3 one
-    // with and without Winograd; elsewhere once as it is.
+    // once per Winograd mode; elsewhere once as it is.
     const bool gpu = d == Device::CUDA, cpu = d == Device::CPU;
     const std::string option = gpu ? "conv" : "winograd";
     const std::string chosen = be.option(option);
@@ -188,7 +188,7 @@ class Runner {
     if (key.find(o_.filter) == std::string::npos) return;
     if (!impl.empty()) be.set_option(option, impl);
     const Timing t = time_median(o_.spec, c.run, sync);
-    // The implementation as the tables show it: own | cudnn, or winograd on | off.
+    // The implementation as the tables show it: own | cudnn, or winograd off | on | all.
     const std::string label = impl.empty() || option == "conv" ? impl : option + " " + impl;
     rows_.push_back({{"bench", "op"},           {"device", device_name(be.device())},
                      {"impl", label},           {"batch", batch},

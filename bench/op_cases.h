@@ -25,7 +25,7 @@ struct Case {
   double flops = 0, bytes = 0;
   bool conv = false;  // the conv kernels: on CUDA, timed once per ConvImpl
   std::function<void()> run;
-  bool winograd = false;  // a 3×3 conv: on the CPU, timed with the Winograd path off and on
+  bool winograd = false;  // a 3×3 conv: on the CPU, timed once per Winograd mode (off, on, all)
 };
 
 class OpCases {

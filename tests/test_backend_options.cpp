@@ -37,11 +37,13 @@ TEST_CASE("backend options: the CPU backend has only winograd") {
   CHECK(cpu.option("conv").empty());
   CHECK(cpu.option_values("conv").empty());
   const std::string was = cpu.option("winograd");
-  CHECK(cpu.option_values("winograd") == std::vector<std::string>{"on", "off"});
+  CHECK(cpu.option_values("winograd") == std::vector<std::string>{"off", "on", "all"});
+  CHECK(cpu.set_option("winograd", "all"));
+  CHECK(cpu.option("winograd") == "all");
   CHECK(cpu.set_option("winograd", "on"));
   CHECK(cpu.option("winograd") == "on");
-  CHECK_THROWS_WITH_AS(cpu.set_option("winograd", "fast"), doctest::Contains("expected 'on' or 'off'"),
-                       Error);
+  CHECK_THROWS_WITH_AS(cpu.set_option("winograd", "fast"),
+                       doctest::Contains("must be off, on or all, got 'fast'"), Error);
   CHECK(cpu.option("winograd") == "on");  // a refused value changes nothing
   CHECK(cpu.set_option("winograd", "off"));
   CHECK(cpu.option("winograd") == "off");

@@ -29,7 +29,7 @@ TEST_CASE("training with the CPU's Winograd convs is bit-identical for 1 and 2 t
     ScopedOption off(cpu, "winograd", "off");
     direct = cnn_weights_after_steps(Dims::Two, 1, true);
   }
-  ScopedOption on(cpu, "winograd", "on");
+  ScopedOption all(cpu, "winograd", "all");
   auto one = cnn_weights_after_steps(Dims::Two, 1, true);
   CHECK(cnn_weights_after_steps(Dims::Two, 2, true) == one);
   CHECK(cnn_weights_after_steps(Dims::Two, 1, false) == one);

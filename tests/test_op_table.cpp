@@ -826,10 +826,10 @@ TEST_CASE("op table: conv_relu_pool") { run_op(conv_relu_pool_entry()); }
 // constant times the direct conv's (Lavin & Gray 2015; Barabasz et al. 2020), well inside
 // the 1e-4 the table allows the direct paths.
 TEST_CASE("op table: conv2d, Winograd on the CPU") {
-  ScopedOption on(backend_for(Device::CPU), "winograd", "on");
+  ScopedOption all(backend_for(Device::CPU), "winograd", "all");
   run_op(conv2d_entry(true));
 }
 TEST_CASE("op table: conv_relu_pool, Winograd on the CPU") {
-  ScopedOption on(backend_for(Device::CPU), "winograd", "on");
+  ScopedOption all(backend_for(Device::CPU), "winograd", "all");
   run_op(conv_relu_pool_entry());
 }

@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "engine/error.h"
 #include "kernels/cpu/conv2d.h"
 #include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/maxpool2d.h"
@@ -28,18 +27,20 @@ void CpuBackend::from_host(float* dst, const float* src, int64_t n) {
 
 bool CpuBackend::set_option(const std::string& name, const std::string& value) {
   if (name != "winograd") return false;
-  SG_CHECK(value == "on" || value == "off", "backend 'cpu': option winograd='", value,
-           "': expected 'on' or 'off'");
-  cpu::set_winograd(value == "on");
+  cpu::set_winograd_mode(cpu::parse_winograd_mode(value));
   return true;
 }
 std::string CpuBackend::option(const std::string& name) const {
   if (name != "winograd") return "";
-  return cpu::winograd_on() ? "on" : "off";
+  switch (cpu::winograd_mode()) {
+    case cpu::WinogradMode::On: return "on";
+    case cpu::WinogradMode::All: return "all";
+    default: return "off";
+  }
 }
 std::vector<std::string> CpuBackend::option_values(const std::string& name) const {
   if (name != "winograd") return {};
-  return {"on", "off"};
+  return {"off", "on", "all"};
 }
 
 void CpuBackend::conv2d_forward(const ConvGeom& g, const float* x, const float* w,

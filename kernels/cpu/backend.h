@@ -14,7 +14,7 @@ class CpuBackend : public Backend {
   std::string name() const override { return "cpu"; }
   bool supports(Op) const override { return true; }
 
-  // One option (engine/backend.h): winograd = on | off, the 3×3 conv path of
+  // One option (engine/backend.h): winograd = off | on | all, the 3×3 conv path of
   // conv_winograd.h for the whole process (default: STEREOGRAD_WINOGRAD, else off).
   bool set_option(const std::string& name, const std::string& value) override;
   std::string option(const std::string& name) const override;

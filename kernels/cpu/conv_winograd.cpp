@@ -30,16 +30,17 @@ namespace {
 
 using namespace vec;
 
-bool from_environment() {
-  const char* v = std::getenv("STEREOGRAD_WINOGRAD");
-  if (!v || !*v || std::string(v) == "off") return false;
-  SG_CHECK(std::string(v) == "on", "STEREOGRAD_WINOGRAD must be on or off, got '", v, "'");
-  return true;
+WinogradMode parse(const char* v, const char* what) {
+  const std::string s = v ? v : "";
+  if (s.empty() || s == "off") return WinogradMode::Off;
+  if (s == "on") return WinogradMode::On;
+  SG_CHECK(s == "all", what, " must be off, on or all, got '", s, "'");
+  return WinogradMode::All;
 }
 
-std::atomic<bool>& setting() {
-  static std::atomic<bool> on{from_environment()};
-  return on;
+std::atomic<WinogradMode>& setting() {
+  static std::atomic<WinogradMode> mode{parse(std::getenv("STEREOGRAD_WINOGRAD"), "STEREOGRAD_WINOGRAD")};
+  return mode;
 }
 
 // The tiling of one output plane OH×OW: TH rows of TW tiles of 2×2, each row padded to TWp
@@ -236,18 +237,35 @@ void winograd_sample(int64_t C, int64_t H, int64_t W, int64_t ph, int64_t pw, in
 
 }  // namespace
 
-bool winograd_on() { return setting().load(std::memory_order_relaxed); }
-void set_winograd(bool on) { setting().store(on, std::memory_order_relaxed); }
+WinogradMode winograd_mode() { return setting().load(std::memory_order_relaxed); }
+void set_winograd_mode(WinogradMode m) { setting().store(m, std::memory_order_relaxed); }
+WinogradMode parse_winograd_mode(const std::string& value) {
+  return parse(value.c_str(), "option winograd");
+}
+
+namespace {
+
+// Whether the mode takes a 3×3 pass with this output: All, or On where the path pays. It
+// pays where the GEMMs' multiplies (16 per tile, rows of tiles padded to 16) are at most
+// 1/1.5 of the direct conv's 9 per output: a short row of tiles is mostly padding (the
+// model's last conv, 12×12 outputs: 1.2× more multiplies than direct, and measured slower).
+bool takes(int64_t OH, int64_t OW) {
+  const WinogradMode m = winograd_mode();
+  if (m != WinogradMode::On) return m == WinogradMode::All;
+  return 1.5 * 16.0 * double(tiling(OH, OW).T) <= 9.0 * double(OH) * double(OW);
+}
+
+}  // namespace
 
 const float* winograd_forward_filters(const ConvGeom& g, const float* w) {
-  if (!(g.R == 3 && g.S == 3 && g.C * 9 > kMaxFewTaps && winograd_on())) return nullptr;
+  if (!(g.R == 3 && g.S == 3 && g.C * 9 > kMaxFewTaps && takes(g.OH(), g.OW()))) return nullptr;
   float* U = workspace(kWinogradFilterSlot, 16 * g.K * g.C);
   filter_transform(w, g.K, g.C, false, U);
   return U;
 }
 
 const float* winograd_backward_data_filters(const ConvGeom& g, const float* w) {
-  if (!(g.R == 3 && g.S == 3 && g.pad_h <= 2 && g.pad_w <= 2 && winograd_on())) return nullptr;
+  if (!(g.R == 3 && g.S == 3 && g.pad_h <= 2 && g.pad_w <= 2 && takes(g.H, g.W))) return nullptr;
   float* U = workspace(kWinogradFilterSlot, 16 * g.K * g.C);
   filter_transform(w, g.C, g.K, true, U);
   return U;

@@ -6,21 +6,26 @@
 //                    with the filter flipped and its channels swapped, w'[c,k] = rot180 w[k,c]
 // One sample at a time, like conv_sample.h, so results do not depend on the thread count.
 // A CPU path beside the direct one (im2col + GEMM): chosen with the CPU backend's option
-// `winograd` (on | off), whose default comes from the environment variable
-// STEREOGRAD_WINOGRAD (off when unset). FP32 rounding differs from the direct path.
+// `winograd`, whose default comes from the environment variable STEREOGRAD_WINOGRAD (off
+// when unset). FP32 rounding differs from the direct path.
 #pragma once
+#include <string>
+
 #include "engine/geometry.h"
 
 namespace sg::cpu {
 
-// The path in use (the option); set_winograd switches it for the whole process.
-bool winograd_on();
-void set_winograd(bool on);
+// off: never; on: the 3×3 passes where it pays (below); all: every 3×3 pass it can take
+// (the tests, and measuring where it pays). For the whole process.
+enum class WinogradMode { Off, On, All };
+WinogradMode winograd_mode();
+void set_winograd_mode(WinogradMode m);
+WinogradMode parse_winograd_mode(const std::string& value);  // off | on | all, else throws
 
 // Once per call, before the loop over the batch: the transformed filters U [16][K][C] of
 // w for this pass, in the calling thread's workspace (the loop's threads only read it), or
-// null where the path is off or does not take the pass. It takes 3×3 kernels: the forward
-// above conv_few_taps.h's tap count (its loops are faster there), the backward data with
+// null where the mode does not take the pass. It takes 3×3 kernels: the forward above
+// conv_few_taps.h's tap count (its loops are faster there), the backward data with
 // padding ≤ 2 (its own padding is 2 − p).
 const float* winograd_forward_filters(const ConvGeom& g, const float* w);
 const float* winograd_backward_data_filters(const ConvGeom& g, const float* w);
