@@ -15,7 +15,7 @@ class CpuBackend : public Backend {
   bool supports(Op) const override { return true; }
 
   // One option (engine/backend.h): winograd = off | on | all, the 3×3 conv path of
-  // conv_winograd.h for the whole process (default: STEREOGRAD_WINOGRAD, else off).
+  // conv_winograd.h for the whole process (default: STEREOGRAD_WINOGRAD, else on).
   bool set_option(const std::string& name, const std::string& value) override;
   std::string option(const std::string& name) const override;
   std::vector<std::string> option_values(const std::string& name) const override;

@@ -30,10 +30,12 @@ namespace {
 
 using namespace vec;
 
+// Unset or empty: on (measured faster for the Difference Model, the training's accuracy
+// unchanged; README "Speed").
 WinogradMode parse(const char* v, const char* what) {
   const std::string s = v ? v : "";
-  if (s.empty() || s == "off") return WinogradMode::Off;
-  if (s == "on") return WinogradMode::On;
+  if (s == "off") return WinogradMode::Off;
+  if (s.empty() || s == "on") return WinogradMode::On;
   SG_CHECK(s == "all", what, " must be off, on or all, got '", s, "'");
   return WinogradMode::All;
 }

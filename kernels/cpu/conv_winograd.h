@@ -6,7 +6,7 @@
 //                    with the filter flipped and its channels swapped, w'[c,k] = rot180 w[k,c]
 // One sample at a time, like conv_sample.h, so results do not depend on the thread count.
 // A CPU path beside the direct one (im2col + GEMM): chosen with the CPU backend's option
-// `winograd`, whose default comes from the environment variable STEREOGRAD_WINOGRAD (off
+// `winograd`, whose default comes from the environment variable STEREOGRAD_WINOGRAD (on
 // when unset). FP32 rounding differs from the direct path.
 #pragma once
 #include <string>
