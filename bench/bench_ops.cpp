@@ -3,7 +3,8 @@
 // GFLOP/s and GB/s from the FLOPs and minimum bytes of the shape (bench/op_cases.h), and
 // the fraction of the device's roofline, measured at the start and the end of the same
 // run (bench/roofline.h). On a GPU every conv kernel is timed with our own kernels and
-// with cuDNN (where the build has it), side by side.
+// with cuDNN (where the build has it), side by side; on the CPU every 3×3 conv kernel with
+// each Winograd mode (option winograd: off, on, all; GFLOP/s count the direct conv's FLOPs).
 //
 // The shapes come from the built models' layers (Difference Model 2-D and 1-D, U-Net),
 // walked in order: each conv layer gives its forward, backward-data and backward-filter
@@ -131,11 +132,13 @@ class Runner {
   nlohmann::json run_device(Device d, const std::vector<ModelShapes>& models) {
     Backend& be = backend_for(d);
     Roofline roof = measure_roofline(be, o_.spec);
-    // On a GPU every conv kernel runs once per implementation; elsewhere once as it is.
-    std::vector<std::string> impls{""};
-    const bool gpu = d == Device::CUDA;
-    const std::string chosen = be.option("conv");
-    if (gpu) impls = be.option_values("conv");
+    // On a GPU every conv kernel runs once per implementation, on the CPU every 3×3 one
+    // once per Winograd mode; elsewhere once as it is.
+    const bool gpu = d == Device::CUDA, cpu = d == Device::CPU;
+    const std::string option = gpu ? "conv" : "winograd";
+    const std::string chosen = be.option(option);
+    const std::vector<std::string> impls =
+        gpu || cpu ? be.option_values(option) : std::vector<std::string>{""};
     DeviceBuffer one(be, 1);
     const auto sync = device_sync(be, one);
     const size_t first_row = rows_.size();
@@ -144,8 +147,9 @@ class Runner {
       for (const ModelShapes& m : models) {
         auto time_all = [&](const std::string& layer, std::vector<Case> cases) {
           for (const Case& c : cases)
-            for (const std::string& impl : c.conv ? impls : std::vector<std::string>{""})
-              time_case(be, sync, m.name, layer, batch, impl, c);
+            for (const std::string& impl :
+                 (gpu && c.conv) || (cpu && c.winograd) ? impls : std::vector<std::string>{""})
+              time_case(be, sync, m.name, layer, batch, option, impl, c);
         };
         for (size_t part = 0; part < m.parts.size(); ++part) {
           const auto& [prefix, seq] = m.parts[part];
@@ -158,7 +162,7 @@ class Runner {
         time_all("optimizer", oc.adam(m.parameters));
       }
     }
-    if (gpu) be.set_option("conv", chosen);  // as it was (STEREOGRAD_CONV)
+    if (gpu || cpu) be.set_option(option, chosen);  // as it was (STEREOGRAD_CONV, _WINOGRAD)
     roof.keep_best(measure_roofline(be, o_.spec));
     std::cerr << "bench_ops: " << device_name(d) << ": peak " << fmt(roof.peak_flops * 1e-9, 1)
               << " GFLOP/s (" << roof.peak_source << "), memory bandwidth "
@@ -178,14 +182,16 @@ class Runner {
 
  private:
   void time_case(Backend& be, const std::function<void()>& sync, const std::string& model,
-                 const std::string& layer, int64_t batch, const std::string& impl,
-                 const Case& c) {
+                 const std::string& layer, int64_t batch, const std::string& option,
+                 const std::string& impl, const Case& c) {
     const std::string key = model + "/" + layer + "/" + c.op + "/" + c.pass;
     if (key.find(o_.filter) == std::string::npos) return;
-    if (!impl.empty()) be.set_option("conv", impl);
+    if (!impl.empty()) be.set_option(option, impl);
     const Timing t = time_median(o_.spec, c.run, sync);
+    // The implementation as the tables show it: own | cudnn, or winograd off | on | all.
+    const std::string label = impl.empty() || option == "conv" ? impl : option + " " + impl;
     rows_.push_back({{"bench", "op"},           {"device", device_name(be.device())},
-                     {"impl", impl},            {"batch", batch},
+                     {"impl", label},           {"batch", batch},
                      {"model", model},          {"layer", layer},
                      {"op", c.op},              {"pass", c.pass},
                      {"shape", c.shape},        {"flops", c.flops},

@@ -25,6 +25,7 @@ struct Case {
   double flops = 0, bytes = 0;
   bool conv = false;  // the conv kernels: on CUDA, timed once per ConvImpl
   std::function<void()> run;
+  bool winograd = false;  // a 3×3 conv: on the CPU, timed once per Winograd mode (off, on, all)
 };
 
 class OpCases {
@@ -54,7 +55,7 @@ class OpCases {
       cases.insert(cases.begin() + 1,
                    {op, "bwd_data", s, g.flops(), 4.0 * (g.y_size() + g.w_size() + 2 * g.x_size()),
                     true, [=, &be] { be.conv2d_backward_data(g, dy->data(), w->data(), dx->data()); }});
-    return cases;
+    return three_by_three(g, cases);
   }
 
   // Conv2DTranspose x [N,Cin,H,W] → [N,K,OH,OW] is the adjoint of the conv g whose input
@@ -68,7 +69,7 @@ class OpCases {
          dx = buf(g.y_size()), dw = buf(g.w_size());
     const std::string s = conv_shape(g) + " (as conv)";
     Backend& be = be_;
-    return {
+    return three_by_three(g, {
         {"conv_transpose2d", "fwd", s, g.flops(),
          4.0 * (g.y_size() + g.w_size() + 2 * g.x_size()), true,
          [=, &be] { be.conv2d_backward_data(g, x->data(), w->data(), y->data()); }},
@@ -78,7 +79,7 @@ class OpCases {
         {"conv_transpose2d", "bwd_filter", s, g.flops(),
          4.0 * (g.x_size() + g.y_size() + 2 * g.w_size()), true,
          [=, &be] { be.conv2d_backward_filter(g, dy->data(), x->data(), dw->data(), nullptr); }},
-    };
+    });
   }
 
   // The fused Conv (ReLU) + MaxPooling of ph×pw (Op::ConvReluPool); P = pooled size.
@@ -97,7 +98,7 @@ class OpCases {
     const std::string s = conv_shape(g) + ", pool " + std::to_string(ph) + "x" + std::to_string(pw);
     const double z = double(g.y_size());
     Backend& be = be_;
-    return {
+    return three_by_three(g, {
         {op, "fwd", s, g.flops() + 2 * z, 4.0 * (g.x_size() + g.w_size() + g.K + 2 * P), true,
          [=, &be] {
            be.conv_relu_pool_forward(g, ph, pw, x->data(), w->data(), b->data(), y->data(), at->data());
@@ -109,7 +110,7 @@ class OpCases {
            be.conv_relu_pool_backward(g, ph, pw, x->data(), w->data(), at->data(), dy->data(),
                                       input_grad ? dx->data() : nullptr, dw->data(), db->data());
          }},
-    };
+    });
   }
 
   // relu over n values.   fwd  n FLOPs, 4·2n bytes;   bwd  n FLOPs, 4·4n (x, dy, 2dx)
@@ -266,6 +267,11 @@ class OpCases {
     for (size_t i = 0; i < host.size(); ++i) host[i] = random_uniform(7, ++stream_, i) - 0.5f;
     be_.from_host(b->data(), host.data(), int64_t(host.size()));
     return b;
+  }
+  // The cases of a conv, marked for the CPU's Winograd path where its kernel is 3×3.
+  static std::vector<Case> three_by_three(const ConvGeom& g, std::vector<Case> cases) {
+    for (Case& c : cases) c.winograd = g.R == 3 && g.S == 3;
+    return cases;
   }
   static std::string conv_shape(const ConvGeom& g) {
     return std::to_string(g.N) + "x" + std::to_string(g.C) + "x" + std::to_string(g.H) + "x" +

@@ -83,6 +83,8 @@ class Backend {
   //                       in a build that found cuDNN)
   //   graph on | off      capture a training step as a CUDA graph (`--no-graph`: off);
   //                       the CUDA backends have it, and only Device::CUDA captures
+  //   winograd off | on | all   the CPU backend's Winograd F(2×2, 3×3) path for 3×3
+  //                       convs: where it pays, or every one (kernels/cpu/conv_winograd.h)
   // set_option returns false for a name this backend does not have and throws sg::Error
   // for a value it does not accept; option gives the current value and option_values the
   // accepted ones, both empty for a name it does not have.

@@ -3,6 +3,7 @@
 // (train/device_options.cpp), which goes through them.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -30,12 +31,25 @@ std::string device_for(const std::string& device, const std::string& conv) {
 
 }  // namespace
 
-TEST_CASE("backend options: the CPU backend has none") {
+TEST_CASE("backend options: the CPU backend has only winograd") {
   Backend& cpu = backend_for(Device::CPU);
   CHECK_FALSE(cpu.set_option("conv", "cudnn"));
   CHECK_FALSE(cpu.set_option("conv", "own"));
   CHECK(cpu.option("conv").empty());
   CHECK(cpu.option_values("conv").empty());
+  const std::string was = cpu.option("winograd");
+  if (!std::getenv("STEREOGRAD_WINOGRAD")) CHECK(was == "on");  // the default
+  CHECK(cpu.option_values("winograd") == std::vector<std::string>{"off", "on", "all"});
+  CHECK(cpu.set_option("winograd", "all"));
+  CHECK(cpu.option("winograd") == "all");
+  CHECK(cpu.set_option("winograd", "on"));
+  CHECK(cpu.option("winograd") == "on");
+  CHECK_THROWS_WITH_AS(cpu.set_option("winograd", "fast"),
+                       doctest::Contains("must be off, on or all, got 'fast'"), Error);
+  CHECK(cpu.option("winograd") == "on");  // a refused value changes nothing
+  CHECK(cpu.set_option("winograd", "off"));
+  CHECK(cpu.option("winograd") == "off");
+  cpu.set_option("winograd", was);
 }
 
 TEST_CASE("backend options: conv on the CUDA backends") {

@@ -4,6 +4,7 @@
 // differences, and the refusal of a kernel larger than the padded input.
 #include "kernels/reference/conv2d.h"
 #include "tests/op_harness.h"
+#include "tests/scoped_option.h"
 
 using namespace sg;
 using namespace sg::test;
@@ -106,4 +107,22 @@ TEST_CASE("conv_transpose2d: 'same' keeps H×W, 'valid' adds 2, against a direct
                 {x, w, b});
     }
   }
+}
+
+// The CPU's winograd=on takes a 3×3 conv where it pays (conv_winograd.cpp: 16 multiplies
+// per tile, rows of tiles padded to 16, at most 1/1.5 of the direct conv's 9 per output):
+// the Difference Model's middle conv (29×29 outputs: 16·240 vs 9·841) but not its last
+// (12×12: 16·96 vs 9·144). Taken, the bits differ from the direct path's (other rounding);
+// not taken, they are the direct path's.
+TEST_CASE("CPU winograd=on takes the middle conv of the Difference Model, not the last") {
+  auto run = [](int64_t C, int64_t HW, int64_t K, const char* mode) {
+    ScopedOption opt(backend_for(Device::CPU), "winograd", mode);
+    Tensor x = random_tensor({2, C, HW, HW}, 30, Device::CPU, false),
+           w = random_tensor({K, C, 3, 3}, 31, Device::CPU, false),
+           b = random_tensor({K}, 32, Device::CPU, false);
+    return conv2d(x, w, b, 0).to_vector();
+  };
+  CHECK(run(16, 31, 32, "on") != run(16, 31, 32, "off"));
+  CHECK(run(32, 14, 16, "on") == run(32, 14, 16, "off"));
+  CHECK(run(32, 14, 16, "all") != run(32, 14, 16, "off"));
 }

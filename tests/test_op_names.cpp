@@ -61,12 +61,14 @@ const std::set<std::string> kNoReferenceFile = {
 const std::set<std::string> kSharedFiles = {
     "engine/ops/common.h",            // argument checks of the autograd ops
     "engine/ops/reshape.cpp",         // an autograd op with no kernel (a view)
-    "kernels/cpu/backend.cpp",        // CpuBackend: memory, conv2d/maxpool2d forwarding
+    "kernels/cpu/backend.cpp",        // CpuBackend: memory, its option, conv2d/maxpool2d forwarding
     "kernels/cpu/backend.h",          //
     "kernels/cpu/parallel_for.h",     // the element-wise OpenMP loop
     "kernels/cpu/vec16.h",            // 16-wide vector helpers
     "kernels/cpu/conv_few_taps.cpp",  // conv2d's path for at most 9 taps
     "kernels/cpu/conv_few_taps.h",    //
+    "kernels/cpu/conv_winograd.cpp",  // conv2d's Winograd F(2x2, 3x3) path (3x3 kernels)
+    "kernels/cpu/conv_winograd.h",    //
     "kernels/cpu/conv_sample.h",      // one sample of conv2d (also the fused block's)
     "kernels/cuda/allocator.cu",      // the CUDA caching allocator
     "kernels/cuda/allocator.h",       //

@@ -15,6 +15,7 @@
 #include "kernels/reference/upsample2x.h"
 #include "kernels/reference/wrap_angle.h"
 #include "tests/op_table.h"
+#include "tests/scoped_option.h"
 
 using namespace sg;
 using namespace sg::test;
@@ -816,3 +817,19 @@ TEST_CASE("op table: dropout_mask") { run_op(dropout_mask_entry()); }
 TEST_CASE("op table: adam") { run_op(adam_entry()); }
 TEST_CASE("op table: sgd") { run_op(sgd_entry()); }
 TEST_CASE("op table: conv_relu_pool") { run_op(conv_relu_pool_entry()); }
+
+// The CPU backend's Winograd F(2×2, 3×3) path (kernels/cpu/conv_winograd.h) against the
+// same reference and tolerances: every 3×3 shape above (odd sizes, K not a multiple of its
+// 8-row blocks, rows of more than 16 tiles) runs it forward and, with padding ≤ 2, in the
+// backward data. Its rounding error is that of a few extra additions per value: the
+// transforms' coefficients are ±1 and ½ (exact), and F(2×2, 3×3)'s error bound is a small
+// constant times the direct conv's (Lavin & Gray 2015; Barabasz et al. 2020), well inside
+// the 1e-4 the table allows the direct paths.
+TEST_CASE("op table: conv2d, Winograd on the CPU") {
+  ScopedOption all(backend_for(Device::CPU), "winograd", "all");
+  run_op(conv2d_entry(true));
+}
+TEST_CASE("op table: conv_relu_pool, Winograd on the CPU") {
+  ScopedOption all(backend_for(Device::CPU), "winograd", "all");
+  run_op(conv_relu_pool_entry());
+}

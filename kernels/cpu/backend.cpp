@@ -1,10 +1,12 @@
-// Memory, and the members that forward to the heavy kernels of conv2d.cpp and maxpool2d.cpp.
+// Memory, the option, and the members that forward to the heavy kernels of conv2d.cpp and
+// maxpool2d.cpp.
 #include "kernels/cpu/backend.h"
 
 #include <cstdlib>
 #include <cstring>
 
 #include "kernels/cpu/conv2d.h"
+#include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/maxpool2d.h"
 
 namespace sg {
@@ -21,6 +23,24 @@ void CpuBackend::to_host(float* dst, const float* src, int64_t n) {
 }
 void CpuBackend::from_host(float* dst, const float* src, int64_t n) {
   if (n) std::memcpy(dst, src, size_t(n) * sizeof(float));
+}
+
+bool CpuBackend::set_option(const std::string& name, const std::string& value) {
+  if (name != "winograd") return false;
+  cpu::set_winograd_mode(cpu::parse_winograd_mode(value));
+  return true;
+}
+std::string CpuBackend::option(const std::string& name) const {
+  if (name != "winograd") return "";
+  switch (cpu::winograd_mode()) {
+    case cpu::WinogradMode::On: return "on";
+    case cpu::WinogradMode::All: return "all";
+    default: return "off";
+  }
+}
+std::vector<std::string> CpuBackend::option_values(const std::string& name) const {
+  if (name != "winograd") return {};
+  return {"off", "on", "all"};
 }
 
 void CpuBackend::conv2d_forward(const ConvGeom& g, const float* x, const float* w,

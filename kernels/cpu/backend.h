@@ -14,6 +14,12 @@ class CpuBackend : public Backend {
   std::string name() const override { return "cpu"; }
   bool supports(Op) const override { return true; }
 
+  // One option (engine/backend.h): winograd = off | on | all, the 3×3 conv path of
+  // conv_winograd.h for the whole process (default: STEREOGRAD_WINOGRAD, else on).
+  bool set_option(const std::string& name, const std::string& value) override;
+  std::string option(const std::string& name) const override;
+  std::vector<std::string> option_values(const std::string& name) const override;
+
   // From the caching allocator: 64-byte aligned (whole cache lines, full AVX-512 vectors).
   float* alloc(int64_t n) override;
   void release(float* p) override;

@@ -9,7 +9,8 @@
 //                    (in a layout where that is one long add per tap: see below)
 //   backward filter  dW[K,CRS]  += dY_n · colᵀ,  db[k] += sum_p dY_n[k,p]
 // A 1×1 kernel without padding needs no unfolding: col is x itself. With at most 9 taps
-// (CRS ≤ 9) the forward and backward filter run conv_few_taps.h's loops, no unfolding. The
+// (CRS ≤ 9) the forward and backward filter run conv_few_taps.h's loops, no unfolding; with
+// the Winograd path on (conv_winograd.h), 3×3 forwards and backward data run it. The
 // backward functions accumulate (+=); a null dx, dw or db is "not needed" and skipped.
 //
 // Determinism: forward and backward-data treat each sample alone, so their bits do not
@@ -19,6 +20,7 @@
 #include "kernels/cpu/conv2d.h"
 #include "kernels/cpu/conv_few_taps.h"
 #include "kernels/cpu/conv_sample.h"
+#include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/vec16.h"
 
 #include <Eigen/Core>
@@ -114,10 +116,11 @@ float* workspace(int slot, int64_t n) {
 }
 
 // y_n[K,P] = W·col(x_n) + b
-void conv_sample_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
-                         float* yn) {
+void conv_sample_forward(const ConvGeom& g, const float* w, const float* U, const float* b,
+                         const float* xn, float* yn) {
   const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
   if (CRS <= kMaxFewTaps) return few_taps_forward(g, w, b, xn, yn);
+  if (U) return winograd_forward(g, U, b, xn, yn);
   const float* col = xn;
   if (!is_pointwise(g)) {
     float* buf = workspace(kColSlot, CRS * P + vec::L);
@@ -133,9 +136,10 @@ void conv_sample_forward(const ConvGeom& g, const float* w, const float* b, cons
 // (the extra Wp − OW of them 0), row (c, r, s) of dcol = Wᵀ·dy_wide lands on the zero-
 // bordered dx as one contiguous range starting at (c·Hp + r)·Wp + s, so col2im is one long
 // vector add per tap instead of one short add per output row (the zero columns add 0).
-void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* dyn,
-                               float* dxn) {
+void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* U,
+                               const float* dyn, float* dxn) {
   const int64_t CRS = g.C * g.R * g.S, OH = g.OH(), OW = g.OW(), P = OH * OW;
+  if (U) return winograd_backward_data(g, U, dyn, dxn);
   const ConstMat W(w, g.K, CRS);
   if (is_pointwise(g)) {
     Mat(dxn, CRS, P).noalias() += W.transpose() * ConstMat(dyn, g.K, P);
@@ -223,17 +227,19 @@ void reduce_filter_chunks(const ConvGeom& g, float* dw, float* db,
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* b,
                     float* y) {
   check_geometry(g);
+  const float* U = winograd_forward_filters(g, w);
 #pragma omp parallel for schedule(static)
   for (int64_t n = 0; n < g.N; ++n)
-    conv_sample_forward(g, w, b, x + n * g.C * g.H * g.W, y + n * g.K * g.OH() * g.OW());
+    conv_sample_forward(g, w, U, b, x + n * g.C * g.H * g.W, y + n * g.K * g.OH() * g.OW());
 }
 
 void conv2d_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx) {
   check_geometry(g);
   if (!dx) return;  // the input needs no gradient
+  const float* U = winograd_backward_data_filters(g, w);
 #pragma omp parallel for schedule(static)
   for (int64_t n = 0; n < g.N; ++n)
-    conv_sample_backward_data(g, w, dy + n * g.K * g.OH() * g.OW(), dx + n * g.C * g.H * g.W);
+    conv_sample_backward_data(g, w, U, dy + n * g.K * g.OH() * g.OW(), dx + n * g.C * g.H * g.W);
 }
 
 void conv2d_backward_filter(const ConvGeom& g, const float* x, const float* dy, float* dw,

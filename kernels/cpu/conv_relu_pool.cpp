@@ -12,6 +12,7 @@
 // conv2d → relu → maxpool2d (tests/test_conv_relu_pool.cpp checks this).
 #include "kernels/cpu/backend.h"
 #include "kernels/cpu/conv_sample.h"
+#include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/vec16.h"
 
 #include <algorithm>
@@ -124,10 +125,11 @@ void CpuBackend::conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t p
   check_conv_pool(g, ph, pw);
   const int64_t OH = g.OH(), OW = g.OW(), P = OH * OW;
   const int64_t QH = OH / ph, QW = OW / pw, Q = QH * QW;
+  const float* U = cpu::winograd_forward_filters(g, w);
 #pragma omp parallel for schedule(static)
   for (int64_t n = 0; n < g.N; ++n) {
     float* z = workspace(cpu::kBlockSlot, g.K * P + kPoolSlack);
-    cpu::conv_sample_forward(g, w, b, x + n * g.C * g.H * g.W, z);
+    cpu::conv_sample_forward(g, w, U, b, x + n * g.C * g.H * g.W, z);
     for (int64_t k = 0; k < g.K; ++k)
       relu_pool_plane(z + k * P, OW, ph, pw, QH, QW, y + (n * g.K + k) * Q,
                       at + (n * g.K + k) * Q);
@@ -143,13 +145,14 @@ void CpuBackend::conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t 
   const int64_t OW = g.OW(), P = g.OH() * OW;
   const int64_t QH = g.OH() / ph, QW = OW / pw, Q = QH * QW;
   const int64_t in_size = g.C * g.H * g.W;
+  const float* U = dx ? cpu::winograd_backward_data_filters(g, w) : nullptr;
   auto sample = [&](int64_t n, float* dwc, float* dbc) {
     float* dz = workspace(cpu::kBlockSlot, g.K * P);
     for (int64_t k = 0; k < g.K; ++k)
       relu_pool_plane_backward(dy + (n * g.K + k) * Q, at + (n * g.K + k) * Q, g.OH(), OW, ph,
                                pw, QH, QW, dz + k * P);
     if (dwc || dbc) cpu::conv_sample_backward_filter(g, x + n * in_size, dz, dwc, dbc);
-    if (dx) cpu::conv_sample_backward_data(g, w, dz, dx + n * in_size);
+    if (dx) cpu::conv_sample_backward_data(g, w, U, dz, dx + n * in_size);
   };
   if (dw || db) {
     cpu::reduce_filter_chunks(g, dw, db, [&](int64_t n0, int64_t n1, float* dwc, float* dbc) {

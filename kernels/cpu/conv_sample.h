@@ -21,6 +21,10 @@ enum WorkspaceSlot : int {
   kWideDySlot,     // backward data: dy in rows of Wp
   kPaddedDxSlot,   // backward data: dx with its border
   kBlockSlot,      // the fused conv block's z and dz (conv_relu_pool.cpp)
+  kWinogradInputSlot,   // conv_winograd.cpp: the zero-bordered input planes
+  kWinogradFilterSlot,  //   the transformed filters U
+  kWinogradVSlot,       //   the transformed input tiles V
+  kWinogradMSlot,       //   one block of the products M before the output transform
   kWorkspaceSlots
 };
 float* workspace(int slot, int64_t n);
@@ -34,12 +38,14 @@ struct PaddedSample {
 };
 PaddedSample padded_sample(const ConvGeom& g, const float* xn);
 
-// y_n[K,P] = W[K,CRS]·col(x_n)[CRS,P] + b   (P = OH·OW; b may be null)
-void conv_sample_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
-                         float* yn);
+// y_n[K,P] = W[K,CRS]·col(x_n)[CRS,P] + b   (P = OH·OW; b may be null). U: null, or
+// conv_winograd.h's transformed filters of w for the pass (winograd_*_filters, once per
+// call), and then that path runs instead.
+void conv_sample_forward(const ConvGeom& g, const float* w, const float* U, const float* b,
+                         const float* xn, float* yn);
 // dx_n += col2im(Wᵀ·dy_n)
-void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* dyn,
-                               float* dxn);
+void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* U,
+                               const float* dyn, float* dxn);
 // dw_part[K,CRS] += dy_n·col(x_n)ᵀ,  db_part[k] += Σ_p dy_n[k,p]   (either may be null)
 void conv_sample_backward_filter(const ConvGeom& g, const float* xn, const float* dyn,
                                  float* dw_part, float* db_part);
