@@ -112,6 +112,7 @@ EquivarianceTerms equivariance_loss(const EquivarianceBatch& b, const std::vecto
              untilt = to_matrix(axis_angle({1, 0, 0}, -b.delta_rad * deg));
   grad.assign(size_t(3 * B * 6), 0.0f);
   EquivarianceTerms t;
+  t.weight = b.pair_weight;
   const double w = 1.0 / double(B);
   for (int64_t i = 0; i < B; ++i) {
     const float* x1 = b.x + 6 * i;
@@ -120,7 +121,7 @@ EquivarianceTerms equivariance_loss(const EquivarianceBatch& b, const std::vecto
     const Mat3 f1 = rotation_from_6d(x1), f2 = rotation_from_6d(x2), f3 = rotation_from_6d(x3);
     Mat3 d1, d2, d3;
     for (Mat3* d : {&d1, &d2, &d3}) d->m[0][0] = d->m[1][1] = d->m[2][2] = 0;
-    t.pair += w * group_min_residual(f2, f1, {{tilt, &g}, {untilt, &g}}, w, d2, d1);
+    t.pair += w * group_min_residual(f2, f1, {{tilt, &g}, {untilt, &g}}, w * b.pair_weight, d2, d1);
     const double gam = b.gamma_rad[size_t(i)] * deg;
     t.inplane += w * group_min_residual(f3, f1,
                                         {{to_matrix(axis_angle({0, 0, 1}, gam)), &g},

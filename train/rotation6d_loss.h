@@ -12,7 +12,7 @@
 //
 // Loss of a training pair (I1, I2 = the particle tilted by delta about x) and I3 = I1
 // turned in plane by gamma (the projection of R_z(gamma) R), with F_k = F(x_k):
-//   L = min_{s = +-1, g in G} |F2 - R_x(s delta) F1 g|^2
+//   L = w min_{s = +-1, g in G} |F2 - R_x(s delta) F1 g|^2
 //     + min_{(t, H) in {(0, G), (pi, G h)}} |F3 - R_z(gamma + t) F1 H|^2       (Frobenius)
 // G the shape's rotation group (R and R g project alike); s and t: the z-mirror (R and
 // R_z(180) R h project alike, h the improper rotation, data/polyhedra.h), which turns
@@ -47,10 +47,12 @@ struct EquivarianceBatch {
   int64_t pairs = 0;
   double delta_rad = 0;
   std::vector<double> gamma_rad;  // [B]
+  double pair_weight = 1;         // w: L = w L_pair + L_inplane
 };
 struct EquivarianceTerms {
-  double pair = 0, inplane = 0;  // means over the batch
-  double total() const { return pair + inplane; }
+  double pair = 0, inplane = 0;  // means over the batch, unweighted
+  double weight = 1;             // the batch's pair_weight
+  double total() const { return weight * pair + inplane; }
 };
 // The batch mean of L; grad [3B * 6] receives dL/dx. `group` G, `improper` h.
 EquivarianceTerms equivariance_loss(const EquivarianceBatch& b, const std::vector<Quat>& group,

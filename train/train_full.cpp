@@ -26,6 +26,7 @@ void FullConfig::validate() const {
            epochs, " and ", final_epochs);
   SG_CHECK(batch >= 1 && batch <= data.count, "batch must be in [1, data.count], got ", batch);
   SG_CHECK(std::isfinite(lr) && lr > 0 && std::isfinite(final_lr) && final_lr > 0, "lr and final_lr must be positive");
+  SG_CHECK(std::isfinite(pair_weight) && pair_weight > 0, "pair_weight must be positive, got ", pair_weight);
   SG_CHECK(std::isfinite(gamma_max_deg) && gamma_max_deg >= 0 && gamma_max_deg <= 180,
            "gamma_max_deg must be in [0, 180], got ", gamma_max_deg);
   SG_CHECK(gamma_ramp_epochs >= 0, "gamma_ramp_epochs must be >= 0, got ", gamma_ramp_epochs);
@@ -42,6 +43,7 @@ FullConfig full_config_from_json(const nlohmann::json& j, const std::string& wha
   r.get("batch", c.batch);
   r.get("lr", c.lr);
   r.get("final_lr", c.final_lr);
+  r.get("pair_weight", c.pair_weight);
   r.get("gamma_max_deg", c.gamma_max_deg);
   r.get("gamma_ramp_epochs", c.gamma_ramp_epochs);
   r.get("eval_pairs", c.eval_pairs);
@@ -82,6 +84,7 @@ nlohmann::json to_json(const FullConfig& c) {
           {"batch", c.batch},
           {"lr", c.lr},
           {"final_lr", c.final_lr},
+          {"pair_weight", c.pair_weight},
           {"gamma_max_deg", c.gamma_max_deg},
           {"gamma_ramp_epochs", c.gamma_ramp_epochs},
           {"eval_pairs", c.eval_pairs},
@@ -174,6 +177,7 @@ FullRun train_full(const FullConfig& config, const std::string& out_dir, Device 
       EquivarianceBatch eb;
       eb.pairs = B;
       eb.delta_rad = delta;
+      eb.pair_weight = config.pair_weight;
       std::vector<double> gam_deg(static_cast<size_t>(B));
       std::vector<float> raw(size_t(B * L));
       x.assign(size_t(3 * B * L), 0.0f);

@@ -27,6 +27,9 @@ struct FullConfig {
   int64_t hidden = 256;
   int64_t epochs = 20, final_epochs = 5, batch = 32;
   double lr = 1e-3, final_lr = 1e-4;
+  // The pair term's weight: 4 (1 - cos delta) = 0.06 at 10 deg is what a constant output
+  // costs it, small beside the in-plane term's, so it is scaled up.
+  double pair_weight = 1;
   double gamma_max_deg = 180;
   int64_t gamma_ramp_epochs = 0;
   int64_t eval_pairs = 1000;  // unseen pairs scored after training (first index 1,000,000)
