@@ -193,6 +193,33 @@ TEST_CASE("equivariance loss: zero for F = R C, the analytic value off it, blind
   }
 }
 
+TEST_CASE("supervised_rotation_loss (the cheat check): zero at the truth modulo G and the mirror; its gradient") {
+  const Polyhedron deca = make_polyhedron("decahedron");
+  Rng rng(19, 7);
+  std::vector<Quat> t;
+  std::vector<float> x;
+  for (int i = 0; i < 4; ++i) {
+    t.push_back(random_rotation(rng));
+    Quat q = mul(t.back(), deca.group[rng.below(deca.group.size())]);
+    if (i % 2) q = mul(mul(axis_angle({0, 0, 1}, 180), q), deca.improper);
+    const std::vector<float> s = six_of(to_matrix(q), 2.0, 0.5);
+    x.insert(x.end(), s.begin(), s.end());
+  }
+  std::vector<float> grad;
+  CHECK(supervised_rotation_loss(x.data(), t, deca.group, deca.improper, grad) < 1e-10);
+  for (float& v : x) v += float(0.3 * rng.normal());
+  const double l0 = supervised_rotation_loss(x.data(), t, deca.group, deca.improper, grad);
+  CHECK(l0 > 1e-3);
+  for (size_t c = 0; c < x.size(); ++c) {
+    std::vector<float> p = x, m = x, unused;
+    p[c] += 1e-4f, m[c] -= 1e-4f;
+    const double fd = (supervised_rotation_loss(p.data(), t, deca.group, deca.improper, unused) -
+                       supervised_rotation_loss(m.data(), t, deca.group, deca.improper, unused)) /
+                      double(p[c] - m[c]);
+    CHECK(double(grad[c]) == doctest::Approx(fd).epsilon(5e-3).scale(1.0));
+  }
+}
+
 TEST_CASE("turned_input: the image turned by gamma is the projection of R_z(gamma) R") {
   const Polyhedron cube = make_polyhedron("cube");
   Rng rng(5, 4);

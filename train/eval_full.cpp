@@ -79,6 +79,8 @@ std::vector<FullRow> score_full(RotationHeadModel& model, const std::vector<floa
   const GaugeFit other = fit_gauge(joint, truth, shape.group, options, flipped);
   const FullRow a = full_row("pair", pair.error_deg, pair.gauge), b = full_row("pair", other.error_deg, other.gauge);
   rows.push_back(b.median_deg < a.median_deg ? b : a);
+  const GaugeFit free = fit_gauge(joint, truth, shape.group, options);  // the branch not read from s
+  rows.push_back(full_row("pair, mirror free", free.error_deg, free.gauge));
   return rows;
 }
 

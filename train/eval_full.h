@@ -11,6 +11,8 @@
 //           turns into R_x(-delta) on the mirrored one), so J is scored modulo G only,
 //           on the branch s names (which s is the true branch is one global choice, like
 //           the gauge: the better of the two)
+//   pair, mirror free   J scored as single is: modulo G and the z-mirror (how much of the
+//           pair's gain is the branch, how much the mean)
 // Accuracy: % within 2, 5 and 10 degrees and the median geodesic error.
 #pragma once
 #include <string>
@@ -35,7 +37,7 @@ FullRow full_row(const std::string& input, std::vector<double> error_deg, const 
 Quat joint_pair_rotation(const Quat& p1, const Quat& p2, double delta_deg, const std::vector<Quat>& group,
                          bool& mirrored);
 
-// Both rows for pairs images [N, 2, S, S] with true first orientations `truth`.
+// The three rows for pairs images [N, 2, S, S] with true first orientations `truth`.
 std::vector<FullRow> score_full(RotationHeadModel& model, const std::vector<float>& images, int64_t n,
                                 int64_t size, const std::vector<Quat>& truth, const Polyhedron& shape,
                                 double delta_deg, Device device);

@@ -97,16 +97,44 @@ double group_min_residual(const Mat3& a, const Mat3& f1, const std::vector<Relat
   return best;
 }
 
+namespace {
+// G and G h as matrices.
+void group_matrices(const std::vector<Quat>& group, const Quat& improper, std::vector<Mat3>& g, std::vector<Mat3>& gh) {
+  for (const Quat& q : group) {
+    g.push_back(to_matrix(q));
+    gh.push_back(to_matrix(mul(q, improper)));
+  }
+}
+}  // namespace
+
+double supervised_rotation_loss(const float* x, const std::vector<Quat>& truth, const std::vector<Quat>& group,
+                                const Quat& improper, std::vector<float>& grad) {
+  std::vector<Mat3> g, gh;
+  group_matrices(group, improper, g, gh);
+  const Mat3 flip = to_matrix(axis_angle({0, 0, 1}, 180));
+  const size_t n = truth.size();
+  grad.assign(6 * n, 0.0f);
+  double loss = 0;
+  const double w = 1.0 / double(std::max<size_t>(n, 1));
+  for (size_t i = 0; i < n; ++i) {
+    const Mat3 f = rotation_from_6d(x + 6 * i);
+    Mat3 df, unused;
+    df.m[0][0] = df.m[1][1] = df.m[2][2] = 0;
+    loss += w * group_min_residual(f, to_matrix(truth[i]), {{Mat3{}, &g}, {flip, &gh}}, w, df, unused);
+    double dx[6];
+    rotation_from_6d_backward(x + 6 * i, df, dx);
+    for (int c = 0; c < 6; ++c) grad[6 * i + size_t(c)] = float(dx[c]);
+  }
+  return loss;
+}
+
 EquivarianceTerms equivariance_loss(const EquivarianceBatch& b, const std::vector<Quat>& group,
                                     const Quat& improper, std::vector<float>& grad) {
   const int64_t B = b.pairs;
   SG_CHECK(B > 0 && int64_t(b.gamma_rad.size()) == B, "equivariance loss: ", b.gamma_rad.size(),
            " in-plane angles for ", B, " pairs");
-  std::vector<Mat3> g, gh;  // G and G h
-  for (const Quat& q : group) {
-    g.push_back(to_matrix(q));
-    gh.push_back(to_matrix(mul(q, improper)));
-  }
+  std::vector<Mat3> g, gh;
+  group_matrices(group, improper, g, gh);
   const double deg = 180 / M_PI;
   const Mat3 tilt = to_matrix(axis_angle({1, 0, 0}, b.delta_rad * deg)),
              untilt = to_matrix(axis_angle({1, 0, 0}, -b.delta_rad * deg));

@@ -58,4 +58,11 @@ struct EquivarianceTerms {
 EquivarianceTerms equivariance_loss(const EquivarianceBatch& b, const std::vector<Quat>& group,
                                     const Quat& improper, std::vector<float>& grad);
 
+// The "cheat" check (the report's term for training on the truth): the mean over n images
+// of min_{(M, H) in {(I, G), (R_z(pi), G h)}} |F - M T H|^2 against their true rotations
+// T (the gauge C = I); grad [n * 6] receives dL/dx. What the network can reach with
+// labels, beside what it reaches without.
+double supervised_rotation_loss(const float* x, const std::vector<Quat>& truth, const std::vector<Quat>& group,
+                                const Quat& improper, std::vector<float>& grad);
+
 }  // namespace sg

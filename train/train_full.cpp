@@ -27,6 +27,7 @@ void FullConfig::validate() const {
   SG_CHECK(batch >= 1 && batch <= data.count, "batch must be in [1, data.count], got ", batch);
   SG_CHECK(std::isfinite(lr) && lr > 0 && std::isfinite(final_lr) && final_lr > 0, "lr and final_lr must be positive");
   SG_CHECK(std::isfinite(pair_weight) && pair_weight > 0, "pair_weight must be positive, got ", pair_weight);
+  SG_CHECK(pair_weight_from >= 0, "pair_weight_from must be >= 0, got ", pair_weight_from);
   SG_CHECK(std::isfinite(gamma_max_deg) && gamma_max_deg >= 0 && gamma_max_deg <= 180,
            "gamma_max_deg must be in [0, 180], got ", gamma_max_deg);
   SG_CHECK(gamma_ramp_epochs >= 0, "gamma_ramp_epochs must be >= 0, got ", gamma_ramp_epochs);
@@ -44,9 +45,11 @@ FullConfig full_config_from_json(const nlohmann::json& j, const std::string& wha
   r.get("lr", c.lr);
   r.get("final_lr", c.final_lr);
   r.get("pair_weight", c.pair_weight);
+  r.get("pair_weight_from", c.pair_weight_from);
   r.get("gamma_max_deg", c.gamma_max_deg);
   r.get("gamma_ramp_epochs", c.gamma_ramp_epochs);
   r.get("eval_pairs", c.eval_pairs);
+  r.get("supervised", c.supervised);
   r.get("seed", c.seed);
   std::vector<int64_t> filters(c.trunk.filters.begin(), c.trunk.filters.end());
   r.get("filters", filters);
@@ -85,9 +88,11 @@ nlohmann::json to_json(const FullConfig& c) {
           {"lr", c.lr},
           {"final_lr", c.final_lr},
           {"pair_weight", c.pair_weight},
+          {"pair_weight_from", c.pair_weight_from},
           {"gamma_max_deg", c.gamma_max_deg},
           {"gamma_ramp_epochs", c.gamma_ramp_epochs},
           {"eval_pairs", c.eval_pairs},
+          {"supervised", c.supervised},
           {"seed", c.seed},
           {"filters", std::vector<int64_t>(c.trunk.filters.begin(), c.trunk.filters.end())},
           {"data",
@@ -144,8 +149,13 @@ FullRun train_full(const FullConfig& config, const std::string& out_dir, Device 
   Rng init(config.seed, 1);
   run.model = std::make_unique<RotationHeadModel>(config.data.size, config.trunk, config.hidden, init, device);
   RotationHeadModel& model = *run.model;
-  // The pairs; their orientations are not training's to read.
+  // The pairs; their orientations are not training's to read (but the cheat check's).
   Dataset3d ds = generate_3d(config.data);
+  std::vector<Quat> truth;
+  for (int64_t i = 0; config.supervised && i < ds.params.count; ++i) {
+    const float* o = ds.orientations.data() + 4 * i;
+    truth.push_back(normalised(Quat{o[0], o[1], o[2], o[3]}));
+  }
   ds.orientations.clear();
   ds.sizes.clear();
   const int64_t N = ds.params.count, S = ds.params.size, L = S * S;
@@ -177,7 +187,7 @@ FullRun train_full(const FullConfig& config, const std::string& out_dir, Device 
       EquivarianceBatch eb;
       eb.pairs = B;
       eb.delta_rad = delta;
-      eb.pair_weight = config.pair_weight;
+      eb.pair_weight = e >= config.pair_weight_from ? config.pair_weight : 1.0;
       std::vector<double> gam_deg(static_cast<size_t>(B));
       std::vector<float> raw(size_t(B * L));
       x.assign(size_t(3 * B * L), 0.0f);
@@ -198,7 +208,19 @@ FullRun train_full(const FullConfig& config, const std::string& out_dir, Device 
       const Tensor y = model.forward(Tensor::from_vector(x, {3 * B, 1, S, S}, device), ctx);
       const std::vector<float> yh = y.to_vector();
       eb.x = yh.data();
-      const EquivarianceTerms t = equivariance_loss(eb, shape.group, shape.improper, grad);
+      EquivarianceTerms t;
+      if (config.supervised) {
+        std::vector<Quat> tb;  // the true rotations of the 3B images
+        for (int k = 0; k < 3; ++k)
+          for (int64_t j = 0; j < B; ++j) {
+            const Quat r = truth[size_t(order[size_t(b + j)])];
+            tb.push_back(k == 0 ? r : k == 1 ? mul(axis_angle({1, 0, 0}, config.data.stereo_angle_deg), r)
+                                             : mul(axis_angle({0, 0, 1}, gam_deg[size_t(j)]), r));
+          }
+        t.inplane = supervised_rotation_loss(yh.data(), tb, shape.group, shape.improper, grad);
+      } else {
+        t = equivariance_loss(eb, shape.group, shape.improper, grad);
+      }
       SG_CHECK(std::isfinite(t.total()), "train-full: the loss became ", t.total(), " at epoch ", e + 1,
                ", step ", steps + 1);
       // The host's gradient enters autograd through sum(y * g): d/dy = g.

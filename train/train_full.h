@@ -29,9 +29,15 @@ struct FullConfig {
   double lr = 1e-3, final_lr = 1e-4;
   // The pair term's weight: 4 (1 - cos delta) = 0.06 at 10 deg is what a constant output
   // costs it, small beside the in-plane term's, so it is scaled up.
+  // From epoch pair_weight_from (0-based) on; 1 before it (the in-plane term learnt
+  // first: with the weight high from the start a run stalled, docs/particles3d.md).
   double pair_weight = 1;
+  int64_t pair_weight_from = 0;
   double gamma_max_deg = 180;
   int64_t gamma_ramp_epochs = 0;
+  // The cheat check: train on the true rotations (train/rotation6d_loss.h
+  // supervised_rotation_loss) instead of the equivariances; the only mode that reads them.
+  bool supervised = false;
   int64_t eval_pairs = 1000;  // unseen pairs scored after training (first index 1,000,000)
   uint64_t seed = 1;
   void validate() const;  // one line naming the bad field
