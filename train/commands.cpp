@@ -6,6 +6,8 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
       {"train", "train a model from a JSON config (checkpoints, resume, accuracy table)", cmd_train,
        train_options},
+      {"train-full", "train the 3-D particles' full-orientation model from tilt pairs (no orientations)",
+       cmd_train_full, train_full_options},
       {"eval", "accuracy of a checkpoint on unseen pairs (the report's table)", cmd_eval, eval_options},
       {"predict", "orientation of each image in a .npy file, from a checkpoint", cmd_predict,
        predict_options},

@@ -23,6 +23,7 @@ int cmd_predict(const Args& args);   // train/cmd_predict.cpp
 int cmd_sweep(const Args& args);     // train/cmd_sweep.cpp
 int cmd_perturb(const Args& args);   // train/cmd_perturb.cpp
 int cmd_reconstruct(const Args& args);  // train/cmd_reconstruct.cpp
+int cmd_train_full(const Args& args);   // train/cmd_train_full.cpp
 
 // predict --micrograph (train/cmd_predict_micrograph.cpp), called by cmd_predict.
 int predict_micrograph(const ArgParser& p, Device device);
@@ -37,6 +38,7 @@ ArgParser predict_options();
 ArgParser sweep_options();
 ArgParser perturb_options();
 ArgParser reconstruct_options();
+ArgParser train_full_options();
 
 struct Command {
   const char* name;

@@ -8,77 +8,16 @@
 
 #include "engine/error.h"
 #include "engine/io/atomic_file.h"
+#include "train/json_reader.h"
 
 namespace sg {
 
 namespace {
 
-// An integer JSON value that T holds exactly (no silent truncation of 2^32 + 4 to 4).
-template <typename T>
-bool fits(const nlohmann::json& v) {
-  if (v.is_number_unsigned()) return v.get<uint64_t>() <= uint64_t(std::numeric_limits<T>::max());
-  if (!v.is_number_integer()) return false;
-  const int64_t x = v.get<int64_t>();
-  return std::is_signed_v<T> ? x >= int64_t(std::numeric_limits<T>::min()) &&
-                                   x <= int64_t(std::numeric_limits<T>::max())
-                             : x >= 0;
-}
-
-// Reads the keys of one JSON object into typed fields; every key must be read once,
-// so a misspelt key is reported instead of silently ignored.
-class Reader {
- public:
-  Reader(const nlohmann::json& j, std::string where) : j_(j), where_(std::move(where)) {
-    SG_CHECK(j.is_object(), where_, ": expected a JSON object, got ", j.type_name());
-  }
-  template <typename T>
-  void get(const char* key, T& out) {
-    seen_.insert(key);
-    if (!j_.contains(key)) return;
-    const nlohmann::json& v = j_.at(key);
-    bool ok = false;
-    if constexpr (std::is_same_v<T, std::string>) ok = v.is_string();
-    else if constexpr (std::is_same_v<T, bool>) ok = v.is_boolean();
-    else if constexpr (std::is_integral_v<T>) ok = fits<T>(v);
-    else if constexpr (std::is_floating_point_v<T>) ok = v.is_number();
-    else if constexpr (std::is_same_v<T, std::vector<double>>) {
-      ok = v.is_array();
-      for (const auto& e : v) ok = ok && e.is_number();
-    } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
-      ok = v.is_array();
-      for (const auto& e : v) ok = ok && fits<int64_t>(e);
-    }
-    // Only a scalar is echoed: dumping a deeply nested array would recurse that deep.
-    SG_CHECK(ok, where_, ": key '", key, "' has the wrong type (",
-             v.is_primitive() ? v.dump() : std::string("an ") + v.type_name(), ")");
-    out = v.get<T>();
-  }
-  void skip(const char* key) { seen_.insert(key); }  // read elsewhere
-  void finish() const {
-    for (auto it = j_.begin(); it != j_.end(); ++it)
-      SG_CHECK(seen_.count(it.key()), where_, ": unknown key '", it.key(), "'");
-  }
-
- private:
-  const nlohmann::json& j_;
-  std::string where_;
-  std::set<std::string> seen_;
-};
-
-// Runs x.validate(), naming `where` (the file and section) in any error.
-template <typename T>
-void validate_in(const std::string& where, const T& x) {
-  try {
-    x.validate();
-  } catch (const Error& e) {
-    fail(where, ": ", e.what());
-  }
-}
-
 GenParams data_from_json(const nlohmann::json& j, const std::string& where, std::string& path) {
   GenParams p;
   p.count = 4096;
-  Reader r(j, where);
+  JsonReader r(j, where);
   r.get("path", path);
   r.get("shape", p.shape);
   r.get("sides", p.sides);
@@ -111,7 +50,7 @@ GenParams data_from_json(const nlohmann::json& j, const std::string& where, std:
 
 TrainConfig::UNet unet_from_json(const nlohmann::json& j, const std::string& where) {
   TrainConfig::UNet u;
-  Reader r(j, where);
+  JsonReader r(j, where);
   r.get("bottleneck", u.bottleneck);
   r.get("dropout", u.dropout);
   r.get("self_weight", u.self_weight);
@@ -121,7 +60,7 @@ TrainConfig::UNet unet_from_json(const nlohmann::json& j, const std::string& whe
 
 HeatmapOptions heatmap_from_json(const nlohmann::json& j, const std::string& where) {
   HeatmapOptions h;
-  Reader r(j, where);
+  JsonReader r(j, where);
   r.get("bins", h.bins);
   r.get("hidden", h.hidden);
   r.get("sigma_bins", h.sigma_bins);
@@ -203,7 +142,7 @@ void TrainConfig::validate() const {
 
 TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {
   TrainConfig c;
-  Reader r(j, what);
+  JsonReader r(j, what);
   r.get("name", c.name);
   r.get("model", c.model);
   r.get("mode", c.mode);

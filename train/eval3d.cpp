@@ -18,6 +18,7 @@
 #include "engine/io/npy.h"
 #include "train/checkpoint.h"
 #include "train/eval3d_figures.h"
+#include "train/eval_full.h"
 #include "train/evaluate.h"
 #include "train/predict_angles.h"
 #include "train/trainer.h"
@@ -91,8 +92,7 @@ int eval_tilt_pairs(const ArgParser& p, Device device) {
   const std::vector<char> text = read_file_bytes(in(dir, "params.json"));
   const Gen3dParams g = params3d_from_json(nlohmann::json::parse(text.begin(), text.end(), nullptr, false),
                                            "'" + in(dir, "params.json") + "'");
-  SG_CHECK(g.task == "single-axis", "eval: '", dir, "' holds the task '", g.task,
-           "'; only the single-axis task is evaluated");
+  if (g.task == "full") return eval_full_orientation(p, device, dir, g);
   const NpyArray images = load_npy(in(dir, "images.npy")), orient = load_npy(in(dir, "orientations.npy"));
   const int64_t N = g.count, S = g.size;
   SG_CHECK(images.shape == std::vector<int64_t>({N, 2, S, S}), "eval: '", in(dir, "images.npy"),
