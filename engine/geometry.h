@@ -42,6 +42,15 @@ inline void check_geometry(const ConvGeom& g) {
            g.H, "x", g.W, " input with padding ", g.pad_h, ",", g.pad_w);
 }
 
+// Throws sg::Error unless g describes a pooling with a non-empty output; every backend's
+// maxpool2d entry points call it.
+inline void check_geometry(const PoolGeom& g) {
+  SG_CHECK(g.N >= 0 && g.C > 0 && g.ph > 0 && g.pw > 0, "maxpool2d: bad geometry N=", g.N,
+           " C=", g.C, " window=", g.ph, "x", g.pw);
+  SG_CHECK(g.OH() > 0 && g.OW() > 0, "maxpool2d: a ", g.ph, "x", g.pw,
+           " window does not fit a ", g.H, "x", g.W, " input");
+}
+
 // Throws unless a ph×pw pooling window fits the output of the convolution g: the fused
 // conv block (Op::ConvReluPool) of every backend checks its arguments with this.
 inline void check_conv_pool(const ConvGeom& g, int64_t ph, int64_t pw) {

@@ -4,7 +4,7 @@
 //   kernels/cpu/<op>.cpp, kernels/cuda/<op>.cu   its kernels on each backend;
 //   kernels/reference/<op>.h, .cpp               its plain loops in double;
 //   engine/ops/<op>.cpp                          its autograd op;
-//   tests/test_op_table.cpp                      TEST_CASE("op table: <op>"), its kernels on
+//   tests/test_op_table{,_conv}.cpp              TEST_CASE("op table: <op>"), its kernels on
 //                                                every backend (tests/test_<op>.cpp: more);
 // and a file in those folders that is no op's is a shared helper named below. The ops with
 // no file of their own in a folder are listed here, with where to look instead: the one
@@ -131,12 +131,13 @@ TEST_CASE("op names: one distinct name per op, none unnamed") {
 
 TEST_CASE("op names: every op's files are where its name says") {
   REQUIRE_MESSAGE(has_file("engine/backend.h"), "no source tree at " << source_root());
-  const std::string table = read_text("tests/test_op_table.cpp");
+  // The table in two files: the convolution family, and the rest.
+  const std::string table = read_text("tests/test_op_table.cpp") + read_text("tests/test_op_table_conv.cpp");
   for (const std::string& op : all_op_names()) {
     CAPTURE(op);
     for (const std::string& f : files_of(op)) CHECK_MESSAGE(has_file(f), f << " is missing");
     CHECK_MESSAGE(table.find("TEST_CASE(\"op table: " + op + "\")") != std::string::npos,
-                  "tests/test_op_table.cpp has no TEST_CASE(\"op table: " << op << "\")");
+                  "tests/test_op_table{,_conv}.cpp have no TEST_CASE(\"op table: " << op << "\")");
   }
 }
 

@@ -12,19 +12,8 @@
 
 namespace sg::cpu {
 
-namespace {
-
-void check(const PoolGeom& g) {
-  SG_CHECK(g.N >= 0 && g.C > 0 && g.ph > 0 && g.pw > 0, "maxpool2d: bad geometry N=", g.N,
-           " C=", g.C, " window=", g.ph, "x", g.pw);
-  SG_CHECK(g.OH() > 0 && g.OW() > 0, "maxpool2d: a ", g.ph, "x", g.pw,
-           " window does not fit a ", g.H, "x", g.W, " input");
-}
-
-}  // namespace
-
 void maxpool2d_forward(const PoolGeom& g, const float* x, float* y) {
-  check(g);
+  check_geometry(g);
   const int64_t OH = g.OH(), OW = g.OW(), planes = g.N * g.C;
 #pragma omp parallel for schedule(static)
   for (int64_t p = 0; p < planes; ++p) {
@@ -44,7 +33,7 @@ void maxpool2d_forward(const PoolGeom& g, const float* x, float* y) {
 // dx[first (a,b) in the window with x == y] += dy
 void maxpool2d_backward(const PoolGeom& g, const float* x, const float* y, const float* dy,
                         float* dx) {
-  check(g);
+  check_geometry(g);
   if (!dx) return;  // the input needs no gradient
   const int64_t OH = g.OH(), OW = g.OW(), planes = g.N * g.C;
 #pragma omp parallel for schedule(static)

@@ -56,10 +56,7 @@ __global__ void maxpool_backward_kernel(int n, PoolDims d, const float* x, const
 }
 
 PoolDims checked_dims(const PoolGeom& g) {
-  SG_CHECK(g.N >= 0 && g.C > 0 && g.ph > 0 && g.pw > 0, "maxpool2d: bad geometry N=", g.N,
-           " C=", g.C, " window=", g.ph, "x", g.pw);
-  SG_CHECK(g.OH() > 0 && g.OW() > 0, "maxpool2d: a ", g.ph, "x", g.pw,
-           " window does not fit a ", g.H, "x", g.W, " input");
+  check_geometry(g);
   check_int32(g.x_size(), "maxpool2d input");
   return PoolDims{int(g.H), int(g.W), int(g.ph), int(g.pw), int(g.OH()), int(g.OW())};
 }

@@ -13,19 +13,8 @@
 
 namespace sg::ref {
 
-namespace {
-
-void check(const PoolGeom& g) {
-  SG_CHECK(g.N >= 0 && g.C > 0 && g.ph > 0 && g.pw > 0, "maxpool2d: bad geometry N=", g.N,
-           " C=", g.C, " window=", g.ph, "x", g.pw);
-  SG_CHECK(g.OH() > 0 && g.OW() > 0, "maxpool2d: a ", g.ph, "x", g.pw,
-           " window does not fit a ", g.H, "x", g.W, " input");
-}
-
-}  // namespace
-
 void maxpool2d_forward(const PoolGeom& g, const double* x, double* y) {
-  check(g);
+  check_geometry(g);
   const int64_t OH = g.OH(), OW = g.OW();
   for (int64_t n = 0; n < g.N; ++n)
     for (int64_t c = 0; c < g.C; ++c)
@@ -44,7 +33,7 @@ void maxpool2d_forward(const PoolGeom& g, const double* x, double* y) {
 // dx[first (a,b) with x == y] += dy[n,c,i,j]
 void maxpool2d_backward(const PoolGeom& g, const double* x, const double* y, const double* dy,
                         double* dx) {
-  check(g);
+  check_geometry(g);
   if (!dx) return;  // a null gradient means "not needed"
   const int64_t OH = g.OH(), OW = g.OW();
   for (int64_t n = 0; n < g.N; ++n)
