@@ -27,7 +27,10 @@ for name, rs in by.items():
         ok_single += s["within_2"] >= 90 and (t_shape or (s.get("median_abs_deg", 0 if s["within_1"] >= 50 else 9) <= 1))
         ok_pair += p["within_2"] >= 95 and p["std_deg"] <= 1.2
         ratio = r["recon360"]["rmse_ratio"]
+        # runs since the exact alignment also carry the old image-aligned RMSE
+        old = r["recon360"].get("rmse_image_aligned")
+        old = f" ({old / r['recon360']['rmse_true_angles']:.3f} image-aligned)" if old else ""
         print(f"| {name} | {r['seed']} | {r['train_sync']['within_2']:.1f} | {r['train']['within_2']:.1f} | "
               f"{s['within_2']:.1f} | {median_err(s)} | {p['within_2']:.1f} | {p['std_deg']:.2f} | "
-              f"{ks['within_2']:.1f} / {kp['within_2']:.1f} | {ratio:.3f} | {r['seconds']:.1f} |")
+              f"{ks['within_2']:.1f} / {kp['within_2']:.1f} | {ratio:.3f}{old} | {r['seconds']:.1f} |")
     print(f"| **{name}** | **targets met** | | | **{ok_single}/{len(rs)}** single | | **{ok_pair}/{len(rs)}** pair | | | | |")

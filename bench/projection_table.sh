@@ -9,6 +9,7 @@
 # projections are scored modulo θ ≡ 180° − θ). Then the δ sweep 3°, 5°, 20°, 35° of the
 # 'S' (supersample 4, noise-free).
 # Usage: bash bench/projection_table.sh [BUILD_DIR] [OUT_DIR]
+# CONFIGS="binary t_supersample4 ..." runs only the configs named (all when unset).
 set -euo pipefail
 build="${1:-build}"
 out="${2:-bench/results/projections}"
@@ -20,6 +21,7 @@ mkdir -p "$out"
 common="--projection --radius-min 0.3 --radius-max 0.3"
 run() {  # name shape supersample dose delta seed
   local name="$1" shape="$2" ss="$3" dose="$4" delta="$5" seed="$6"
+  if [ -n "${CONFIGS:-}" ] && [[ " $CONFIGS " != *" $name "* ]]; then return 0; fi
   local g="$common --shape $shape --supersample $ss --dose $dose --stereo-angle $delta"
   "$bin" gen $g --count 2000 --seed "$seed" --out "$tmp/train" >/dev/null
   "$bin" gen $g --count 1000 --seed $((1000 + seed)) --out "$tmp/test" >/dev/null
@@ -38,7 +40,7 @@ print(json.dumps({"config": name, "shape": shape, "supersample": int(ss), "dose"
                   "train": r["accuracy"], "train_sync": r["accuracy_sync"],
                   "train_rmse_ratio": r.get("rmse_ratio"),
                   "test": r["test"], "recon360": {k: r360.get("test_" + k) for k in
-                  ("rmse", "rmse_true_angles", "rmse_ratio")}}))
+                  ("rmse", "rmse_true_angles", "rmse_ratio", "rmse_image_aligned")}}))
 PY
   cp "$tmp/r360/test_object.png" "$out/${name}_seed${seed}_object360.png" 2>/dev/null || true
   cp "$tmp/r360/test_object_true_angles.png" "$out/${name}_seed${seed}_true_angles360.png" 2>/dev/null || true

@@ -101,5 +101,11 @@ struct Alignment {
   bool mirrored = false;
 };
 Alignment aligned_rmse(const Image& reconstruction, const Image& truth);
+// The same for the FBP of projections [M, L] at angles_deg, aligned exactly: the
+// rotation and mirror are applied to the angles before back projection, not to the
+// image (bilinear resampling blurs it, costing up to 15 % of RMSE at 64 px). angle_deg
+// is then the offset added to the (negated, when mirrored) angles.
+Alignment aligned_rmse(const float* projections, int64_t M, int64_t L, const std::vector<double>& angles_deg,
+                       const Image& truth);
 
 }  // namespace sg

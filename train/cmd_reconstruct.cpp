@@ -103,8 +103,8 @@ Accuracy score(const std::vector<double>& angles_deg, const std::vector<float>& 
 // from `angles_deg` [2N] against the true shape, beside FBP of the same projections at
 // the true angles (the best any angle estimate could do), both aligned in rotation and
 // mirror. Pictures and figures go to dir (names prefixed) and j.
-void reconstruction_error(const PairInput& in, const Image& object, const std::filesystem::path& dir,
-                          const std::string& prefix, nlohmann::json& j) {
+void reconstruction_error(const PairInput& in, const std::vector<double>& angles_deg,
+                          const std::filesystem::path& dir, const std::string& prefix, nlohmann::json& j) {
   const GenParams& g = in.ds.params;
   if (!in.has_truth || g.radius_min != g.radius_max) return;
   const ParticleShape shape = ParticleShape::make(g.shape, g.sides);
@@ -112,9 +112,11 @@ void reconstruction_error(const PairInput& in, const Image& object, const std::f
       render(shape, sinogram_pose(in.L, g.radius_min * double(g.size), 0), g.supersample, in.L);
   const std::vector<double> true_angles =
       with_partners(std::vector<double>(in.ds.angles.begin(), in.ds.angles.end()), in.delta_deg);
-  const Image oracle =
-      back_project(firsts_then_partners(in.pairs.data(), in.N, in.L).data(), 2 * in.N, in.L, true_angles);
-  const Alignment a = aligned_rmse(object, truth), b = aligned_rmse(oracle, truth);
+  const std::vector<float> flat = firsts_then_partners(in.pairs.data(), in.N, in.L);
+  const Image oracle = back_project(flat.data(), 2 * in.N, in.L, true_angles);
+  const Alignment a = aligned_rmse(flat.data(), 2 * in.N, in.L, angles_deg, truth),
+                  b = aligned_rmse(flat.data(), 2 * in.N, in.L, true_angles, truth),
+                  blurred = aligned_rmse(back_project(flat.data(), 2 * in.N, in.L, angles_deg), truth);
   write_png((dir / (prefix + "truth.png")).string(), truth, 0, 1);
   write_png((dir / (prefix + "object_true_angles.png")).string(), oracle);
   std::cout << prefix << "reconstruction from " << 2 * in.N << " projections: RMSE " << a.rmse
@@ -124,6 +126,8 @@ void reconstruction_error(const PairInput& in, const Image& object, const std::f
   j[prefix + "rmse_true_angles"] = b.rmse;
   j[prefix + "rmse_ratio"] = a.rmse / b.rmse;
   j[prefix + "alignment"] = {{"angle_deg", a.angle_deg}, {"mirrored", a.mirrored}};
+  // The first versions aligned the reconstructed image itself (bilinear resampling).
+  j[prefix + "rmse_image_aligned"] = blurred.rmse;
 }
 
 // A dataset folder whose angles.npy holds the recovered angles, not the truth: the input
@@ -282,7 +286,7 @@ int cmd_reconstruct(const Args& args) {
     std::cout << table_header() << table_row("sync", sync) << table_row("matched", fin);
     j["accuracy_sync"] = to_json(sync);
     j["accuracy"] = to_json(fin);
-    reconstruction_error(in, r.object, dir, "", j);
+    reconstruction_error(in, r.angles_deg, dir, "", j);
   }
   if (p.given("test")) {
     const Templates t = make_templates(r.object, matching_step(in.delta_deg));
@@ -320,7 +324,7 @@ int cmd_reconstruct(const Args& args) {
     const Image test_object = back_project(firsts_then_partners(test.pairs.data(), test.N, test.L).data(),
                                            2 * test.N, test.L, both);
     write_png((dir / "test_object.png").string(), test_object);
-    reconstruction_error(test, test_object, dir, "test_", j);
+    reconstruction_error(test, both, dir, "test_", j);
     const GenParams& g = test.ds.params;
     if (g.radius_min == g.radius_max) {
       // The ceiling: the same matching against the true shape's projections.
