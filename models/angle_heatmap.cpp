@@ -70,7 +70,7 @@ double heatmap_second_peak_deg(const float* h, int64_t K, double period_deg, dou
 
 AngleHeatmapModel::AngleHeatmapModel(Dims dims, int64_t size, int order, const HeatmapOptions& o, Rng& rng,
                                      Device device, const DifferenceWidth& trunk)
-    : order_(order), opt_(o), net_(std::make_unique<Sequential>()) {
+    : dims_(dims), order_(order), opt_(o), net_(std::make_unique<Sequential>()) {
   o.validate();
   SG_CHECK(order >= 1, "heatmap model: rotational order must be >= 1, got ", order);
   if (dims == Dims::Two) add_difference_trunk(*net_, Dims::Two, trunk);
@@ -112,10 +112,37 @@ Tensor AngleHeatmapModel::supervised_loss(const Tensor& images, const Tensor& ta
   return mse(heatmap(images, ctx), t);
 }
 
-std::vector<float> AngleHeatmapModel::predict_deg(const Tensor& images) {
+std::vector<float> AngleHeatmapModel::read_heatmaps(const Tensor& images) {
   NoGradGuard no_grad;
   Context ctx;
-  const std::vector<float> h = heatmap(images, ctx).to_vector();
+  std::vector<float> h = heatmap(images, ctx).to_vector();
+  if (dims_ != Dims::One || !opt_.half_turn) return h;
+  std::vector<float> x = images.to_vector();
+  const int64_t N = images.shape()[0], L = images.numel() / N, K = opt_.bins;
+  std::vector<float> rev(x.size());
+  for (int64_t i = 0; i < N; ++i)
+    for (int64_t j = 0; j < L; ++j) rev[size_t(i * L + j)] = x[size_t(i * L + (L - j) % L)];
+  const std::vector<float> r =
+      heatmap(Tensor::from_vector(rev, images.shape(), images.device()), ctx).to_vector();
+  std::vector<float> avg(h.size());
+  for (int64_t i = 0; i < N; ++i)
+    heatmap_half_turn_averaged(h.data() + i * K, r.data() + i * K, K, 360.0 / order_, avg.data() + i * K);
+  return avg;
+}
+
+void heatmap_half_turn_averaged(const float* h, const float* r, int64_t K, double period_deg, float* out) {
+  // φ_k + 180° in bins, reduced to the period: k + s, s = (180 mod P)·K/P.
+  const double s = in_period(180.0, period_deg) * double(K) / period_deg;
+  for (int64_t k = 0; k < K; ++k) {
+    const double m = std::fmod(double(k) + s, double(K));
+    const int64_t lo = int64_t(m) % K, hi = (lo + 1) % K;
+    const double f = m - std::floor(m);
+    out[k] = float(0.5 * (double(h[k]) + (1 - f) * double(r[lo]) + f * double(r[hi])));
+  }
+}
+
+std::vector<float> AngleHeatmapModel::predict_deg(const Tensor& images) {
+  const std::vector<float> h = read_heatmaps(images);
   const size_t K = size_t(opt_.bins), N = h.size() / K;
   std::vector<float> out(N);
   for (size_t i = 0; i < N; ++i) out[i] = float(heatmap_peak_deg(h.data() + i * K, opt_.bins, 360.0 / order_));
@@ -123,9 +150,7 @@ std::vector<float> AngleHeatmapModel::predict_deg(const Tensor& images) {
 }
 
 std::vector<std::array<float, 2>> AngleHeatmapModel::predict_two_deg(const Tensor& images) {
-  NoGradGuard no_grad;
-  Context ctx;
-  const std::vector<float> h = heatmap(images, ctx).to_vector();
+  const std::vector<float> h = read_heatmaps(images);
   const size_t K = size_t(opt_.bins), N = h.size() / K;
   const double P = 360.0 / order_, exclude = (3 * opt_.sigma_bins + 1) * P / double(K);
   std::vector<std::array<float, 2>> out(N);
@@ -140,9 +165,7 @@ std::vector<std::array<float, 2>> AngleHeatmapModel::predict_two_deg(const Tenso
 
 std::vector<float> AngleHeatmapModel::predict_pair_deg(const Tensor& first, const Tensor& second,
                                                        float delta_deg) {
-  NoGradGuard no_grad;
-  Context ctx;
-  std::vector<float> a = heatmap(first, ctx).to_vector(), b = heatmap(second, ctx).to_vector();
+  std::vector<float> a = read_heatmaps(first), b = read_heatmaps(second);
   const size_t K = size_t(opt_.bins), N = a.size() / K;
   const double P = 360.0 / order_;
   std::vector<float> out(N), row, sa(K), sb(K);

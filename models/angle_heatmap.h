@@ -43,8 +43,13 @@ struct HeatmapOptions {
   // a setting: the trainer copies it from the training folder (reconstruct's pseudo-labels
   // of a mirror-symmetric particle), and the checkpoint keeps it.
   double fold_deg = -1;
+  // Read a projection twice, as itself and reversed (the particle turned by 180°), and
+  // average the two heatmaps (AngleHeatmapModel::read_heatmaps). 1-D models only; off
+  // unless a config asks ("heatmap.half_turn"), so older checkpoints read as they did.
+  bool half_turn = false;
   bool operator==(const HeatmapOptions& o) const {
-    return bins == o.bins && hidden == o.hidden && sigma_bins == o.sigma_bins && fold_deg == o.fold_deg;
+    return bins == o.bins && hidden == o.hidden && sigma_bins == o.sigma_bins && fold_deg == o.fold_deg &&
+           half_turn == o.half_turn;
   }
   // bins in [8, 4096], hidden in [1, 8192], sigma_bins in [0.25, bins/4], fold_deg -1 or in
   // [0, 360); one line otherwise.
@@ -63,6 +68,9 @@ double heatmap_second_peak_deg(const float* h, int64_t bins, double period_deg, 
 // The pair's read-out: the peak of (h_a(φ)⁺ + ε)(h_b(φ + δ)⁺ + ε) (`row` is scratch space).
 double heatmap_pair_peak_deg(const float* ha, const float* hb, int64_t bins, double period_deg,
                              double delta_deg, std::vector<float>& row);
+// out[k] = ½(h[k] + r(φ_k + 180°)), r between bins linear: a heatmap averaged with the one
+// read from the reversed projection, which shows the particle turned by 180°.
+void heatmap_half_turn_averaged(const float* h, const float* r, int64_t bins, double period_deg, float* out);
 // out[k] = max(h[k], h(c − φ_k)), h between bins linear: a heatmap made symmetric under the
 // fold θ ≡ c − θ (c in degrees, any value; out may not alias h).
 void heatmap_fold_symmetrised(const float* h, int64_t bins, double period_deg, double fold_deg, float* out);
@@ -94,6 +102,12 @@ class AngleHeatmapModel : public PairModel {
   std::vector<std::array<float, 2>> predict_two_deg(const Tensor& images);
 
  private:
+  // The heatmaps [N·K] every read-out uses, without gradient. Projections are also read
+  // reversed about their centre (index j → (L − j) mod L keeps the centre L/2): for any
+  // particle p_θ(−t) = p_{θ+180°}(t), so the reversed projection is a second view of the
+  // same θ, its heatmap shifted back by 180° (opt_.half_turn).
+  std::vector<float> read_heatmaps(const Tensor& images);
+  Dims dims_;
   int order_;
   HeatmapOptions opt_;
   std::unique_ptr<Sequential> net_;

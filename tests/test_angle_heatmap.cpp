@@ -187,6 +187,11 @@ TEST_CASE("angle heatmap: a tiny model learns projections of the S through the C
   one_line_error(run_cli("predict --checkpoint " + dir.file("run/checkpoint.safetensors") + " --input " +
                          dir.file("test/images.npy") + " --output " + dir.file("x.npy")),
                  "stereo pairs [N, 2, L] need their --stereo-angle");
+  // --half-turn on reads each projection reversed too: the same model, no worse a pair.
+  CHECK(eval_json(dir, "--half-turn on")["pair"]["within_3"].get<double>() >= 85);
+  one_line_error(run_cli("eval --checkpoint " + dir.file("run/checkpoint.safetensors") + " --data " +
+                         dir.file("test") + " --half-turn yes"),
+                 "--half-turn must be on or off, got 'yes'");
 }
 
 TEST_CASE("angle heatmap: a single projection of the 'T' is answered with both members of its fold") {
@@ -288,6 +293,50 @@ TEST_CASE("angle heatmap: a pair whose images favour their mirrors reads θ once
   }
 }
 
+TEST_CASE("angle heatmap: the half-turn view averages h(φ) with the reversed read-out at φ + 180°") {
+  Rng rng(9);
+  std::vector<float> h(360), r(360), out(360);
+  for (float& v : h) v = float(rng.uniform());
+  for (float& v : r) v = float(rng.uniform());
+  // Period 360, 360 bins: φ + 180° is bin k + 180 exactly.
+  heatmap_half_turn_averaged(h.data(), r.data(), 360, 360, out.data());
+  for (int k = 0; k < 360; ++k)
+    CHECK(out[size_t(k)] == doctest::Approx(0.5 * (h[size_t(k)] + r[size_t((k + 180) % 360)])));
+  // 100 bins over 120° (order 3): 180° ≡ 60° = 50 bins.
+  heatmap_half_turn_averaged(h.data(), r.data(), 100, 120, out.data());
+  for (int k = 0; k < 100; ++k)
+    CHECK(out[size_t(k)] == doctest::Approx(0.5 * (h[size_t(k)] + r[size_t((k + 50) % 100)])));
+  // Between bins: 7 bins over 360°, 180° = 3.5 bins, the mean of bins k + 3 and k + 4.
+  heatmap_half_turn_averaged(h.data(), r.data(), 7, 360, out.data());
+  for (int k = 0; k < 7; ++k)
+    CHECK(out[size_t(k)] ==
+          doctest::Approx(0.5 * h[size_t(k)] + 0.25 * (r[size_t((k + 3) % 7)] + r[size_t((k + 4) % 7)])));
+}
+
+TEST_CASE("angle heatmap: with the half-turn view a reversed projection reads exactly 180° on") {
+  // For any weights: the averaged heatmap of the reversed projection is that of the
+  // projection shifted by 180°, so the read-outs differ by 180° (a wrong reversal or
+  // shift breaks this); without the view an untrained model has no such relation.
+  const int64_t N = 6, L = 64;
+  Rng data(3);
+  std::vector<float> x(size_t(N * L)), rev(x.size());
+  for (float& v : x) v = float(data.uniform()) + 0.1f;
+  for (int64_t i = 0; i < N; ++i)
+    for (int64_t j = 0; j < L; ++j) rev[size_t(i * L + j)] = x[size_t(i * L + (L - j) % L)];
+  const Tensor a = Tensor::from_vector(x, {N, 1, L}), b = Tensor::from_vector(rev, {N, 1, L});
+  for (bool half_turn : {true, false}) {
+    HeatmapOptions o;
+    o.hidden = 32;
+    o.half_turn = half_turn;
+    Rng rng(11);
+    AngleHeatmapModel m(Dims::One, L, 1, o, rng, Device::CPU);
+    const std::vector<float> pa = m.predict_deg(a), pb = m.predict_deg(b);
+    int shifted = 0;
+    for (int64_t i = 0; i < N; ++i) shifted += circular_distance(pb[size_t(i)], pa[size_t(i)] + 180.0, 360) < 1e-3;
+    CHECK(shifted == (half_turn ? N : 0));
+  }
+}
+
 TEST_CASE("angle heatmap: heatmap2d is the Difference Model's conv trunk with the angle-bin head") {
   HeatmapOptions o;
   o.bins = 72;
@@ -348,6 +397,13 @@ TEST_CASE("angle heatmap: config and CLI refusals are one line") {
       R"({"model": "heatmap1d", "mode": "supervised", "data": {"projection": true}, "heatmap": {"fold_deg": 181.5}})"),
       "cfg")), "again").heatmap;
   CHECK(folded.fold_deg == 181.5);
+  const HeatmapOptions turned = config_from_json(to_json(config_from_json(nlohmann::json::parse(
+      R"({"model": "heatmap1d", "mode": "supervised", "data": {"projection": true}, "heatmap": {"half_turn": true}})"),
+      "cfg")), "again").heatmap;
+  CHECK(turned.half_turn);
+  CHECK_FALSE(round.half_turn);  // absent: off, as checkpoints before the key read
+  CHECK(has(config_error_of(R"({"model": "heatmap2d", "mode": "supervised", "heatmap": {"half_turn": true}})"),
+            "heatmap.half_turn applies to model heatmap1d (1-D projections), not heatmap2d"));
   CHECK(has(config_error_of(R"({"model": "heatmap1d", "mode": "supervised", "data": {"projection": true}, "heatmap": {"fold_deg": 360}})"),
             "heatmap.fold_deg must be in [0, 360) or -1 (none), got 360"));
   TempDir dir("heatmap_cli");

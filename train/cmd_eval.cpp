@@ -47,6 +47,7 @@ ArgParser eval_options() {
               "3-D tilt pairs: score the known-shape matcher (40-230 ms per image) on the first N\n"
               "pairs only (default: all); the other rows score every pair")
       .option("rotations", "K", kRotationsHelp)
+      .option("half-turn", "on|off", kHalfTurnHelp)
       .flag("grid", "the accuracy over size band x rendering (binary, supersample 4) x dose (none, 30,\n"
             "10), model and closed form side by side: grid.md, grid.json, grid.svg in --out")
       .option("grid-pairs", "N", "--grid: generated pairs per cell", "1000")
@@ -76,6 +77,7 @@ int cmd_eval(const Args& args) {
   if (has_checkpoint) c = read_checkpoint(p.get("checkpoint"));
   if (p.given("pairs")) c.config.eval_pairs = p.get_int("pairs");
   c.config.test_rotations = rotations_option(p, c.config.test_rotations);
+  if (has_checkpoint) half_turn_option(p, c.config);
   SG_CHECK(c.config.eval_pairs >= 1, "eval: --pairs must be positive");
   std::unique_ptr<PairModel> model;
   if (method != "moments") model = model_from_checkpoint(c, device);

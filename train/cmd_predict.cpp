@@ -57,6 +57,7 @@ ArgParser predict_options() {
               "[N, 2, H, W] of images (a 2-D model; tilt pairs of a 3-D particle: in (0, 90)): their\n"
               "stereo angle; each pair's first image is read from both")
       .option("rotations", "K", kRotationsHelp)
+      .option("half-turn", "on|off", kHalfTurnHelp)
       .flag("no-preprocess", "feed the images to the network as given; by default they are prepared\n"
             "as the checkpoint's training images were (noise removal and centring unless\n"
             "already done, size normalisation)")
@@ -240,6 +241,7 @@ int cmd_predict(const Args& args) {
   Checkpoint c;
   if (has_checkpoint) c = read_checkpoint(p.get("checkpoint"));
   c.config.test_rotations = rotations_option(p, c.config.test_rotations);
+  if (has_checkpoint) half_turn_option(p, c.config);
   if (method == "moments" && has_checkpoint) {
     const int n = ParticleShape::make(c.config.data.shape, c.config.data.sides).order();
     SG_CHECK(!p.given("order") || order == n, "predict: --order ", order, " but the checkpoint's shape '",

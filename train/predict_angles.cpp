@@ -7,6 +7,7 @@
 #include "data/image.h"
 #include "engine/error.h"
 #include "train/args.h"
+#include "train/config.h"
 
 namespace sg {
 
@@ -63,6 +64,15 @@ int rotations_option(const ArgParser& p, int config_value) {
   const int64_t k = p.get_int("rotations");
   SG_USAGE_CHECK(k == 1 || k == 2 || k == 4, "--rotations must be 1, 2 or 4, got ", k);
   return int(k);
+}
+
+void half_turn_option(const ArgParser& p, TrainConfig& config) {
+  if (!p.given("half-turn")) return;
+  const std::string v = p.get("half-turn");
+  SG_USAGE_CHECK(v == "on" || v == "off", "--half-turn must be on or off, got '", v, "'");
+  SG_USAGE_CHECK(config.model == "heatmap1d", "--half-turn applies to heatmap1d models; this checkpoint's is ",
+                 config.model);
+  config.heatmap.half_turn = v == "on";
 }
 
 void split_pairs(const float* pairs, int64_t count, int64_t per, std::vector<float>& first,
