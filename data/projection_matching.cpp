@@ -157,11 +157,14 @@ Recovered recover_once(const float* pairs, int64_t N, int64_t L, double delta_de
   r.object = back_project(flat.data(), 2 * N, L, angles);
   r.cost = std::numeric_limits<double>::infinity();
   const double step = matching_step(delta_deg, o.step_deg);
-  for (int round = 0; round < o.rounds; ++round) {
+  bool gaining = true;  // the last round lowered the best cost by more than round_gain
+  const int most = o.rounds == 0 ? 0 : std::max(o.rounds, o.max_rounds);
+  for (int round = 0; round < most && (round < o.rounds || gaining); ++round) {
     const Image object = back_project(flat.data(), 2 * N, L, angles);
     const Matched m = match_pairs(make_templates(object, step), pairs, N, delta_deg);
     r.round_cost.push_back(m.mean_cost);
     angles = with_partners(m.angles_deg, delta_deg);
+    gaining = m.mean_cost < r.cost * (1 - o.round_gain);
     if (m.mean_cost < r.cost) {
       r.cost = m.mean_cost;
       r.best_round = round + 1;
@@ -176,8 +179,8 @@ Recovered recover_once(const float* pairs, int64_t N, int64_t L, double delta_de
 
 Recovered recover_angles(const float* pairs, int64_t N, int64_t L, double delta_deg,
                          const RecoverOptions& o) {
-  SG_CHECK(o.rounds >= 0 && o.rounds <= 100, "recover_angles: rounds must be in [0, 100], got ",
-           o.rounds);
+  SG_CHECK(o.rounds >= 0 && o.rounds <= 100 && o.max_rounds >= 0 && o.max_rounds <= 100,
+           "recover_angles: rounds and max_rounds must be in [0, 100], got ", o.rounds, " and ", o.max_rounds);
   std::vector<int> tries = o.neighbour_tries;
   if (tries.empty() || o.rounds == 0) tries = {o.sync.neighbours};  // no cost to compare without a round
   std::vector<double> contexts = o.context_mixed_tries;
