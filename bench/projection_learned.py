@@ -13,6 +13,8 @@ for r in runs:
     rend = "binary" if r["supersample"] == 1 else f"supersample {r['supersample']}"
     if r.get("dose", 0) > 0:
         rend += f", dose {r['dose']:g}"
+    if r.get("delta", 10) != 10:
+        rend += f", δ = {r['delta']:g}°"
     by[(r["shape"].upper(), rend)].append(r)
 print("| shape, rendering | seed | learned single ≤2° | learned pair ≤2° | classical single ≤2° | classical pair ≤2° | known shape single / pair ≤2° | learned − classical (single, pair) | recover s | train s |")
 print("|---|---|---|---|---|---|---|---|---|---|")
