@@ -223,7 +223,7 @@ Image rotated(const Image& img, double angle_deg, bool mirror) {
 Alignment aligned_rmse(const Image& reconstruction, const Image& truth) {
   SG_CHECK(reconstruction.h == truth.h && reconstruction.w == truth.w && truth.h == truth.w,
            "aligned_rmse: images must be square and the same size");
-  Alignment best{std::numeric_limits<double>::infinity(), 0, false};
+  Alignment best{std::numeric_limits<double>::infinity(), 0, false, 0};
   for (int m = 0; m < 2; ++m)
     for (int k = 0; k < 720; ++k) {
       const double e = rmse(rotated(reconstruction, 0.5 * k, m == 1), truth);
@@ -233,47 +233,44 @@ Alignment aligned_rmse(const Image& reconstruction, const Image& truth) {
   for (int k = -25; k <= 25; ++k) {
     const double a = coarse.angle_deg + 0.02 * k;
     const double e = rmse(rotated(reconstruction, a, coarse.mirrored), truth);
-    if (e < best.rmse) best = {e, a, coarse.mirrored};
+    if (e < best.rmse) best = {e, a, coarse.mirrored, 0};
   }
+  best.resampled_rmse = best.rmse;
   return best;
 }
 
 // The rotation of a reconstruction is an offset of all its angles, and its mirror the
-// angles negated (with or without the projections reversed, by the axes' convention):
-// so FBP at s·θ + β (s = ±1) is the aligned object itself, sampled like the oracle's,
-// with no resampling blur. β is seeded by the image alignment (±α, ±α + 180°), the best
-// of those 16 candidates refined on 0.05° then 0.01° grids.
+// angles negated (P'_θ = P_{180°−θ} for the mirrored object; a reversed projection is the
+// half turn, already among the offsets): so FBP at s·θ + β (s = ±1) is the aligned object
+// itself, sampled like the oracle's, with no resampling blur. β is seeded by the image
+// alignment (±α, ±α + 180°), the best of those 8 candidates refined on 0.05° then 0.01°
+// grids.
 Alignment aligned_rmse(const float* projections, int64_t M, int64_t L, const std::vector<double>& angles_deg,
                        const Image& truth) {
   SG_CHECK(int64_t(angles_deg.size()) == M && M >= 1 && truth.h == L && truth.w == L,
            "aligned_rmse: ", angles_deg.size(), " angles for ", M, " projections of length ", L,
            " against a ", truth.h, "x", truth.w, " truth");
   const Alignment seed = aligned_rmse(back_project(projections, M, L, angles_deg), truth);
-  std::vector<float> reversed(size_t(M * L));
-  for (int64_t i = 0; i < M; ++i)
-    for (int64_t k = 0; k < L; ++k) reversed[size_t(i * L + k)] = projections[i * L + (L - 1 - k)];
-  auto error = [&](int sign, bool rev, double beta) {
+  auto error = [&](int sign, double beta) {
     std::vector<double> a(angles_deg.size());
     for (size_t i = 0; i < a.size(); ++i) a[i] = wrap_positive(sign * angles_deg[i] + beta);
-    return rmse(back_project(rev ? reversed.data() : projections, M, L, a), truth);
+    return rmse(back_project(projections, M, L, a), truth);
   };
   int best_sign = 1;
-  bool best_rev = false;
   double best_beta = 0, best = std::numeric_limits<double>::infinity();
   for (int sign : {1, -1})
-    for (bool rev : {false, true})
-      for (double beta : {seed.angle_deg, -seed.angle_deg, seed.angle_deg + 180, 180 - seed.angle_deg}) {
-        const double e = error(sign, rev, beta);
-        if (e < best) best = e, best_sign = sign, best_rev = rev, best_beta = beta;
-      }
+    for (double beta : {seed.angle_deg, -seed.angle_deg, seed.angle_deg + 180, 180 - seed.angle_deg}) {
+      const double e = error(sign, beta);
+      if (e < best) best = e, best_sign = sign, best_beta = beta;
+    }
   for (double step : {0.05, 0.01}) {
     const double centre = best_beta;
     for (int k = -10; k <= 10; ++k) {
-      const double e = error(best_sign, best_rev, centre + step * k);
+      const double e = error(best_sign, centre + step * k);
       if (e < best) best = e, best_beta = centre + step * k;
     }
   }
-  return {best, wrap_positive(best_beta), best_sign < 0};
+  return {best, wrap_positive(best_beta), best_sign < 0, seed.rmse};
 }
 
 }  // namespace sg

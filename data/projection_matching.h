@@ -106,6 +106,7 @@ Recovered recover_angles(const float* pairs, int64_t N, int64_t L, double delta_
 struct Alignment {
   double rmse = 0, angle_deg = 0;
   bool mirrored = false;
+  double resampled_rmse = 0;  // the image turned by bilinear resampling (= rmse for an image)
 };
 Alignment aligned_rmse(const Image& reconstruction, const Image& truth);
 // The same for the FBP of projections [M, L] at angles_deg, aligned exactly: the

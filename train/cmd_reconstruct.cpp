@@ -115,8 +115,7 @@ void reconstruction_error(const PairInput& in, const std::vector<double>& angles
   const std::vector<float> flat = firsts_then_partners(in.pairs.data(), in.N, in.L);
   const Image oracle = back_project(flat.data(), 2 * in.N, in.L, true_angles);
   const Alignment a = aligned_rmse(flat.data(), 2 * in.N, in.L, angles_deg, truth),
-                  b = aligned_rmse(flat.data(), 2 * in.N, in.L, true_angles, truth),
-                  blurred = aligned_rmse(back_project(flat.data(), 2 * in.N, in.L, angles_deg), truth);
+                  b = aligned_rmse(flat.data(), 2 * in.N, in.L, true_angles, truth);
   write_png((dir / (prefix + "truth.png")).string(), truth, 0, 1);
   write_png((dir / (prefix + "object_true_angles.png")).string(), oracle);
   std::cout << prefix << "reconstruction from " << 2 * in.N << " projections: RMSE " << a.rmse
@@ -127,7 +126,7 @@ void reconstruction_error(const PairInput& in, const std::vector<double>& angles
   j[prefix + "rmse_ratio"] = a.rmse / b.rmse;
   j[prefix + "alignment"] = {{"angle_deg", a.angle_deg}, {"mirrored", a.mirrored}};
   // The first versions aligned the reconstructed image itself (bilinear resampling).
-  j[prefix + "rmse_image_aligned"] = blurred.rmse;
+  j[prefix + "rmse_image_aligned"] = a.resampled_rmse;
 }
 
 // A dataset folder whose angles.npy holds the recovered angles, not the truth: the input
