@@ -1,5 +1,6 @@
 #include "models/angle_heatmap.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/autograd.h"
@@ -107,23 +108,46 @@ Tensor AngleHeatmapModel::supervised_loss(const Tensor& images, const Tensor& ta
   std::vector<float> theta(N);
   for (size_t i = 0; i < N; ++i)
     theta[i] = float(std::atan2(double(sc[2 * i]), double(sc[2 * i + 1])) * 180.0 / M_PI / order_);
+  const Tensor t_in = [&] {
+    if (!opt_.half_turn_train) return images;
+    // Every other image turned, its label moved by 180° (batches are reshuffled each
+    // epoch, so each image is seen both ways).
+    std::vector<float> x = images.to_vector();
+    half_turn_view(x, images.shape(), true);
+    for (size_t i = 1; i < N; i += 2) theta[i] += 180.0f;
+    return Tensor::from_vector(x, images.shape(), images.device());
+  }();
   const Tensor t = Tensor::from_vector(heatmap_targets(theta, 360.0 / order_, opt_),
                                        {int64_t(N), opt_.bins}, images.device());
-  return mse(heatmap(images, ctx), t);
+  return mse(heatmap(t_in, ctx), t);
+}
+
+void half_turn_view(std::vector<float>& x, const Shape& shape, bool odd_only) {
+  SG_CHECK((shape.size() == 3 || shape.size() == 4) && shape[1] == 1,
+           "half-turn view: inputs must be [N, 1, L] or [N, 1, H, W], got ", shape_str(shape));
+  const int64_t N = shape[0], L = shape.back(), rows = shape.size() == 4 ? shape[2] : 1, per = rows * L;
+  SG_CHECK(int64_t(x.size()) == N * per, "half-turn view: ", x.size(), " values for shape ", shape_str(shape));
+  std::vector<float> src(static_cast<size_t>(per));
+  for (int64_t i = odd_only ? 1 : 0; i < N; i += odd_only ? 2 : 1) {
+    float* p = x.data() + i * per;
+    std::copy(p, p + per, src.begin());
+    if (rows == 1)
+      for (int64_t j = 0; j < L; ++j) p[j] = src[size_t((L - j) % L)];
+    else
+      for (int64_t r = 0; r < rows; ++r) std::copy_n(src.data() + (rows - 1 - r) * L, L, p + r * L);
+  }
 }
 
 std::vector<float> AngleHeatmapModel::read_heatmaps(const Tensor& images) {
   NoGradGuard no_grad;
   Context ctx;
   std::vector<float> h = heatmap(images, ctx).to_vector();
-  if (dims_ != Dims::One || !opt_.half_turn) return h;
-  std::vector<float> x = images.to_vector();
-  const int64_t N = images.shape()[0], L = images.numel() / N, K = opt_.bins;
-  std::vector<float> rev(x.size());
-  for (int64_t i = 0; i < N; ++i)
-    for (int64_t j = 0; j < L; ++j) rev[size_t(i * L + j)] = x[size_t(i * L + (L - j) % L)];
+  if (!opt_.half_turn) return h;
+  std::vector<float> turned = images.to_vector();
+  half_turn_view(turned, images.shape(), false);
+  const int64_t N = images.shape()[0], K = opt_.bins;
   const std::vector<float> r =
-      heatmap(Tensor::from_vector(rev, images.shape(), images.device()), ctx).to_vector();
+      heatmap(Tensor::from_vector(turned, images.shape(), images.device()), ctx).to_vector();
   std::vector<float> avg(h.size());
   for (int64_t i = 0; i < N; ++i)
     heatmap_half_turn_averaged(h.data() + i * K, r.data() + i * K, K, 360.0 / order_, avg.data() + i * K);

@@ -43,13 +43,16 @@ struct HeatmapOptions {
   // a setting: the trainer copies it from the training folder (reconstruct's pseudo-labels
   // of a mirror-symmetric particle), and the checkpoint keeps it.
   double fold_deg = -1;
-  // Read a projection twice, as itself and reversed (the particle turned by 180°), and
-  // average the two heatmaps (AngleHeatmapModel::read_heatmaps). 1-D models only; off
-  // unless a config asks ("heatmap.half_turn"), so older checkpoints read as they did.
+  // Read each input twice, as itself and in its half-turn view (the particle turned by
+  // 180°: half_turn_view), and average the two heatmaps (AngleHeatmapModel::read_heatmaps).
+  // Off unless a config asks ("heatmap.half_turn"), so older checkpoints read as they did.
   bool half_turn = false;
+  // Train on the half-turn view too: every other image of a batch is turned and its label
+  // moved by 180° ("heatmap.half_turn_train"; off unless asked).
+  bool half_turn_train = false;
   bool operator==(const HeatmapOptions& o) const {
     return bins == o.bins && hidden == o.hidden && sigma_bins == o.sigma_bins && fold_deg == o.fold_deg &&
-           half_turn == o.half_turn;
+           half_turn == o.half_turn && half_turn_train == o.half_turn_train;
   }
   // bins in [8, 4096], hidden in [1, 8192], sigma_bins in [0.25, bins/4], fold_deg -1 or in
   // [0, 360); one line otherwise.
@@ -68,6 +71,14 @@ double heatmap_second_peak_deg(const float* h, int64_t bins, double period_deg, 
 // The pair's read-out: the peak of (h_a(φ)⁺ + ε)(h_b(φ + δ)⁺ + ε) (`row` is scratch space).
 double heatmap_pair_peak_deg(const float* ha, const float* hb, int64_t bins, double period_deg,
                              double delta_deg, std::vector<float>& row);
+// The half-turn view, in place, of the samples i ≡ 1 (mod 2) of x [N, 1, L] or
+// [N, 1, H, W] (odd_only), or of all of them. A 1-D projection is reversed about its
+// centre, j → (L − j) mod L: for any particle p_θ(−t) = p_{θ+180°}(t). A 2-D image is
+// flipped top to bottom, row i → H − 1 − i, about the centre of the frame (where size
+// normalisation puts the centre of mass): a particle turning about the image's x axis
+// (the 3-D single-axis task, tilt axis x) shows α + 180° so, since R_x(180°) maps
+// (x, y, z) → (x, −y, −z) and a projection along z cannot see the sign of z.
+void half_turn_view(std::vector<float>& x, const Shape& shape, bool odd_only);
 // out[k] = ½(h[k] + r(φ_k + 180°)), r between bins linear: a heatmap averaged with the one
 // read from the reversed projection, which shows the particle turned by 180°.
 void heatmap_half_turn_averaged(const float* h, const float* r, int64_t bins, double period_deg, float* out);
@@ -102,10 +113,9 @@ class AngleHeatmapModel : public PairModel {
   std::vector<std::array<float, 2>> predict_two_deg(const Tensor& images);
 
  private:
-  // The heatmaps [N·K] every read-out uses, without gradient. Projections are also read
-  // reversed about their centre (index j → (L − j) mod L keeps the centre L/2): for any
-  // particle p_θ(−t) = p_{θ+180°}(t), so the reversed projection is a second view of the
-  // same θ, its heatmap shifted back by 180° (opt_.half_turn).
+  // The heatmaps [N·K] every read-out uses, without gradient; with opt_.half_turn each
+  // input's half-turn view is a second view of the same θ, its heatmap shifted back by
+  // 180° and averaged in.
   std::vector<float> read_heatmaps(const Tensor& images);
   Dims dims_;
   int order_;

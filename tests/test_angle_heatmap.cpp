@@ -313,28 +313,90 @@ TEST_CASE("angle heatmap: the half-turn view averages h(φ) with the reversed re
           doctest::Approx(0.5 * h[size_t(k)] + 0.25 * (r[size_t((k + 3) % 7)] + r[size_t((k + 4) % 7)])));
 }
 
-TEST_CASE("angle heatmap: with the half-turn view a reversed projection reads exactly 180° on") {
-  // For any weights: the averaged heatmap of the reversed projection is that of the
-  // projection shifted by 180°, so the read-outs differ by 180° (a wrong reversal or
-  // shift breaks this); without the view an untrained model has no such relation.
-  const int64_t N = 6, L = 64;
-  Rng data(3);
-  std::vector<float> x(size_t(N * L)), rev(x.size());
-  for (float& v : x) v = float(data.uniform()) + 0.1f;
-  for (int64_t i = 0; i < N; ++i)
-    for (int64_t j = 0; j < L; ++j) rev[size_t(i * L + j)] = x[size_t(i * L + (L - j) % L)];
-  const Tensor a = Tensor::from_vector(x, {N, 1, L}), b = Tensor::from_vector(rev, {N, 1, L});
-  for (bool half_turn : {true, false}) {
-    HeatmapOptions o;
-    o.hidden = 32;
-    o.half_turn = half_turn;
-    Rng rng(11);
-    AngleHeatmapModel m(Dims::One, L, 1, o, rng, Device::CPU);
-    const std::vector<float> pa = m.predict_deg(a), pb = m.predict_deg(b);
-    int shifted = 0;
-    for (int64_t i = 0; i < N; ++i) shifted += circular_distance(pb[size_t(i)], pa[size_t(i)] + 180.0, 360) < 1e-3;
-    CHECK(shifted == (half_turn ? N : 0));
+TEST_CASE("angle heatmap: the half-turn view reverses projections and flips images top to bottom") {
+  // Against plain loops: [N, 1, L] sample j from (L − j) mod L; [N, 1, H, W] row r from
+  // row H − 1 − r; odd_only leaves the even samples alone.
+  Rng data(4);
+  std::vector<float> p(3 * 8), im(3 * 4 * 5);
+  for (float& v : p) v = float(data.uniform());
+  for (float& v : im) v = float(data.uniform());
+  for (bool odd_only : {false, true}) {
+    std::vector<float> tp = p, ti = im;
+    half_turn_view(tp, {3, 1, 8}, odd_only);
+    half_turn_view(ti, {3, 1, 4, 5}, odd_only);
+    for (int i = 0; i < 3; ++i) {
+      const bool turned = !odd_only || i % 2 == 1;
+      for (int j = 0; j < 8; ++j) CHECK(tp[size_t(i * 8 + j)] == p[size_t(i * 8 + (turned ? (8 - j) % 8 : j))]);
+      for (int r = 0; r < 4; ++r)
+        for (int c = 0; c < 5; ++c)
+          CHECK(ti[size_t(i * 20 + r * 5 + c)] == im[size_t(i * 20 + (turned ? 3 - r : r) * 5 + c)]);
+    }
   }
+  std::vector<float> bad(10);
+  CHECK_THROWS_AS(half_turn_view(bad, {2, 2, 5}, false), Error);
+}
+
+TEST_CASE("angle heatmap: with the half-turn view a turned input reads exactly 180° on") {
+  // For any weights: the averaged heatmap of the turned input (a projection reversed, an
+  // image flipped top to bottom) is that of the input shifted by 180°, so the read-outs
+  // differ by 180° (a wrong turn or shift breaks this); without the view an untrained
+  // model has no such relation.
+  const int64_t N = 6, L = 32;
+  for (Dims dims : {Dims::One, Dims::Two}) {
+    const Shape shape = dims == Dims::One ? Shape{N, 1, L} : Shape{N, 1, L, L};
+    Rng data(3);
+    std::vector<float> x(size_t(N * (dims == Dims::One ? L : L * L)));
+    for (float& v : x) v = float(data.uniform()) + 0.1f;
+    std::vector<float> turned = x;
+    half_turn_view(turned, shape, false);
+    const Tensor a = Tensor::from_vector(x, shape), b = Tensor::from_vector(turned, shape);
+    for (bool half_turn : {true, false}) {
+      CAPTURE(half_turn);
+      HeatmapOptions o;
+      o.hidden = 32;
+      o.half_turn = half_turn;
+      Rng rng(11);
+      AngleHeatmapModel m(dims, L, 1, o, rng, Device::CPU);
+      const std::vector<float> pa = m.predict_deg(a), pb = m.predict_deg(b);
+      int shifted = 0;
+      for (int64_t i = 0; i < N; ++i) shifted += circular_distance(pb[size_t(i)], pa[size_t(i)] + 180.0, 360) < 1e-3;
+      CHECK(shifted == (half_turn ? N : 0));
+    }
+  }
+}
+
+TEST_CASE("angle heatmap: half_turn_train fits every other image turned, at its label + 180°") {
+  // The loss with the option equals the plain loss on the same batch with the odd images
+  // turned by hand and their labels moved by 180° (order 1; (sin θ, cos θ) targets).
+  const int64_t N = 4, L = 16;
+  Rng data(8);
+  std::vector<float> x(size_t(N * L)), sc;
+  for (float& v : x) v = float(data.uniform()) + 0.1f;
+  const std::vector<double> theta = {10, 100, 200, 300};
+  auto targets = [&](bool moved) {
+    std::vector<float> t;
+    for (int64_t i = 0; i < N; ++i) {
+      const double a = (theta[size_t(i)] + (moved && i % 2 ? 180 : 0)) * M_PI / 180;
+      t.push_back(float(std::sin(a)));
+      t.push_back(float(std::cos(a)));
+    }
+    return Tensor::from_vector(t, {N, 2});
+  };
+  std::vector<float> by_hand = x;
+  for (int64_t i = 1; i < N; i += 2)
+    for (int64_t j = 0; j < L; ++j) by_hand[size_t(i * L + j)] = x[size_t(i * L + (L - j) % L)];
+  HeatmapOptions o;
+  o.hidden = 8;
+  o.bins = 36;
+  Rng r1(2), r2(2);
+  AngleHeatmapModel plain(Dims::One, L, 1, o, r1, Device::CPU);
+  o.half_turn_train = true;
+  AngleHeatmapModel trained(Dims::One, L, 1, o, r2, Device::CPU);
+  Context c1, c2, c3;
+  const float want = plain.supervised_loss(Tensor::from_vector(by_hand, {N, 1, L}), targets(true), c1).item();
+  const float got = trained.supervised_loss(Tensor::from_vector(x, {N, 1, L}), targets(false), c2).item();
+  CHECK(got == doctest::Approx(want).epsilon(1e-6));
+  CHECK(std::fabs(plain.supervised_loss(Tensor::from_vector(x, {N, 1, L}), targets(false), c3).item() - got) > 1e-4);
 }
 
 TEST_CASE("angle heatmap: heatmap2d is the Difference Model's conv trunk with the angle-bin head") {
@@ -375,6 +437,16 @@ TEST_CASE("angle heatmap: a tiny heatmap2d learns 2-D squares through the CLI") 
   CHECK(j["within_3"].get<double>() >= 75);
   CHECK(j["std_deg"].get<double>() < 3);
   CHECK(!j.contains("pair"));  // 2-D images: the pair row is for projections
+  // A top-down square flipped top to bottom is its mirror, not a turn: the half-turn view
+  // is refused for it, when reading and when training.
+  one_line_error(run_cli("eval --checkpoint " + dir.file("run/checkpoint.safetensors") + " --data " +
+                         dir.file("test") + " --half-turn on"),
+                 "it needs 3-D single-axis tilt pairs about x");
+  std::ofstream(dir.file("t.json")) << R"({"name": "tiny-heatmap2d", "model": "heatmap2d", "mode": "supervised",
+    "heatmap": {"bins": 45, "hidden": 8, "half_turn_train": true}, "data": {"size": 32}})";
+  one_line_error(run_cli("train --config " + dir.file("t.json") + " --data " + dir.file("train") + " --out " +
+                         dir.file("run_t")),
+                 "it needs 3-D single-axis tilt pairs about x");
 }
 
 TEST_CASE("angle heatmap: config and CLI refusals are one line") {
@@ -402,8 +474,11 @@ TEST_CASE("angle heatmap: config and CLI refusals are one line") {
       "cfg")), "again").heatmap;
   CHECK(turned.half_turn);
   CHECK_FALSE(round.half_turn);  // absent: off, as checkpoints before the key read
-  CHECK(has(config_error_of(R"({"model": "heatmap2d", "mode": "supervised", "heatmap": {"half_turn": true}})"),
-            "heatmap.half_turn applies to model heatmap1d (1-D projections), not heatmap2d"));
+  const HeatmapOptions both = config_from_json(to_json(config_from_json(nlohmann::json::parse(
+      R"({"model": "heatmap2d", "mode": "supervised", "heatmap": {"half_turn": true, "half_turn_train": true}})"),
+      "cfg")), "again").heatmap;
+  CHECK((both.half_turn && both.half_turn_train));
+  CHECK_FALSE(round.half_turn_train);
   CHECK(has(config_error_of(R"({"model": "heatmap1d", "mode": "supervised", "data": {"projection": true}, "heatmap": {"fold_deg": 360}})"),
             "heatmap.fold_deg must be in [0, 360) or -1 (none), got 360"));
   TempDir dir("heatmap_cli");

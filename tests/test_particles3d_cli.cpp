@@ -11,10 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "data/angles.h"
 #include "data/pairs3d.h"
 #include "data/plot_picture.h"
 #include "data/single_axis.h"
 #include "engine/io/npy.h"
+#include "models/angle_heatmap.h"
 #include "tests/cli_run.h"
 #include "tests/temp_dir.h"
 #include "train/checkpoint.h"
@@ -185,6 +187,14 @@ TEST_CASE("particles3d: train, eval figures and predict on a tiny single-axis se
                                                             Tensor::from_vector(p2, {24, 1, 32, 32}), 10.0f);
     CHECK(ap == want);
     CHECK(ap != a1);  // not the first image alone
+    // --half-turn on: an image flipped top to bottom shows the particle turned by 180° about
+    // the tilt axis x, and the view makes the read-outs agree with that exactly.
+    std::vector<float> flipped = first;
+    half_turn_view(flipped, {24, 1, 32, 32}, false);
+    save_npy(dir.file("flipped.npy"), {24, 32, 32}, flipped.data());
+    const std::vector<float> on = predict(dir.file("first.npy"), "--half-turn on"),
+                             on_flipped = predict(dir.file("flipped.npy"), "--half-turn on");
+    for (size_t i = 0; i < 24; ++i) CHECK(std::fabs(wrap_symmetric(double(on_flipped[i]) - on[i] - 180.0, 360.0)) < 0.01);
     // Bad input: one line each, nothing written.
     const std::string base = "predict --checkpoint " + ck + " --output " + dir.file("bad.npy") + " --input ";
     one_line_error(run_cli(base + dir.file("test/images.npy")), "stereo pairs [N, 2, H, W] need their --stereo-angle");

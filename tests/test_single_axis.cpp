@@ -17,6 +17,7 @@
 #include "data/tilt_pair_sync.h"
 #include "train/evaluate.h"
 #include "engine/error.h"
+#include "models/angle_heatmap.h"
 
 using namespace sg;
 
@@ -111,6 +112,32 @@ TEST_CASE("single-axis: the derived period and fold are the renders' own") {
           if (std::fabs(wrap_symmetric(fold - 2 * alpha, a.period_deg)) > 2)
             REQUIRE(max_diff(base, render_at(p, c.r0, fold - alpha, 32, 32, 18, 1)) > 0.05);
       }
+    }
+  }
+}
+
+TEST_CASE("single-axis: an image flipped top to bottom is the particle turned by 180° about x") {
+  // The half-turn view of the heatmap models (models/angle_heatmap.h half_turn_view) on
+  // renders: R_x(180°) maps (x, y, z) to (x, −y, −z) and a projection cannot see z, so the
+  // image at alpha flipped about its centre row is the image at alpha + 180°; the same
+  // flip is not the image at alpha, and for the decahedron, which has no centre of
+  // symmetry, the left–right flip is not the half turn (a centrosymmetric particle's image
+  // is the same turned by 180° in its plane, so there the two flips agree).
+  Rng rng(12);
+  for (const char* shape : {"cube", "decahedron", "icosahedron", "octahedron", "cuboctahedron"}) {
+    CAPTURE(std::string(shape));
+    const Polyhedron p = make_polyhedron(shape);
+    const Quat r0 = random_rotation(rng);
+    for (double alpha : {17.0, 133.0, 250.0}) {
+      std::vector<float> flipped = render_at(p, r0, alpha, 32, 32, 18);
+      half_turn_view(flipped, {1, 1, 64, 64}, false);
+      CHECK(max_diff(flipped, render_at(p, r0, alpha + 180, 32, 32, 18)) < 1e-3);
+      CHECK(max_diff(flipped, render_at(p, r0, alpha, 32, 32, 18)) > 0.05);
+      std::vector<float> mirrored = render_at(p, r0, alpha, 32, 32, 18);
+      for (int64_t i = 0; i < 64; ++i) std::reverse(mirrored.begin() + i * 64, mirrored.begin() + (i + 1) * 64);
+      const double lr = max_diff(mirrored, render_at(p, r0, alpha + 180, 32, 32, 18));
+      if (std::string(shape) == "decahedron") CHECK(lr > 0.05);
+      else CHECK(lr < 1e-3);
     }
   }
 }

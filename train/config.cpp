@@ -66,6 +66,7 @@ HeatmapOptions heatmap_from_json(const nlohmann::json& j, const std::string& whe
   r.get("sigma_bins", h.sigma_bins);
   r.get("fold_deg", h.fold_deg);
   r.get("half_turn", h.half_turn);
+  r.get("half_turn_train", h.half_turn_train);
   r.finish();
   return h;
 }
@@ -134,8 +135,6 @@ void TrainConfig::validate() const {
            "config: test_rotations must be 1, 2 or 4, got ", test_rotations);
   SG_CHECK(test_rotations == 1 || !data.projection,
            "config: test_rotations applies to 2-D images, not 1-D projections");
-  SG_CHECK(!heatmap.half_turn || model == "heatmap1d",
-           "config: heatmap.half_turn applies to model heatmap1d (1-D projections), not ", model);
   SG_CHECK(data.count <= kMaxPairs, "config: data.count must be at most ", kMaxPairs, ", got ",
            data.count);
   SG_CHECK(reads_projections() == data.projection, "config: model ", model,
@@ -241,6 +240,7 @@ nlohmann::json to_json(const TrainConfig& c) {
                     {"sigma_bins", c.heatmap.sigma_bins}};
     if (c.heatmap.fold_deg >= 0) j["heatmap"]["fold_deg"] = c.heatmap.fold_deg;
     if (c.heatmap.half_turn) j["heatmap"]["half_turn"] = true;  // absent = off, as before the key
+    if (c.heatmap.half_turn_train) j["heatmap"]["half_turn_train"] = true;
   } else {
     j["unet"] = {{"bottleneck", c.unet.bottleneck}, {"dropout", c.unet.dropout},
                  {"self_weight", c.unet.self_weight}};

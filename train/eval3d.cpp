@@ -75,7 +75,18 @@ std::optional<SingleAxisTask> single_axis_task_of(const std::string& dir) {
   const Gen3dParams g = params3d_from_json(nlohmann::json::parse(text.begin(), text.end()), in(dir, "params.json"));
   if (g.task != "single-axis") return std::nullopt;
   const Ambiguity a = single_axis_ambiguity(make_polyhedron(g.shape, g.ino), single_axis_r0(g), g.tilt_axis);
-  return SingleAxisTask{g.shape, a.period_deg, a.fold};
+  const double n = std::hypot(g.tilt_axis.x, g.tilt_axis.y, g.tilt_axis.z);
+  const bool axis_x = std::fabs(g.tilt_axis.y) <= 1e-9 * n && std::fabs(g.tilt_axis.z) <= 1e-9 * n;
+  return SingleAxisTask{g.shape, a.period_deg, a.fold, axis_x};
+}
+
+void check_half_turn_view(const TrainConfig& config) {
+  if (config.model != "heatmap2d" || !(config.heatmap.half_turn || config.heatmap.half_turn_train)) return;
+  const std::optional<SingleAxisTask> task = single_axis_task_of(config.data_path);
+  SG_CHECK(task && task->axis_x, "the half-turn view of model heatmap2d (heatmap.half_turn, half_turn_train, "
+           "--half-turn) flips images top to bottom, the particle turned about the image's x axis: it needs "
+           "3-D single-axis tilt pairs about x (gen --task single-axis), and data.path '", config.data_path,
+           "' is not such a folder");
 }
 
 int eval_tilt_pairs(const ArgParser& p, Device device) {
@@ -122,7 +133,8 @@ int eval_tilt_pairs(const ArgParser& p, Device device) {
 
   std::string out = p.get("out");
   if (method != "classical") {
-    const Checkpoint c = read_checkpoint(p.get("checkpoint"));
+    Checkpoint c = read_checkpoint(p.get("checkpoint"));
+    half_turn_option(p, c.config);
     if (out.empty()) out = std::filesystem::path(p.get("checkpoint")).parent_path().string();
     const auto model = model_from_checkpoint(c, device);
     SG_CHECK(std::fabs(360.0 / model->order() - amb.period_deg) < 1e-6, "eval: the model reads period ",

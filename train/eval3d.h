@@ -26,6 +26,7 @@
 
 #include "engine/tensor.h"
 #include "train/args.h"
+#include "train/config.h"
 
 namespace sg {
 
@@ -38,10 +39,17 @@ struct SingleAxisTask {
   std::string shape;
   double period_deg = 360;
   bool fold = false;
+  bool axis_x = false;  // the tilt axis is the image's x axis (either sign)
 };
 // The task of dir when it holds single-axis tilt pairs; nullopt otherwise (no such folder,
 // 2-D pairs, the full-orientation task).
 std::optional<SingleAxisTask> single_axis_task_of(const std::string& dir);
+
+// A heatmap2d model's half-turn view (heatmap.half_turn, half_turn_train) flips the image
+// top to bottom, which is the particle turned by 180° about the image's x axis: it holds
+// for a model of 3-D single-axis tilt pairs about x (its data.path) and for no other 2-D
+// images (a top-down shape flipped is its mirror). One line otherwise; 1-D models pass.
+void check_half_turn_view(const TrainConfig& config);
 
 // The eval command on such a folder: p is eval's parsed options (train/cmd_eval.cpp);
 // --method both (model with --checkpoint, and the classical rows), model, or classical.

@@ -8,6 +8,7 @@
 #include "engine/error.h"
 #include "train/args.h"
 #include "train/config.h"
+#include "train/eval3d.h"
 
 namespace sg {
 
@@ -70,9 +71,10 @@ void half_turn_option(const ArgParser& p, TrainConfig& config) {
   if (!p.given("half-turn")) return;
   const std::string v = p.get("half-turn");
   SG_USAGE_CHECK(v == "on" || v == "off", "--half-turn must be on or off, got '", v, "'");
-  SG_USAGE_CHECK(config.model == "heatmap1d", "--half-turn applies to heatmap1d models; this checkpoint's is ",
+  SG_USAGE_CHECK(config.is_heatmap(), "--half-turn applies to heatmap1d and heatmap2d models; this checkpoint's is ",
                  config.model);
   config.heatmap.half_turn = v == "on";
+  check_half_turn_view(config);
 }
 
 void split_pairs(const float* pairs, int64_t count, int64_t per, std::vector<float>& first,

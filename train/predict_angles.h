@@ -41,12 +41,13 @@ int rotations_option(const ArgParser& p, int config_value);
 inline constexpr const char* kRotationsHelp =
     "read each image at K quarter turns and average the angles: 1, 2 or 4 (default: the config's test_rotations)";
 struct TrainConfig;
-// `--half-turn on|off` of eval and predict: a 1-D heatmap model's read-out also reads each
-// projection reversed (models/angle_heatmap.h, HeatmapOptions::half_turn); sets
-// config.heatmap.half_turn when given, a usage error for any other value or model.
+// `--half-turn on|off` of eval and predict: a heatmap model's read-out also reads each
+// input in its half-turn view (models/angle_heatmap.h half_turn_view); sets
+// config.heatmap.half_turn when given, a usage error for any other value or model, and an
+// error where the view does not hold (train/eval3d.h check_half_turn_view).
 void half_turn_option(const ArgParser& p, TrainConfig& config);
 inline constexpr const char* kHalfTurnHelp =
-    "heatmap1d: also read each projection reversed (the particle turned by 180°) and average the "
-    "heatmaps: on or off (default: the config's heatmap.half_turn)";
+    "heatmap models: also read each input turned by 180° (a projection reversed; a 3-D single-axis "
+    "image flipped top to bottom) and average the heatmaps: on or off (default: the config's heatmap.half_turn)";
 
 }  // namespace sg

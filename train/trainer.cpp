@@ -16,6 +16,7 @@
 #include "engine/ops.h"
 #include "train/batch.h"
 #include "train/checkpoint.h"
+#include "train/eval3d.h"
 #include "train/input_profile.h"
 #include "train/progress.h"
 
@@ -112,6 +113,7 @@ Trainer::Trainer(TrainConfig config, std::string out_dir, Device device)
     // model reads pairs with it, in the labels' own frame.
     if (config_.is_heatmap()) config_.heatmap.fold_deg = train_.params.fold_deg;
   }
+  check_half_turn_view(config_);
   Rng pick(config_.seed, 2);
   ranking_ = make_ranking(config_.curriculum, train_, int64_t(pick.below(uint64_t(train_.count()))));
   input_profile_ = training_profile(config_);
