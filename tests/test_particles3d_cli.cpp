@@ -32,8 +32,6 @@ using sg::test::TempDir;
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
-
 struct Grey {
   uint32_t w = 0, h = 0;
   std::vector<uint8_t> px;
