@@ -155,27 +155,52 @@ SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double d
   std::sort(edges.begin(), edges.end(),
             [](const Edge& a, const Edge& b) { return a.i != b.i ? a.i < b.i : a.j < b.j; });
 
+  // The largest connected piece of the graph. A piece cut off from the rest (a pair whose
+  // neighbour edges the context check all dropped) is consistent by itself: its own top
+  // eigenvalue is 1, as high as the whole graph's can be, and the eigenvector could settle
+  // on it alone and leave every other angle noise. So the eigenvector is taken on the
+  // largest piece (all M nodes when the graph is connected: then nothing changes), and
+  // each node outside it gets the angle of its nearest neighbour inside.
+  std::vector<int64_t> root(static_cast<size_t>(M));
+  std::iota(root.begin(), root.end(), int64_t(0));
+  const auto find = [&](int64_t i) {
+    while (root[size_t(i)] != i) i = root[size_t(i)] = root[size_t(root[size_t(i)])];
+    return i;
+  };
+  for (const Edge& e : edges) root[size_t(find(e.i))] = find(e.j);
+  std::vector<int64_t> size_of(size_t(M), 0);
+  for (int64_t i = 0; i < M; ++i) ++size_of[size_t(find(i))];
+  const int64_t biggest = int64_t(std::max_element(size_of.begin(), size_of.end()) - size_of.begin());
+  std::vector<int64_t> local(size_t(M), -1), piece;  // node -> its index in the piece
+  for (int64_t i = 0; i < M; ++i)
+    if (find(i) == biggest) {
+      local[size_t(i)] = int64_t(piece.size());
+      piece.push_back(i);
+    }
+  const int64_t P = int64_t(piece.size());
+
   // Degree normalisation D^{-1/2} H D^{-1/2}: keeps the spectrum in [-1, 1] whatever the
-  // local density of the angles.
+  // local density of the angles. Rows of the piece only (edges never leave a piece).
   std::vector<double> deg(size_t(M), 0.0);
   for (const Edge& e : edges) deg[size_t(e.i)] += std::abs(e.v);
   SparseHermitian H;
-  H.row.assign(size_t(M + 1), 0);
+  H.row.assign(size_t(P + 1), 0);
   for (const Edge& e : edges) {
-    ++H.row[size_t(e.i + 1)];
-    H.col.push_back(e.j);
+    if (local[size_t(e.i)] < 0) continue;
+    ++H.row[size_t(local[size_t(e.i)] + 1)];
+    H.col.push_back(local[size_t(e.j)]);
     H.val.push_back(e.v / std::sqrt(deg[size_t(e.i)] * deg[size_t(e.j)]));
   }
   std::partial_sum(H.row.begin(), H.row.end(), H.row.begin());
 
   // Lanczos with full re-orthogonalisation for the largest eigenvalue: the spectrum near
   // the top is dense (gaps ~1e-4), which power iteration would take 10^4-10^5 steps over.
-  const int max_steps = int(std::min<int64_t>(o.max_steps, M));
+  const int max_steps = int(std::min<int64_t>(o.max_steps, P));
   std::vector<std::vector<cd>> Q;
   std::vector<double> alpha, beta;
-  std::vector<cd> w(static_cast<size_t>(M));
+  std::vector<cd> w(static_cast<size_t>(P));
   Rng rng(0x5eed, 0);
-  std::vector<cd> q(static_cast<size_t>(M));
+  std::vector<cd> q(static_cast<size_t>(P));
   for (auto& v : q) v = cd(rng.normal(), rng.normal());
   double nq = std::sqrt(std::real(dot(q, q.data())));
   for (auto& v : q) v /= nq;
@@ -184,12 +209,12 @@ SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double d
   double lambda = 0;
   for (int j = 0; j < max_steps; ++j) {
     Q.push_back(q);
-    H.multiply(Q.back().data(), w.data(), M);
+    H.multiply(Q.back().data(), w.data(), P);
     alpha.push_back(std::real(dot(Q.back(), w.data())));
     for (int pass = 0; pass < 2; ++pass)
       for (const auto& qi : Q) {
         const cd c = dot(qi, w.data());
-        for (int64_t t = 0; t < M; ++t) w[size_t(t)] -= c * qi[size_t(t)];
+        for (int64_t t = 0; t < P; ++t) w[size_t(t)] -= c * qi[size_t(t)];
       }
     const double b = std::sqrt(std::real(dot(w, w.data())));
     const int n = j + 1;
@@ -207,18 +232,27 @@ SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double d
       if (r.residual < o.tolerance || b < 1e-12) break;
     }
     beta.push_back(b);
-    for (int64_t t = 0; t < M; ++t) q[size_t(t)] = w[size_t(t)] / b;
+    for (int64_t t = 0; t < P; ++t) q[size_t(t)] = w[size_t(t)] / b;
   }
-  std::vector<cd> z(size_t(M), 0);
+  std::vector<cd> z(size_t(P), 0);
   for (int t = 0; t < r.steps; ++t)
-    for (int64_t i = 0; i < M; ++i) z[size_t(i)] += y(t) * Q[size_t(t)][size_t(i)];
+    for (int64_t i = 0; i < P; ++i) z[size_t(i)] += y(t) * Q[size_t(t)][size_t(i)];
   r.eigenvalue = lambda;
   double s2 = 0, s4 = 0;
   for (const cd& v : z) s2 += std::norm(v), s4 += std::norm(v) * std::norm(v);
-  r.spread = s4 > 0 ? s2 * s2 / (double(M) * s4) : 0;
-  r.angles_deg.resize(size_t(M));
-  for (int64_t i = 0; i < M; ++i) {
-    r.angles_deg[size_t(i)] = wrap_positive(std::arg(z[size_t(i)]) * 180.0 / kPi);
+  r.spread = s4 > 0 ? s2 * s2 / (double(M) * s4) : 0;  // over all M: a small piece reads small
+  r.angles_deg.assign(size_t(M), 0.0);
+  for (int64_t i = 0; i < P; ++i) r.angles_deg[size_t(piece[size_t(i)])] = wrap_positive(std::arg(z[size_t(i)]) * 180.0 / kPi);
+  r.outside_piece = M - P;
+  for (int64_t i = 0; i < M; ++i) {  // nodes outside the piece: their nearest neighbour's angle
+    if (local[size_t(i)] >= 0) continue;
+    for (int q2 = 0; q2 < k; ++q2) {
+      const int64_t j = nn[size_t(i * k + q2)];
+      if (local[size_t(j)] >= 0) {
+        r.angles_deg[size_t(i)] = r.angles_deg[size_t(j)];
+        break;
+      }
+    }
   }
   // Label-free quality: how far apart the graph's neighbours were put.
   std::vector<double> dis;

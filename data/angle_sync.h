@@ -61,6 +61,9 @@ struct SyncResult {
   // carries weight, m/M when it lives on m of the M images (a piece of the graph cut off
   // from the rest, whose own angles are then all that is consistent).
   double spread = 0;
+  // Nodes outside the graph's largest connected piece, where the eigenvector is taken:
+  // each has the angle of its nearest neighbour inside it (0 when none of its k is).
+  int64_t outside_piece = 0;
 };
 
 // pairs: [N, 2, L] projections (already centred, data/projection.h centre_projection),

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "data/angles.h"
 #include "data/angle_sync.h"
 #include "data/dataset_io.h"
 #include "data/pairs.h"
@@ -28,7 +29,6 @@ using namespace sg;
 using test::one_line_error;
 
 namespace {
-constexpr double kPi = 3.14159265358979323846;
 
 // Fraction of |error| <= 2° once evaluate_angles has removed the offset (and mirror).
 double within2(const std::vector<double>& pred, const std::vector<float>& truth, bool* mirrored = nullptr) {
@@ -170,6 +170,35 @@ TEST_CASE("synchronise_angles recovers the S's angles from unlabelled pairs, and
   const SyncResult bad = synchronise_angles(lies.images.data(), lies.count(), 64, 10.0);
   std::vector<double> bf(bad.angles_deg.begin(), bad.angles_deg.begin() + ds.count());
   CHECK(within2(bf, ds.angles) < 30.0);
+}
+
+TEST_CASE("synchronise_angles: a piece cut off from the graph does not take the eigenvector") {
+  // 700 S pairs and 8 extra pairs whose firsts are all near one vector u and partners near
+  // v, far from every projection: their 16 nodes choose only each other as neighbours, a
+  // piece consistent by itself (firsts at one angle, partners δ on: eigenvalue 1, as high
+  // as any). The eigenvector is taken on the largest piece, so the S's angles come out as
+  // without the extra pairs, the spread stays high, and the 16 count as outside.
+  const Dataset ds = s_pairs(700, 5, 1);
+  const int64_t N = ds.count(), extra = 8, M = 2 * (N + extra);
+  std::vector<float> pairs(ds.images.begin(), ds.images.end());
+  Rng rng(17, 0);
+  for (int64_t i = 0; i < extra; ++i)
+    for (int s = 0; s < 2; ++s)
+      for (int64_t t = 0; t < 64; ++t) pairs.push_back(float((s == 0 ? 50.0 : 80.0) * (t % 2) + 1e-3 * rng.normal()));
+  const SyncResult r = synchronise_angles(pairs.data(), N + extra, 64, 10.0);
+  CHECK(r.outside_piece == 2 * extra);
+  std::vector<double> firsts(r.angles_deg.begin(), r.angles_deg.begin() + N);
+  CHECK(within2(firsts, ds.angles) > 90.0);
+  const SyncResult plain = synchronise_angles(ds.images.data(), N, 64, 10.0);
+  CHECK(plain.outside_piece == 0);
+  // The spread counts all M nodes: the S's own, scaled by the share of the piece.
+  CHECK(r.spread == doctest::Approx(plain.spread * double(2 * N) / double(M)).epsilon(1e-9));
+  CHECK(r.spread > 0.5);
+  // The same piece, the same Lanczos start and steps: the same angles up to the offset.
+  const double offset = r.angles_deg[0] - plain.angles_deg[0];
+  int same = 0;
+  for (int64_t i = 0; i < N; ++i) same += std::fabs(wrap_symmetric(r.angles_deg[size_t(i)] - plain.angles_deg[size_t(i)] - offset)) < 1e-6;
+  CHECK(same == N);
 }
 
 TEST_CASE("synchronise_angles on the mirror-symmetric T: the stereo partners tell θ from 180° − θ") {

@@ -100,7 +100,8 @@ int gen_polyhedra(const Args& args) {
     params["angles"] = "angles.npy: pseudo-labels of the first images by angular synchronisation of the "
                        "images (no ground truth), up to a global offset";
     const std::string warning = sync_reliability_warning(sync);
-    params["sync"] = {{"frustration", sync_frustration(sync)}, {"spread", sync.spread}, {"reliable", warning.empty()}};
+    params["sync"] = {{"frustration", sync_frustration(sync)}, {"spread", sync.spread},
+                      {"outside_piece", sync.outside_piece}, {"reliable", warning.empty()}};
     if (!warning.empty()) std::cerr << "gen: " << warning << "\n";
   }
   const std::string out = p.get("out");
