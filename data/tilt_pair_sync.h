@@ -38,9 +38,9 @@ std::vector<double> synchronise_tilt_pairs(const float* pairs, int64_t N, int64_
 // spread of 0.0 (seed 3's 4,096 training pairs: 1 − λ = 10⁻¹², 2.1 % within 2°; since
 // the eigenvector is taken on the graph's largest piece, data/angle_sync.h, that set
 // reads 1 − λ = 2.7·10⁻⁴, still flagged). The limits sit between; past either the angles
-// are flagged, not changed. Coarser images
-// raise the frustration of a good run (48 × 48, supersample 2: 7.5·10⁻⁵, the test's):
-// the limit is for the 64 × 64 anti-aliased data it was measured on.
+// are flagged, not changed. Coarser images raise the frustration of a good run (48 × 48,
+// supersample 2: 7.5·10⁻⁵, the test's): the limit is for the 64 × 64 anti-aliased data
+// it was measured on.
 constexpr double kTiltSyncFrustrationLimit = 1e-4;
 constexpr double kTiltSyncSpreadLimit = 0.5;
 inline double sync_frustration(const SyncResult& r) { return 1 - r.eigenvalue; }

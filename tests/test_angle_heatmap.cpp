@@ -442,6 +442,8 @@ TEST_CASE("angle heatmap: a tiny heatmap2d learns 2-D squares through the CLI") 
   one_line_error(run_cli("eval --checkpoint " + dir.file("run/checkpoint.safetensors") + " --data " +
                          dir.file("test") + " --half-turn on"),
                  "it needs 3-D single-axis tilt pairs about x");
+  CHECK(run_cli("eval --checkpoint " + dir.file("run/checkpoint.safetensors") + " --data " + dir.file("test") +
+                " --method model --half-turn off --out " + dir.file("e_off")).status == 0);  // off: always allowed
   std::ofstream(dir.file("t.json")) << R"({"name": "tiny-heatmap2d", "model": "heatmap2d", "mode": "supervised",
     "heatmap": {"bins": 45, "hidden": 8, "half_turn_train": true}, "data": {"size": 32}})";
   one_line_error(run_cli("train --config " + dir.file("t.json") + " --data " + dir.file("train") + " --out " +

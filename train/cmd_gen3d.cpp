@@ -10,6 +10,7 @@
 #include "engine/error.h"
 #include "engine/io/atomic_file.h"
 #include "engine/io/npy.h"
+#include "train/eval3d.h"
 
 namespace sg {
 
@@ -99,10 +100,7 @@ int gen_polyhedra(const Args& args) {
     pseudo.assign(alpha.begin(), alpha.end());
     params["angles"] = "angles.npy: pseudo-labels of the first images by angular synchronisation of the "
                        "images (no ground truth), up to a global offset";
-    const std::string warning = sync_reliability_warning(sync);
-    params["sync"] = {{"frustration", sync_frustration(sync)}, {"spread", sync.spread},
-                      {"outside_piece", sync.outside_piece}, {"reliable", warning.empty()}};
-    if (!warning.empty()) std::cerr << "gen: " << warning << "\n";
+    params["sync"] = sync_report(sync, "gen");
   }
   const std::string out = p.get("out");
   std::filesystem::create_directories(out);

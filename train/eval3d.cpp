@@ -80,6 +80,14 @@ std::optional<SingleAxisTask> single_axis_task_of(const std::string& dir) {
   return SingleAxisTask{g.shape, a.period_deg, a.fold, axis_x};
 }
 
+nlohmann::json sync_report(const SyncResult& r, const char* who) {
+  const std::string warning = sync_reliability_warning(r);
+  if (!warning.empty()) std::cerr << who << ": " << warning << "\n";
+  return {{"eigenvalue", r.eigenvalue}, {"steps", r.steps}, {"neighbour_disagreement_deg", r.neighbour_disagreement_deg},
+          {"folded_edges", r.folded_edges}, {"frustration", sync_frustration(r)}, {"spread", r.spread},
+          {"outside_piece", r.outside_piece}, {"reliable", warning.empty()}};
+}
+
 void check_half_turn_view(const TrainConfig& config) {
   if (config.model != "heatmap2d" || !(config.heatmap.half_turn || config.heatmap.half_turn_train)) return;
   const std::optional<SingleAxisTask> task = single_axis_task_of(config.data_path);
@@ -185,12 +193,7 @@ int eval_tilt_pairs(const ArgParser& p, Device device) {
     const std::vector<double> firsts_deg = synchronise_tilt_pairs(images.data.data(), N, S, delta, &sync);
     ms = 1e3 * seconds_since(t0) / double(2 * N);
     rows.push_back(score("sync", "pairs", "no shape, no angle", firsts_deg, truth, amb, true, ms));
-    const std::string warning = sync_reliability_warning(sync);
-    info["sync"] = {{"eigenvalue", sync.eigenvalue}, {"steps", sync.steps},
-                    {"neighbour_disagreement_deg", sync.neighbour_disagreement_deg},
-                    {"folded_edges", sync.folded_edges}, {"frustration", sync_frustration(sync)}, {"spread", sync.spread},
-                    {"reliable", warning.empty()}};
-    if (!warning.empty()) std::cerr << "eval: sync row: " << warning << "\n";
+    info["sync"] = sync_report(sync, "eval: sync row");
   }
 
   std::cout << "3-D single-axis tilt pairs: " << N << " pairs of '" << g.shape << "' in " << dir

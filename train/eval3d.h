@@ -21,6 +21,7 @@
 // The ground truth (alpha of each orientations.npy quaternion) is read here and only
 // here: no training, no choice of a run sees it.
 #pragma once
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 
@@ -44,6 +45,12 @@ struct SingleAxisTask {
 // The task of dir when it holds single-axis tilt pairs; nullopt otherwise (no such folder,
 // 2-D pairs, the full-orientation task).
 std::optional<SingleAxisTask> single_axis_task_of(const std::string& dir);
+
+struct SyncResult;
+// The synchronisation's diagnostics and its label-free check (data/tilt_pair_sync.h), as
+// params.json (gen --pseudo-labels) and eval3d.json (the sync row) record them; when the
+// check fails its one-line warning goes to stderr after `who`.
+nlohmann::json sync_report(const SyncResult& r, const char* who);
 
 // A heatmap2d model's half-turn view (heatmap.half_turn, half_turn_train) flips the image
 // top to bottom, which is the particle turned by 180° about the image's x axis: it holds

@@ -74,7 +74,7 @@ void half_turn_option(const ArgParser& p, TrainConfig& config) {
   SG_USAGE_CHECK(config.is_heatmap(), "--half-turn applies to heatmap1d and heatmap2d models; this checkpoint's is ",
                  config.model);
   config.heatmap.half_turn = v == "on";
-  check_half_turn_view(config);
+  if (config.heatmap.half_turn) check_half_turn_view(config);  // off is always allowed
 }
 
 void split_pairs(const float* pairs, int64_t count, int64_t per, std::vector<float>& first,
