@@ -9,7 +9,8 @@
 # projections are scored modulo θ ≡ 180° − θ). Then the δ sweep 3°, 5°, 20°, 35° of the
 # 'S' (supersample 4, noise-free).
 # Usage: bash bench/projection_table.sh [BUILD_DIR] [OUT_DIR]
-# CONFIGS="binary t_supersample4 ..." runs only the configs named (all when unset).
+# CONFIGS="binary t_supersample4 ..." runs only the configs named (all when unset);
+# RECON_OPTS="--warp 4" is passed to every reconstruct.
 set -euo pipefail
 build="${1:-build}"
 out="${2:-bench/results/projections}"
@@ -27,9 +28,9 @@ run() {  # name shape supersample dose delta seed
   "$bin" gen $g --count 1000 --seed $((1000 + seed)) --out "$tmp/test" >/dev/null
   "$bin" gen $g --count 180 --seed $((2000 + seed)) --out "$tmp/recon" >/dev/null
   local start=$(date +%s.%N)
-  "$bin" reconstruct --input "$tmp/train" --test "$tmp/test" --out "$tmp/r" | tail -1 > "$tmp/r.json"
+  "$bin" reconstruct ${RECON_OPTS:-} --input "$tmp/train" --test "$tmp/test" --out "$tmp/r" | tail -1 > "$tmp/r.json"
   local end=$(date +%s.%N)
-  "$bin" reconstruct --input "$tmp/train" --test "$tmp/recon" --out "$tmp/r360" | tail -1 > "$tmp/r360.json"
+  "$bin" reconstruct ${RECON_OPTS:-} --input "$tmp/train" --test "$tmp/recon" --out "$tmp/r360" | tail -1 > "$tmp/r360.json"
   python3 - "$tmp/r.json" "$tmp/r360.json" "$name" "$shape" "$ss" "$dose" "$delta" "$seed" \
     "$(python3 -c "print($end - $start)")" >> "$out/runs.jsonl" <<'PY'
 import json, sys

@@ -30,11 +30,15 @@ Mat distances(const Templates& t, const float* x, int64_t rows) {
   return C;
 }
 
-// The minimum of a cyclic cost row, refined by the parabola through its neighbours.
-void argmin_refined(const double* c, int64_t K, double step, double& angle, double& cost) {
-  int64_t best = 0;
-  for (int64_t k = 1; k < K; ++k)
-    if (c[k] < c[best]) best = k;
+// The minimum of a cyclic cost row, refined by the parabola through its neighbours;
+// with half >= 0, only over templates centre - half .. centre + half (cyclic).
+void argmin_refined(const double* c, int64_t K, double step, double& angle, double& cost,
+                    int64_t centre = 0, int64_t half = -1) {
+  const int64_t first = half < 0 ? 0 : centre - half, span = half < 0 ? K : 2 * half + 1;
+  auto at = [&](int64_t j) { return ((first + j) % K + K) % K; };
+  int64_t best = at(0);
+  for (int64_t j = 1; j < span; ++j)
+    if (c[at(j)] < c[best]) best = at(j);
   const double cm = c[(best + K - 1) % K], c0 = c[best], cp = c[(best + 1) % K];
   const double den = cm - 2 * c0 + cp;
   const double off = den > 0 ? std::clamp(0.5 * (cm - cp) / den, -0.5, 0.5) : 0.0;
@@ -42,8 +46,9 @@ void argmin_refined(const double* c, int64_t K, double step, double& angle, doub
   cost = c0 - 0.25 * (cm - cp) * off;
 }
 
+// centre_deg, when given: row i's minimum is searched within half templates of it.
 Matched match_rows(const Templates& t, const float* x, int64_t M, int64_t stride, int64_t shift,
-                   const float* partner) {
+                   const float* partner, const double* centre_deg = nullptr, int64_t half = -1) {
   Matched m;
   m.angles_deg.resize(size_t(M));
   m.cost.resize(size_t(M));
@@ -64,9 +69,11 @@ Matched match_rows(const Templates& t, const float* x, int64_t M, int64_t stride
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t k = 0; k < K; ++k) C(i, k) += Cb(i, (k + shift) % K);
     }
-    for (int64_t i = 0; i < rows; ++i)
+    for (int64_t i = 0; i < rows; ++i) {
+      const int64_t centre = centre_deg ? std::llround(centre_deg[r0 + i] / t.step_deg) : 0;
       argmin_refined(C.row(i).data(), K, t.step_deg, m.angles_deg[size_t(r0 + i)],
-                     m.cost[size_t(r0 + i)]);
+                     m.cost[size_t(r0 + i)], centre, centre_deg ? half : -1);
+    }
   }
   double s = 0;
   for (double c : m.cost) s += c;
@@ -134,6 +141,80 @@ Matched match_single(const Templates& t, const float* projections, int64_t M) {
   return match_rows(t, projections, M, t.length, 0, nullptr);
 }
 
+double warp_at(const StereoWarp& w, double angle_deg) {
+  const double a = angle_deg * kPi / 180.0;
+  double v = 0;
+  for (size_t h = 0; h < w.c.size(); ++h)
+    v += w.c[h] * std::cos(double(h + 1) * a) + w.s[h] * std::sin(double(h + 1) * a);
+  return v;
+}
+
+std::vector<double> unwarped(const StereoWarp& w, const std::vector<double>& first_deg, double delta_deg) {
+  std::vector<double> out(first_deg.size());
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = wrap_positive(first_deg[i] - 0.5 * (warp_at(w, first_deg[i]) + warp_at(w, first_deg[i] + delta_deg)));
+  return out;
+}
+
+StereoWarp fit_stereo_warp(const Templates& t, const float* pairs, int64_t N, double delta_deg,
+                           const std::vector<double>& first_deg, int harmonics, double window_deg) {
+  SG_CHECK(harmonics >= 1 && harmonics <= 64 && int64_t(first_deg.size()) == N && window_deg > 0,
+           "fit_stereo_warp: ", harmonics, " harmonics, ", first_deg.size(), " angles for ", N,
+           " pairs, window ", window_deg, "°");
+  const int64_t half = std::max<int64_t>(1, std::llround(window_deg / t.step_deg));
+  const std::vector<double> partner_deg = with_partners(first_deg, delta_deg);  // [2N]
+  const Matched a = match_rows(t, pairs, N, 2 * t.length, 0, nullptr, first_deg.data(), half);
+  const Matched b = match_rows(t, pairs + t.length, N, 2 * t.length, 0, nullptr, partner_deg.data() + N, half);
+  // A minimum on the window's edge is no minimum: that pair is left out.
+  const double edge = (double(half) - 1.0) * t.step_deg;
+  std::vector<int64_t> rows;
+  std::vector<double> d;
+  for (int64_t i = 0; i < N; ++i) {
+    if (std::abs(wrap_symmetric(a.angles_deg[size_t(i)] - first_deg[size_t(i)])) > edge ||
+        std::abs(wrap_symmetric(b.angles_deg[size_t(i)] - partner_deg[size_t(N + i)])) > edge)
+      continue;
+    rows.push_back(i);
+    d.push_back(wrap_symmetric(b.angles_deg[size_t(i)] - a.angles_deg[size_t(i)] - delta_deg));
+  }
+  StereoWarp w;
+  const int64_t H = harmonics;
+  auto fit = [&](const std::vector<char>& keep) {
+    int64_t n = 0;
+    for (char k : keep) n += k;
+    Eigen::MatrixXd A(n, 2 * H);
+    Eigen::VectorXd y(n);
+    for (size_t j = 0, r = 0; j < rows.size(); ++j) {
+      if (!keep[j]) continue;
+      const double th = first_deg[size_t(rows[j])] * kPi / 180.0, dl = delta_deg * kPi / 180.0;
+      for (int64_t h = 1; h <= H; ++h) {
+        A(int64_t(r), 2 * (h - 1)) = std::cos(double(h) * (th + dl)) - std::cos(double(h) * th);
+        A(int64_t(r), 2 * (h - 1) + 1) = std::sin(double(h) * (th + dl)) - std::sin(double(h) * th);
+      }
+      y[int64_t(r++)] = d[j];
+    }
+    const Eigen::VectorXd x = A.colPivHouseholderQr().solve(y);
+    w.c.assign(size_t(H), 0);
+    w.s.assign(size_t(H), 0);
+    for (int64_t h = 0; h < H; ++h) w.c[size_t(h)] = x[2 * h], w.s[size_t(h)] = x[2 * h + 1];
+    w.used = n;
+  };
+  if (int64_t(rows.size()) < 8 * H) return w;  // too few pairs to say: no warp
+  std::vector<char> keep(rows.size(), 1);
+  fit(keep);
+  std::vector<double> res(rows.size());
+  for (size_t j = 0; j < rows.size(); ++j) {
+    const double th = first_deg[size_t(rows[j])];
+    res[j] = std::abs(d[j] - (warp_at(w, th + delta_deg) - warp_at(w, th)));
+  }
+  std::vector<double> sorted = res;
+  std::nth_element(sorted.begin(), sorted.begin() + int64_t(sorted.size() / 2), sorted.end());
+  const double sigma = 1.4826 * sorted[sorted.size() / 2];
+  for (size_t j = 0; j < rows.size(); ++j) keep[j] = res[j] <= 3 * sigma;
+  fit(keep);
+  for (int k = 0; k < 360; ++k) w.peak_deg = std::max(w.peak_deg, std::abs(warp_at(w, double(k))));
+  return w;
+}
+
 Image back_project(const float* projections, int64_t M, int64_t L,
                    const std::vector<double>& angles_deg) {
   SG_CHECK(int64_t(angles_deg.size()) == M && M >= 1, "back_project: ", angles_deg.size(),
@@ -161,9 +242,17 @@ Recovered recover_once(const float* pairs, int64_t N, int64_t L, double delta_de
   const int most = o.rounds == 0 ? 0 : std::max(o.rounds, o.max_rounds);
   for (int round = 0; round < most && (round < o.rounds || gaining); ++round) {
     const Image object = back_project(flat.data(), 2 * N, L, angles);
-    const Matched m = match_pairs(make_templates(object, step), pairs, N, delta_deg);
+    const Templates t = make_templates(object, step);
+    const Matched m = match_pairs(t, pairs, N, delta_deg);
     r.round_cost.push_back(m.mean_cost);
-    angles = with_partners(m.angles_deg, delta_deg);
+    if (o.warp_harmonics > 0) {
+      const StereoWarp w = fit_stereo_warp(t, pairs, N, delta_deg, m.angles_deg, o.warp_harmonics,
+                                           o.warp_window_deg);
+      r.round_warp_deg.push_back(w.peak_deg);
+      angles = with_partners(unwarped(w, m.angles_deg, delta_deg), delta_deg);
+    } else {
+      angles = with_partners(m.angles_deg, delta_deg);
+    }
     gaining = m.mean_cost < r.cost * (1 - o.round_gain);
     if (m.mean_cost < r.cost) {
       r.cost = m.mean_cost;

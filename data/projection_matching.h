@@ -48,6 +48,30 @@ Matched match_pairs(const Templates& t, const float* pairs, int64_t N, double de
 // projections [M, L], each alone.
 Matched match_single(const Templates& t, const float* projections, int64_t M);
 
+// The stereo angle fixes the scale of the angles everywhere on the circle, not only on
+// average. Angles recovered as θ = t + w(t) with a smooth warp w (the synchronisation's
+// error, ±2° with period 180° on a 'T' at dose 30) give an object warped to agree with
+// them, and matching a pair jointly against it cannot see w: it holds the partner at
+// exactly + δ. Matching each projection of a pair alone, near its joint angle, can: the
+// first lands at t + w(t) and the partner at t + δ + w(t + δ), so their gap minus δ is
+// d = w(t + δ) − w(t). A Fourier series w = Σ_h c_h cos hθ + s_h sin hθ, h = 1..H, is fitted
+// to the d of all pairs by least squares (columns cos h(θ + δ) − cos hθ and likewise for
+// sin; a second fit drops residuals over 3 robust σ); the constant is not observable
+// and not needed (an offset of all angles).
+struct StereoWarp {
+  std::vector<double> c, s;  // degrees, harmonics 1..H
+  int64_t used = 0;          // pairs in the final fit
+  double peak_deg = 0;       // max |w| on a 1° grid
+};
+// first_deg [N]: the pairs' joint angles; each projection is matched alone within
+// window_deg of its own (first, or first + δ).
+StereoWarp fit_stereo_warp(const Templates& t, const float* pairs, int64_t N, double delta_deg,
+                           const std::vector<double>& first_deg, int harmonics, double window_deg);
+double warp_at(const StereoWarp& w, double angle_deg);
+// The joint angles with the warp taken out: θ − (w(θ) + w(θ + δ)) / 2, the pair's
+// matched angle lying between its two projections' warps.
+std::vector<double> unwarped(const StereoWarp& w, const std::vector<double>& first_deg, double delta_deg);
+
 // [size, size] filtered back projection of [M, L] projections at irregular angles, each
 // weighted by the arc it stands for (data/sinogram.h angular_weights).
 Image back_project(const float* projections, int64_t M, int64_t L,
@@ -76,6 +100,10 @@ struct RecoverOptions {
   std::vector<double> context_mixed_tries = {2.0, 1.0};
   double tie_margin = 0.01;
   double step_deg = 0.25;    // target template step
+  // After each round's matching, fit a stereo warp of this many harmonics and take it
+  // out of the angles the next round's object is built from (0: off). StereoWarp.
+  int warp_harmonics = 16;
+  double warp_window_deg = 4.0;
 };
 
 struct Recovered {
@@ -83,6 +111,7 @@ struct Recovered {
   Image object;                        // the back projection at those angles
   SyncResult sync;                     // the starting angles and their diagnostics
   std::vector<double> round_cost;      // mean pair cost of each matching round
+  std::vector<double> round_warp_deg;  // the peak stereo warp taken out after each round
   int best_round = 0;                  // the round kept: the lowest cost (label-free)
   double cost = 0;                     // its mean pair cost (infinite with no round)
   int neighbours = 0;                  // the k of the restart kept

@@ -239,6 +239,9 @@ TEST_CASE("recover_angles restarts over neighbour counts and context thresholds 
   CHECK(r.context_mixed == o.context_mixed_tries[kept / nk]);
   std::vector<double> firsts(r.angles_deg.begin(), r.angles_deg.begin() + ds.count());
   CHECK(within2(firsts, ds.angles) > 95.0);
+  // A stereo warp was fitted after every matching round.
+  CHECK(r.round_warp_deg.size() == r.round_cost.size());
+  for (double w : r.round_warp_deg) CHECK((std::isfinite(w) && w >= 0 && w < 10));
 }
 
 TEST_CASE("detect_fold finds the T's mirror at c = 180° and none in the S") {
@@ -285,6 +288,63 @@ TEST_CASE("match_pairs and match_single find off-grid angles of an object's own 
     CHECK(err(s.angles_deg[size_t(i)]) < 0.1);
   }
   CHECK_THROWS_AS(match_pairs(make_templates(object, 0.3), pairs.data(), N, delta), Error);
+}
+
+TEST_CASE("fit_stereo_warp reads a known warp of the templates from the pairs' gaps, and unwarped takes it out") {
+  // Templates of an object whose angles are warped: template φ shows the true projection
+  // at φ − w0(φ), so a projection at t matches φ ≈ t + w0(t) (to first order in w0′).
+  // Jointly matched pairs cannot see w0; each projection matched alone can.
+  const Image object = render(ParticleShape::make("s"), sinogram_pose(64, 19.2, 0), 4, 64);
+  const double delta = 10, step = matching_step(delta);
+  StereoWarp w0;
+  w0.c = {0.3, 0.0};
+  w0.s = {0.0, 1.5};  // w0 = 0.3 cos θ + 1.5 sin 2θ, degrees
+  Templates t = make_templates(object, step);
+  for (int64_t k = 0; k < t.count; ++k) {
+    const double phi = double(k) * step;
+    float* row = t.rows.data() + k * t.length;
+    forward_project(object, phi - warp_at(w0, phi), row);
+    double n2 = 0;
+    for (int64_t i = 0; i < t.length; ++i) n2 += double(row[i]) * double(row[i]);
+    t.norm2[size_t(k)] = n2;
+  }
+  const int64_t N = 600;
+  std::vector<float> pairs(static_cast<size_t>(N * 128));
+  std::vector<double> truth(static_cast<size_t>(N));
+  Rng rng(5, 0);
+  for (int64_t i = 0; i < N; ++i) {
+    truth[size_t(i)] = 360.0 * rng.uniform();
+    forward_project(object, truth[size_t(i)], pairs.data() + i * 128);
+    forward_project(object, truth[size_t(i)] + delta, pairs.data() + i * 128 + 64);
+  }
+  const Matched m = match_pairs(t, pairs.data(), N, delta);
+  double joint_err = 0;
+  for (int64_t i = 0; i < N; ++i)
+    joint_err = std::max(joint_err, std::fabs(std::remainder(m.angles_deg[size_t(i)] - truth[size_t(i)], 360.0)));
+  CHECK(joint_err > 1.0);  // the joint match carries the warp
+
+  const StereoWarp w = fit_stereo_warp(t, pairs.data(), N, delta, m.angles_deg, 4, 4.0);
+  CHECK(w.used > N * 9 / 10);
+  REQUIRE(w.c.size() == 4);
+  CHECK(w.c[0] == doctest::Approx(0.3).epsilon(0.2));
+  CHECK(w.s[1] == doctest::Approx(1.5).epsilon(0.05));
+  CHECK(std::fabs(w.s[0]) < 0.05);
+  CHECK(std::fabs(w.c[1]) < 0.05);
+  CHECK(std::fabs(w.c[2]) + std::fabs(w.s[2]) + std::fabs(w.c[3]) + std::fabs(w.s[3]) < 0.1);
+  CHECK(w.peak_deg == doctest::Approx(1.8).epsilon(0.1));
+  // Taken out, the angles are the truth up to an offset (the constant w cannot fix).
+  const std::vector<double> u = unwarped(w, m.angles_deg, delta);
+  std::vector<double> e(static_cast<size_t>(N));
+  for (int64_t i = 0; i < N; ++i) e[size_t(i)] = std::remainder(u[size_t(i)] - truth[size_t(i)], 360.0);
+  double mean = 0;
+  for (double v : e) mean += v / double(N);
+  for (double v : e) CHECK(std::fabs(v - mean) < 0.25);
+
+  // Templates with no warp: nothing to take out.
+  const Templates plain = make_templates(object, step);
+  const StereoWarp none = fit_stereo_warp(plain, pairs.data(), N, delta, match_pairs(plain, pairs.data(), N, delta).angles_deg, 4, 4.0);
+  CHECK(none.peak_deg < 0.1);
+  CHECK_THROWS_AS(fit_stereo_warp(plain, pairs.data(), N, delta, truth, 0, 4.0), Error);
 }
 
 TEST_CASE("recover_angles: unseen pairs matched against the recovered object") {
@@ -381,6 +441,9 @@ TEST_CASE("reconstruct: bad input is a one-line error with a non-zero exit") {
   one_line_error(test::run_cli("reconstruct --input " + d + "/pairs.npy --stereo-angle 10 --out " + d +
                                "/o --neighbours 6,x"),
                  "--neighbours");
+  one_line_error(test::run_cli("reconstruct --input " + d + "/pairs.npy --stereo-angle 10 --out " + d +
+                               "/o --warp 65"),
+                 "--warp");
   GenParams g;
   g.count = 10;
   save_dataset(d + "/images2d", generate(g));

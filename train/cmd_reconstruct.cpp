@@ -192,6 +192,9 @@ ArgParser reconstruct_options() {
               "earlier kept unless a later one costs 1 % less", "2,1")
       .option("rounds", "R", "projection-matching rounds after the synchronisation, at least", "3")
       .option("max-rounds", "R", "and more, up to R, while each lowers the matching cost by over 0.1 %", "12")
+      .option("warp", "H", "after each matching round, fit the stereo warp of the angles (H\n"
+              "harmonics; each projection of a pair matched alone, data/projection_matching.h)\n"
+              "and take it out before the next round's object; 0: off", "16")
       .option("test", "DIR", "unseen pairs (dataset folder with angles) to match and score")
       .option("pseudo-labels", "DIR", "write a dataset folder for supervised training of a model: the\n"
               "input pairs (centred) at their recovered angles, plus --synthetic pairs of the\n"
@@ -224,6 +227,9 @@ int cmd_reconstruct(const Args& args) {
   const int64_t max_rounds = p.get_int("max-rounds");
   SG_CHECK(max_rounds >= 0 && max_rounds <= 100, "--max-rounds must be in [0, 100], got ", max_rounds);
   o.max_rounds = int(max_rounds);
+  const int64_t warp = p.get_int("warp");
+  SG_CHECK(warp >= 0 && warp <= 64, "--warp must be in [0, 64], got ", warp);
+  o.warp_harmonics = int(warp);
   o.sync.check_context = !p.get_flag("no-context");
   o.context_mixed_tries = parse_number_list(p.get("context-mixed"), "reconstruct: --context-mixed");
   SG_CHECK(!o.context_mixed_tries.empty() && o.context_mixed_tries.size() <= 4,
@@ -278,6 +284,8 @@ int cmd_reconstruct(const Args& args) {
                    {"sync_steps", r.sync.steps},
                    {"neighbour_disagreement_deg", r.sync.neighbour_disagreement_deg},
                    {"round_cost", r.round_cost},
+                   {"round_warp_deg", r.round_warp_deg},
+                   {"warp_harmonics", o.warp_harmonics},
                    {"best_round", r.best_round}};
   std::cout << "reconstruct: " << in.N << " pairs of length " << in.L << ", δ = " << in.delta_deg
             << "°: synchronisation in " << r.sync.steps << " Lanczos steps, neighbours "
