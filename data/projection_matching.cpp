@@ -212,6 +212,10 @@ StereoWarp fit_stereo_warp(const Templates& t, const float* pairs, int64_t N, do
   for (size_t j = 0; j < rows.size(); ++j) keep[j] = res[j] <= 3 * sigma;
   fit(keep);
   for (int k = 0; k < 360; ++k) w.peak_deg = std::max(w.peak_deg, std::abs(warp_at(w, double(k))));
+  // A warp far beyond the window it was read through is no smooth warp: angles collapsed
+  // to a few values leave the columns degenerate and the coefficients unbounded (10⁸° on
+  // a failed δ = 3° recovery). Nothing is taken out then.
+  if (!(w.peak_deg <= kMaxWarpDeg)) w = StereoWarp{};
   return w;
 }
 

@@ -58,8 +58,10 @@ Matched match_single(const Templates& t, const float* projections, int64_t M);
 // to the d of all pairs by least squares (columns cos h(θ + δ) − cos hθ and likewise for
 // sin; a second fit drops residuals over 3 robust σ); the constant is not observable
 // and not needed (an offset of all angles).
+// A fit whose peak passes kMaxWarpDeg is discarded (an empty warp: none taken out).
+constexpr double kMaxWarpDeg = 30.0;
 struct StereoWarp {
-  std::vector<double> c, s;  // degrees, harmonics 1..H
+  std::vector<double> c, s;  // degrees, harmonics 1..H (none: w = 0)
   int64_t used = 0;          // pairs in the final fit
   double peak_deg = 0;       // max |w| on a 1° grid
 };

@@ -299,15 +299,19 @@ TEST_CASE("fit_stereo_warp reads a known warp of the templates from the pairs' g
   StereoWarp w0;
   w0.c = {0.3, 0.0};
   w0.s = {0.0, 1.5};  // w0 = 0.3 cos θ + 1.5 sin 2θ, degrees
-  Templates t = make_templates(object, step);
-  for (int64_t k = 0; k < t.count; ++k) {
-    const double phi = double(k) * step;
-    float* row = t.rows.data() + k * t.length;
-    forward_project(object, phi - warp_at(w0, phi), row);
-    double n2 = 0;
-    for (int64_t i = 0; i < t.length; ++i) n2 += double(row[i]) * double(row[i]);
-    t.norm2[size_t(k)] = n2;
-  }
+  // Templates whose row φ shows the object's projection at source(φ).
+  auto warped_templates = [&](auto source) {
+    Templates t = make_templates(object, step);
+    for (int64_t k = 0; k < t.count; ++k) {
+      float* row = t.rows.data() + k * t.length;
+      forward_project(object, source(double(k) * step), row);
+      double n2 = 0;
+      for (int64_t i = 0; i < t.length; ++i) n2 += double(row[i]) * double(row[i]);
+      t.norm2[size_t(k)] = n2;
+    }
+    return t;
+  };
+  const Templates t = warped_templates([&](double phi) { return phi - warp_at(w0, phi); });
   const int64_t N = 600;
   std::vector<float> pairs(static_cast<size_t>(N * 128));
   std::vector<double> truth(static_cast<size_t>(N));
@@ -345,6 +349,28 @@ TEST_CASE("fit_stereo_warp reads a known warp of the templates from the pairs' g
   const StereoWarp none = fit_stereo_warp(plain, pairs.data(), N, delta, match_pairs(plain, pairs.data(), N, delta).angles_deg, 4, 4.0);
   CHECK(none.peak_deg < 0.1);
   CHECK_THROWS_AS(fit_stereo_warp(plain, pairs.data(), N, delta, truth, 0, 4.0), Error);
+  // Collapsed angles (a failed synchronisation): nearly every projection's own minimum
+  // lies outside its window, too few pairs are left, and nothing is taken out.
+  std::vector<double> collapsed(static_cast<size_t>(N));
+  for (int64_t i = 0; i < N; ++i) collapsed[size_t(i)] = truth[size_t(i)] * 1e-3;
+  const StereoWarp few = fit_stereo_warp(plain, pairs.data(), N, delta, collapsed, 16, 4.0);
+  CHECK(few.c.empty());
+  CHECK(unwarped(few, collapsed, delta) == collapsed);
+  // A warp past kMaxWarpDeg is no small smooth warp: read, and discarded.
+  const double big = 1.6 * kMaxWarpDeg;  // |w′| = 0.84: still one-to-one
+  std::vector<double> off(static_cast<size_t>(N));
+  for (int64_t i = 0; i < N; ++i) off[size_t(i)] = wrap_positive(truth[size_t(i)] + big * std::sin(truth[size_t(i)] * kPi / 180));
+  const Templates far = warped_templates([&](double phi) {
+    // The t with t + big·sin t = φ, by Newton's method.
+    double x = phi;
+    for (int it = 0; it < 50; ++it) {
+      const double r = std::remainder(x + big * std::sin(x * kPi / 180) - phi, 360.0);
+      x -= r / (1 + big * kPi / 180 * std::cos(x * kPi / 180));
+    }
+    return x;
+  });
+  const StereoWarp none2 = fit_stereo_warp(far, pairs.data(), N, delta, off, 2, 10.0);
+  CHECK(none2.c.empty());
 }
 
 TEST_CASE("recover_angles: unseen pairs matched against the recovered object") {
