@@ -88,18 +88,24 @@ double matching_step(double delta_deg, double target_deg) {
 }
 
 Templates make_templates(const Image& object, double step_deg) {
+  return make_templates(std::vector<Image>{object}, step_deg);
+}
+
+Templates make_templates(const std::vector<Image>& slices, double step_deg) {
   const double n = 360.0 / step_deg;
   SG_CHECK(step_deg > 0 && n <= 1e6, "make_templates: step must be in (0, 360], got ", step_deg);
+  SG_CHECK(!slices.empty(), "make_templates: no object");
   Templates t;
   t.step_deg = step_deg;
   t.count = std::max<int64_t>(1, int64_t(std::floor(n + 1e-9)));
-  t.length = object.w;
+  const int64_t L = slices.front().w;
+  t.length = int64_t(slices.size()) * L;
   t.rows.resize(size_t(t.count * t.length));
   t.norm2.resize(size_t(t.count));
 #pragma omp parallel for schedule(static)
   for (int64_t k = 0; k < t.count; ++k) {
     float* row = t.rows.data() + k * t.length;
-    forward_project(object, double(k) * step_deg, row);
+    for (size_t z = 0; z < slices.size(); ++z) forward_project(slices[z], double(k) * step_deg, row + int64_t(z) * L);
     double s = 0;
     for (int64_t i = 0; i < t.length; ++i) s += double(row[i]) * double(row[i]);
     t.norm2[size_t(k)] = s;
@@ -231,22 +237,35 @@ Image back_project(const float* projections, int64_t M, int64_t L,
   return filtered_back_projection(s);
 }
 
+std::vector<Image> back_project_slices(const float* projections, int64_t M, int64_t slices, int64_t L,
+                                       const std::vector<double>& angles_deg) {
+  SG_CHECK(slices >= 1, "back_project_slices: ", slices, " slices");
+  if (slices == 1) return {back_project(projections, M, L, angles_deg)};
+  std::vector<Image> out(static_cast<size_t>(slices));
+  std::vector<float> rows(size_t(M * L));
+  for (int64_t z = 0; z < slices; ++z) {
+    for (int64_t m = 0; m < M; ++m) std::copy_n(projections + (m * slices + z) * L, L, rows.begin() + m * L);
+    out[size_t(z)] = back_project(rows.data(), M, L, angles_deg);
+  }
+  return out;
+}
+
 namespace {
 Recovered recover_once(const float* pairs, int64_t N, int64_t L, double delta_deg, const RecoverOptions& o,
                        const SyncOptions& sync) {
   Recovered r;
   r.sync = synchronise_angles(pairs, N, L, delta_deg, sync);
   const std::vector<float> flat = firsts_then_partners(pairs, N, L);
+  const int64_t slices = o.slices, Ls = L / o.slices;
   std::vector<double> angles = r.sync.angles_deg;
   r.angles_deg = angles;
-  r.object = back_project(flat.data(), 2 * N, L, angles);
+  r.objects = back_project_slices(flat.data(), 2 * N, slices, Ls, angles);
   r.cost = std::numeric_limits<double>::infinity();
   const double step = matching_step(delta_deg, o.step_deg);
   bool gaining = true;  // the last round lowered the best cost by more than round_gain
   const int most = o.rounds == 0 ? 0 : std::max(o.rounds, o.max_rounds);
   for (int round = 0; round < most && (round < o.rounds || gaining); ++round) {
-    const Image object = back_project(flat.data(), 2 * N, L, angles);
-    const Templates t = make_templates(object, step);
+    const Templates t = make_templates(back_project_slices(flat.data(), 2 * N, slices, Ls, angles), step);
     const Matched m = match_pairs(t, pairs, N, delta_deg);
     r.round_cost.push_back(m.mean_cost);
     if (o.warp_harmonics > 0) {
@@ -264,7 +283,7 @@ Recovered recover_once(const float* pairs, int64_t N, int64_t L, double delta_de
       r.angles_deg = angles;
     }
   }
-  if (r.best_round > 0) r.object = back_project(flat.data(), 2 * N, L, r.angles_deg);
+  if (r.best_round > 0) r.objects = back_project_slices(flat.data(), 2 * N, slices, Ls, r.angles_deg);
   r.neighbours = sync.neighbours;
   return r;
 }
@@ -274,6 +293,8 @@ Recovered recover_angles(const float* pairs, int64_t N, int64_t L, double delta_
                          const RecoverOptions& o) {
   SG_CHECK(o.rounds >= 0 && o.rounds <= 100 && o.max_rounds >= 0 && o.max_rounds <= 100,
            "recover_angles: rounds and max_rounds must be in [0, 100], got ", o.rounds, " and ", o.max_rounds);
+  SG_CHECK(o.slices >= 1 && L % o.slices == 0, "recover_angles: a projection of length ", L,
+           " does not split into ", o.slices, " slices");
   std::vector<int> tries = o.neighbour_tries;
   if (tries.empty() || o.rounds == 0) tries = {o.sync.neighbours};  // no cost to compare without a round
   std::vector<double> contexts = o.context_mixed_tries;

@@ -31,6 +31,10 @@ struct Templates {
 // A grid step near `target_deg` that divides delta_deg: delta / round(delta / target).
 double matching_step(double delta_deg, double target_deg = 0.25);
 Templates make_templates(const Image& object, double step_deg);
+// A stack of independent slices turned together (single-axis tomography of a 3-D
+// particle: slice z is the particle's cut at position z along the tilt axis): row k is
+// the slices' projections at k · step, one after another.
+Templates make_templates(const std::vector<Image>& slices, double step_deg);
 // The matcher that knows the shape (the ceiling a label-free method is judged against):
 // the shape rendered at every grid angle at the rotation axis, projected and centred
 // like the data (data/projection.h centre_projection).
@@ -81,6 +85,10 @@ Image back_project(const float* projections, int64_t M, int64_t L,
 
 struct RecoverOptions {
   SyncOptions sync;
+  // Each projection is `slices` 1-D projections of length L / slices, of independent
+  // slices seen at one angle (make_templates of a stack); the synchronisation reads the
+  // whole row. 1: a 2-D particle.
+  int64_t slices = 1;
   int rounds = 3;            // matching rounds after the synchronisation, at least
   // More rounds, up to max_rounds, while each still lowers the best cost by more than
   // round_gain (relative): where the synchronisation starts far off (δ = 35°: 37–45 % of
@@ -110,7 +118,8 @@ struct RecoverOptions {
 
 struct Recovered {
   std::vector<double> angles_deg;      // [2N]: first projections, then partners
-  Image object;                        // the back projection at those angles
+  std::vector<Image> objects;          // the back projection at those angles, one per slice
+  const Image& object() const { return objects.front(); }
   SyncResult sync;                     // the starting angles and their diagnostics
   std::vector<double> round_cost;      // mean pair cost of each matching round
   std::vector<double> round_warp_deg;  // the peak stereo warp taken out after each round
@@ -134,6 +143,11 @@ Recovered recover_angles(const float* pairs, int64_t N, int64_t L, double delta_
 // RMSE of a reconstruction against the truth after the rotation (about the axis at
 // index size/2) and mirror that fit best: projections fix an object only up to both
 // (docs/projections.md). Searched over 0.5° then 0.02° steps, bilinear resampling.
+// back_project of each slice: projection m is `slices` rows of length L, row z of
+// slice z.
+std::vector<Image> back_project_slices(const float* projections, int64_t M, int64_t slices, int64_t L,
+                                       const std::vector<double>& angles_deg);
+
 struct Alignment {
   double rmse = 0, angle_deg = 0;
   bool mirrored = false;

@@ -146,7 +146,7 @@ void write_pseudo_labels(const PairInput& in, const Recovered& r, int64_t synthe
   ds.params.count = in.N + synthetic;
   // The recovered particle's own fold, in the frame of these angles: a model distilled
   // from them reads a pair with it (models/angle_heatmap.h).
-  const DetectedFold fold = detect_fold(make_templates(r.object, matching_step(in.delta_deg)), in.delta_deg);
+  const DetectedFold fold = detect_fold(make_templates(r.object(), matching_step(in.delta_deg)), in.delta_deg);
   ds.params.fold_deg = fold.ambiguity.fold ? wrap_positive(fold.ambiguity.fold_deg) : -1;
   ds.images = in.pairs;
   ds.angles.assign(r.angles_deg.begin(), r.angles_deg.begin() + in.N);
@@ -155,8 +155,8 @@ void write_pseudo_labels(const PairInput& in, const Recovered& r, int64_t synthe
   for (int64_t i = 0; i < synthetic; ++i) {
     const double theta = 360.0 * rng.uniform();
     float* pair = ds.images.data() + (in.N + i) * 2 * in.L;
-    forward_project(r.object, theta, pair);
-    forward_project(r.object, theta + in.delta_deg, pair + in.L);
+    forward_project(r.object(), theta, pair);
+    forward_project(r.object(), theta + in.delta_deg, pair + in.L);
     centre_projection(pair, in.L);
     centre_projection(pair + in.L, in.L);
     ds.angles.push_back(float(theta));
@@ -263,8 +263,8 @@ int cmd_reconstruct(const Args& args) {
     angles[size_t(2 * i + 1)] = float(r.angles_deg[size_t(in.N + i)]);
   }
   save_npy((dir / "angles.npy").string(), {in.N, 2}, angles.data());
-  save_npy((dir / "object.npy").string(), {in.L, in.L}, r.object.px.data());
-  write_png((dir / "object.png").string(), r.object);
+  save_npy((dir / "object.npy").string(), {in.L, in.L}, r.object().px.data());
+  write_png((dir / "object.png").string(), r.object());
 
   nlohmann::json j{{"command", "reconstruct"},
                    {"pairs", in.N},
@@ -300,7 +300,7 @@ int cmd_reconstruct(const Args& args) {
     reconstruction_error(in, r.angles_deg, dir, "", j);
   }
   if (p.given("test")) {
-    const Templates t = make_templates(r.object, matching_step(in.delta_deg));
+    const Templates t = make_templates(r.object(), matching_step(in.delta_deg));
     const Matched pair = match_pairs(t, test.pairs.data(), test.N, test.delta_deg);
     std::vector<float> firsts(static_cast<size_t>(test.N * test.L));
     for (int64_t i = 0; i < test.N; ++i)
