@@ -34,3 +34,20 @@ for name, rs in by.items():
               f"{s['within_2']:.1f} | {median_err(s)} | {p['within_2']:.1f} | {p['std_deg']:.2f} | "
               f"{ks['within_2']:.1f} / {kp['within_2']:.1f} | {ratio:.3f}{old} | {r['seconds']:.1f} |")
     print(f"| **{name}** | **targets met** | | | **{ok_single}/{len(rs)}** single | | **{ok_pair}/{len(rs)}** pair | | | | |")
+
+# The README's summary: medians over the seeds, and how many seeds meet each target.
+from statistics import median
+print()
+print("| data | sync, training pairs ≤ 2° | unseen single ≤ 2° (median) | unseen pair ≤ 2° | pair σ | seeds meeting single / pair | known shape: single / pair | RMSE ratio (360 proj.), median (range); seeds ≤ 1.10 |")
+print("|---|---|---|---|---|---|---|---|")
+for name, rs in by.items():
+    m = lambda f: median(f(r) for r in rs)
+    t_shape = rs[0].get("shape") == "t"
+    ok_s = sum(r["test"]["single"]["within_2"] >= 90 and (t_shape or r["test"]["single"].get("median_abs_deg", 9) <= 1) for r in rs)
+    ok_p = sum(r["test"]["pair"]["within_2"] >= 95 and r["test"]["pair"]["std_deg"] <= 1.2 for r in rs)
+    ratios = [r["recon360"]["rmse_ratio"] for r in rs]
+    print(f"| {name} | {m(lambda r: r['train_sync']['within_2']):.1f} | {m(lambda r: r['test']['single']['within_2']):.1f} "
+          f"({m(lambda r: r['test']['single'].get('median_abs_deg', float('nan'))):.2f}°) | {m(lambda r: r['test']['pair']['within_2']):.1f} | "
+          f"{m(lambda r: r['test']['pair']['std_deg']):.2f}° | {ok_s}/{len(rs)} / {ok_p}/{len(rs)} | "
+          f"{m(lambda r: r['test']['known_shape']['single']['within_2']):.1f} / {m(lambda r: r['test']['known_shape']['pair']['within_2']):.1f} | "
+          f"{median(ratios):.3f} ({min(ratios):.2f}–{max(ratios):.2f}); {sum(x <= 1.10 for x in ratios)}/{len(rs)} |")
