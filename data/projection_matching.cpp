@@ -215,8 +215,12 @@ StereoWarp fit_stereo_warp(const Templates& t, const float* pairs, int64_t N, do
   std::vector<double> sorted = res;
   std::nth_element(sorted.begin(), sorted.begin() + int64_t(sorted.size() / 2), sorted.end());
   const double sigma = 1.4826 * sorted[sorted.size() / 2];
-  for (size_t j = 0; j < rows.size(); ++j) keep[j] = res[j] <= 3 * sigma;
-  fit(keep);
+  int64_t kept = 0;
+  for (size_t j = 0; j < rows.size(); ++j) {
+    keep[j] = res[j] <= 3 * sigma;
+    kept += keep[j];
+  }
+  if (kept >= 8 * H) fit(keep);  // else (residuals all but exact) the first fit stands
   for (int k = 0; k < 360; ++k) w.peak_deg = std::max(w.peak_deg, std::abs(warp_at(w, double(k))));
   // A warp far beyond the window it was read through is no smooth warp: angles collapsed
   // to a few values leave the columns degenerate and the coefficients unbounded (10⁸° on
@@ -268,7 +272,7 @@ Recovered recover_once(const float* pairs, int64_t N, int64_t L, double delta_de
     const Templates t = make_templates(back_project_slices(flat.data(), 2 * N, slices, Ls, angles), step);
     const Matched m = match_pairs(t, pairs, N, delta_deg);
     r.round_cost.push_back(m.mean_cost);
-    if (o.warp_harmonics > 0) {
+    if (o.warp_harmonics > 0) {  // the round keeps the angles with its warp taken out
       const StereoWarp w = fit_stereo_warp(t, pairs, N, delta_deg, m.angles_deg, o.warp_harmonics,
                                            o.warp_window_deg);
       r.round_warp_deg.push_back(w.peak_deg);
