@@ -46,12 +46,28 @@ void argmin_refined(const double* c, int64_t K, double step, double& angle, doub
   cost = c0 - 0.25 * (cm - cp) * off;
 }
 
-// centre_deg, when given: row i's minimum is searched within half templates of it.
+// The minimum of a cost row within half templates of centre_deg; NaN when it sits on the
+// window's edge (no minimum inside: the caller leaves that projection out).
+double windowed_minimum(const double* c, const Templates& t, double centre_deg, int64_t half, double& cost) {
+  double angle;
+  argmin_refined(c, t.count, t.step_deg, angle, cost, std::llround(centre_deg / t.step_deg), half);
+  return std::abs(wrap_symmetric(angle - centre_deg)) > (double(half) - 1.0) * t.step_deg
+             ? std::numeric_limits<double>::quiet_NaN()
+             : angle;
+}
+
+// Rows of x matched against the templates: with a partner, pairs jointly (the partner at
+// θ + δ is template k + shift), and with alone_half >= 0 also each projection of a pair
+// alone near its joint angle (Matched::alone_deg), from the same distances; with
+// centre_deg, single rows searched within half templates of it.
 Matched match_rows(const Templates& t, const float* x, int64_t M, int64_t stride, int64_t shift,
-                   const float* partner, const double* centre_deg = nullptr, int64_t half = -1) {
+                   const float* partner, double delta_deg = 0, int64_t alone_half = -1,
+                   const double* centre_deg = nullptr, int64_t half = -1) {
   Matched m;
   m.angles_deg.resize(size_t(M));
   m.cost.resize(size_t(M));
+  const bool alone = partner && alone_half >= 0;
+  if (alone) m.alone_deg.resize(size_t(2 * M));
   const int64_t K = t.count, block = 512;
   std::vector<float> a, b;
   for (int64_t r0 = 0; r0 < M; r0 += block) {
@@ -62,23 +78,36 @@ Matched match_rows(const Templates& t, const float* x, int64_t M, int64_t stride
       std::copy_n(x + (r0 + i) * stride, t.length, a.begin() + i * t.length);
       if (partner) std::copy_n(partner + (r0 + i) * stride, t.length, b.begin() + i * t.length);
     }
-    Mat C = distances(t, a.data(), rows);
+    Mat C = distances(t, a.data(), rows), Ca, Cb;
     if (partner) {
-      // The partner at θ + δ is template k + shift.
-      const Mat Cb = distances(t, b.data(), rows);
+      Cb = distances(t, b.data(), rows);
+      if (alone) Ca = C;
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t k = 0; k < K; ++k) C(i, k) += Cb(i, (k + shift) % K);
     }
     for (int64_t i = 0; i < rows; ++i) {
-      const int64_t centre = centre_deg ? std::llround(centre_deg[r0 + i] / t.step_deg) : 0;
-      argmin_refined(C.row(i).data(), K, t.step_deg, m.angles_deg[size_t(r0 + i)],
-                     m.cost[size_t(r0 + i)], centre, centre_deg ? half : -1);
+      const size_t r = size_t(r0 + i);
+      if (centre_deg)
+        m.angles_deg[r] = windowed_minimum(C.row(i).data(), t, centre_deg[r], half, m.cost[r]);
+      else
+        argmin_refined(C.row(i).data(), K, t.step_deg, m.angles_deg[r], m.cost[r]);
+      if (alone) {
+        double unused;
+        m.alone_deg[r] = windowed_minimum(Ca.row(i).data(), t, m.angles_deg[r], alone_half, unused);
+        m.alone_deg[size_t(M) + r] = windowed_minimum(Cb.row(i).data(), t, wrap_positive(m.angles_deg[r] + delta_deg),
+                                                      alone_half, unused);
+      }
     }
   }
   double s = 0;
   for (double c : m.cost) s += c;
   m.mean_cost = s / double(std::max<int64_t>(M, 1));
   return m;
+}
+
+int64_t window_templates(const Templates& t, double window_deg) {
+  SG_CHECK(window_deg > 0, "matching alone: the window must be positive, got ", window_deg, "°");
+  return std::max<int64_t>(1, std::llround(window_deg / t.step_deg));
 }
 }  // namespace
 
@@ -134,13 +163,26 @@ Templates shape_templates(const ParticleShape& shape, int64_t size, double radiu
   return t;
 }
 
-Matched match_pairs(const Templates& t, const float* pairs, int64_t N, double delta_deg) {
+Matched match_pairs(const Templates& t, const float* pairs, int64_t N, double delta_deg, double alone_window_deg) {
   const double steps = delta_deg / t.step_deg;
   const int64_t shift = std::llround(steps);
   SG_CHECK(std::abs(steps - double(shift)) < 1e-6 && std::abs(double(t.count) * t.step_deg - 360.0) < 1e-6,
            "match_pairs: the template step ", t.step_deg, " must divide the stereo angle ",
            delta_deg, " and 360 (use matching_step)");
-  return match_rows(t, pairs, N, 2 * t.length, shift, pairs + t.length);
+  return match_rows(t, pairs, N, 2 * t.length, shift, pairs + t.length, delta_deg,
+                    alone_window_deg > 0 ? window_templates(t, alone_window_deg) : -1);
+}
+
+std::vector<double> match_alone(const Templates& t, const float* pairs, int64_t N, double delta_deg,
+                                const std::vector<double>& first_deg, double window_deg) {
+  SG_CHECK(int64_t(first_deg.size()) == N, "match_alone: ", first_deg.size(), " angles for ", N, " pairs");
+  const int64_t half = window_templates(t, window_deg);
+  std::vector<double> out = with_partners(first_deg, delta_deg);  // the centres, then the answers
+  const Matched a = match_rows(t, pairs, N, 2 * t.length, 0, nullptr, 0, -1, out.data(), half);
+  const Matched b = match_rows(t, pairs + t.length, N, 2 * t.length, 0, nullptr, 0, -1, out.data() + N, half);
+  std::copy(a.angles_deg.begin(), a.angles_deg.end(), out.begin());
+  std::copy(b.angles_deg.begin(), b.angles_deg.end(), out.begin() + N);
+  return out;
 }
 
 Matched match_single(const Templates& t, const float* projections, int64_t M) {
@@ -162,25 +204,17 @@ std::vector<double> unwarped(const StereoWarp& w, const std::vector<double>& fir
   return out;
 }
 
-StereoWarp fit_stereo_warp(const Templates& t, const float* pairs, int64_t N, double delta_deg,
-                           const std::vector<double>& first_deg, int harmonics, double window_deg) {
-  SG_CHECK(harmonics >= 1 && harmonics <= 64 && int64_t(first_deg.size()) == N && window_deg > 0,
-           "fit_stereo_warp: ", harmonics, " harmonics, ", first_deg.size(), " angles for ", N,
-           " pairs, window ", window_deg, "°");
-  const int64_t half = std::max<int64_t>(1, std::llround(window_deg / t.step_deg));
-  const std::vector<double> partner_deg = with_partners(first_deg, delta_deg);  // [2N]
-  const Matched a = match_rows(t, pairs, N, 2 * t.length, 0, nullptr, first_deg.data(), half);
-  const Matched b = match_rows(t, pairs + t.length, N, 2 * t.length, 0, nullptr, partner_deg.data() + N, half);
-  // A minimum on the window's edge is no minimum: that pair is left out.
-  const double edge = (double(half) - 1.0) * t.step_deg;
+StereoWarp fit_stereo_warp(const std::vector<double>& first_deg, const std::vector<double>& alone_deg,
+                           double delta_deg, int harmonics) {
+  const size_t N = first_deg.size();
+  SG_CHECK(harmonics >= 1 && harmonics <= 64 && alone_deg.size() == 2 * N, "fit_stereo_warp: ", harmonics,
+           " harmonics, ", alone_deg.size(), " projections read alone for ", N, " pairs");
   std::vector<int64_t> rows;
   std::vector<double> d;
-  for (int64_t i = 0; i < N; ++i) {
-    if (std::abs(wrap_symmetric(a.angles_deg[size_t(i)] - first_deg[size_t(i)])) > edge ||
-        std::abs(wrap_symmetric(b.angles_deg[size_t(i)] - partner_deg[size_t(N + i)])) > edge)
-      continue;
-    rows.push_back(i);
-    d.push_back(wrap_symmetric(b.angles_deg[size_t(i)] - a.angles_deg[size_t(i)] - delta_deg));
+  for (size_t i = 0; i < N; ++i) {
+    if (std::isnan(alone_deg[i]) || std::isnan(alone_deg[N + i])) continue;  // on its window's edge
+    rows.push_back(int64_t(i));
+    d.push_back(wrap_symmetric(alone_deg[N + i] - alone_deg[i] - delta_deg));
   }
   StereoWarp w;
   const int64_t H = harmonics;
@@ -270,11 +304,10 @@ Recovered recover_once(const float* pairs, int64_t N, int64_t L, double delta_de
   const int most = o.rounds == 0 ? 0 : std::max(o.rounds, o.max_rounds);
   for (int round = 0; round < most && (round < o.rounds || gaining); ++round) {
     const Templates t = make_templates(back_project_slices(flat.data(), 2 * N, slices, Ls, angles), step);
-    const Matched m = match_pairs(t, pairs, N, delta_deg);
+    const Matched m = match_pairs(t, pairs, N, delta_deg, o.warp_harmonics > 0 ? o.warp_window_deg : 0);
     r.round_cost.push_back(m.mean_cost);
     if (o.warp_harmonics > 0) {  // the round keeps the angles with its warp taken out
-      const StereoWarp w = fit_stereo_warp(t, pairs, N, delta_deg, m.angles_deg, o.warp_harmonics,
-                                           o.warp_window_deg);
+      const StereoWarp w = fit_stereo_warp(m.angles_deg, m.alone_deg, delta_deg, o.warp_harmonics);
       r.round_warp_deg.push_back(w.peak_deg);
       angles = with_partners(unwarped(w, m.angles_deg, delta_deg), delta_deg);
     } else {

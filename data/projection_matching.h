@@ -45,10 +45,19 @@ struct Matched {
   std::vector<double> angles_deg;  // per match, in [0, 360)
   std::vector<double> cost;        // its squared distance (summed over a pair's two)
   double mean_cost = 0;
+  // match_pairs with a window: each projection of a pair matched alone within the window
+  // of its joint angle, [2N] (firsts, then partners at joint + δ); NaN where the minimum
+  // sits on the window's edge.
+  std::vector<double> alone_deg;
 };
 
-// pairs [N, 2, L]: angles of the first projections (partners are at + delta_deg).
-Matched match_pairs(const Templates& t, const float* pairs, int64_t N, double delta_deg);
+// pairs [N, 2, L]: angles of the first projections (partners are at + delta_deg). With
+// alone_window_deg > 0 also Matched::alone_deg, from the same distances.
+Matched match_pairs(const Templates& t, const float* pairs, int64_t N, double delta_deg,
+                    double alone_window_deg = 0);
+// The same reading alone about given joint angles first_deg [N]: [2N], NaN on an edge.
+std::vector<double> match_alone(const Templates& t, const float* pairs, int64_t N, double delta_deg,
+                                const std::vector<double>& first_deg, double window_deg);
 // projections [M, L], each alone.
 Matched match_single(const Templates& t, const float* projections, int64_t M);
 
@@ -69,10 +78,10 @@ struct StereoWarp {
   int64_t used = 0;          // pairs in the final fit
   double peak_deg = 0;       // max |w| on a 1° grid
 };
-// first_deg [N]: the pairs' joint angles; each projection is matched alone within
-// window_deg of its own (first, or first + δ).
-StereoWarp fit_stereo_warp(const Templates& t, const float* pairs, int64_t N, double delta_deg,
-                           const std::vector<double>& first_deg, int harmonics, double window_deg);
+// first_deg [N]: the pairs' joint angles; alone_deg [2N]: each projection matched alone
+// near its own (Matched::alone_deg, match_alone); pairs with a NaN are left out.
+StereoWarp fit_stereo_warp(const std::vector<double>& first_deg, const std::vector<double>& alone_deg,
+                           double delta_deg, int harmonics);
 double warp_at(const StereoWarp& w, double angle_deg);
 // The joint angles with the warp taken out: θ − (w(θ) + w(θ + δ)) / 2, the pair's
 // matched angle lying between its two projections' warps.

@@ -53,6 +53,20 @@ Dataset s_pairs(int64_t count, uint64_t seed, int supersample, const std::string
   for (int64_t i = 0; i < 2 * count; ++i) centre_projection(ds.images.data() + i * 64, 64);
   return ds;
 }
+
+// N pairs [N, 2, 64] of an object's own projections at random θ (into truth) and θ + δ.
+std::vector<float> object_pairs(const Image& object, int64_t N, double delta, uint64_t seed,
+                                std::vector<double>& truth) {
+  std::vector<float> pairs(static_cast<size_t>(N * 128));
+  truth.resize(static_cast<size_t>(N));
+  Rng rng(seed, 0);
+  for (int64_t i = 0; i < N; ++i) {
+    truth[size_t(i)] = 360.0 * rng.uniform();
+    forward_project(object, truth[size_t(i)], pairs.data() + i * 128);
+    forward_project(object, truth[size_t(i)] + delta, pairs.data() + i * 128 + 64);
+  }
+  return pairs;
+}
 }  // namespace
 
 TEST_CASE("centre_projection moves the centre of mass to n/2 and keeps a smooth signal's shape") {
@@ -270,14 +284,8 @@ TEST_CASE("match_pairs and match_single find off-grid angles of an object's own 
   const Templates t = make_templates(object, step);
   CHECK(t.count == 1440);
   const int64_t N = 40;
-  std::vector<float> pairs(static_cast<size_t>(N * 128));
-  std::vector<double> truth(static_cast<size_t>(N));
-  Rng rng(11, 0);
-  for (int64_t i = 0; i < N; ++i) {
-    truth[size_t(i)] = 360.0 * rng.uniform();
-    forward_project(object, truth[size_t(i)], pairs.data() + i * 128);
-    forward_project(object, truth[size_t(i)] + delta, pairs.data() + i * 128 + 64);
-  }
+  std::vector<double> truth;
+  const std::vector<float> pairs = object_pairs(object, N, delta, 11, truth);
   const Matched m = match_pairs(t, pairs.data(), N, delta);
   std::vector<float> firsts(static_cast<size_t>(N * 64));
   for (int64_t i = 0; i < N; ++i) std::copy_n(pairs.data() + i * 128, 64, firsts.begin() + i * 64);
@@ -313,21 +321,24 @@ TEST_CASE("fit_stereo_warp reads a known warp of the templates from the pairs' g
   };
   const Templates t = warped_templates([&](double phi) { return phi - warp_at(w0, phi); });
   const int64_t N = 600;
-  std::vector<float> pairs(static_cast<size_t>(N * 128));
-  std::vector<double> truth(static_cast<size_t>(N));
-  Rng rng(5, 0);
-  for (int64_t i = 0; i < N; ++i) {
-    truth[size_t(i)] = 360.0 * rng.uniform();
-    forward_project(object, truth[size_t(i)], pairs.data() + i * 128);
-    forward_project(object, truth[size_t(i)] + delta, pairs.data() + i * 128 + 64);
-  }
+  std::vector<double> truth;
+  const std::vector<float> pairs = object_pairs(object, N, delta, 5, truth);
   const Matched m = match_pairs(t, pairs.data(), N, delta);
   double joint_err = 0;
   for (int64_t i = 0; i < N; ++i)
     joint_err = std::max(joint_err, std::fabs(std::remainder(m.angles_deg[size_t(i)] - truth[size_t(i)], 360.0)));
   CHECK(joint_err > 1.0);  // the joint match carries the warp
 
-  const StereoWarp w = fit_stereo_warp(t, pairs.data(), N, delta, m.angles_deg, 4, 4.0);
+  // Read alone from the joint match's own distances, as the recovery does: the same
+  // joint angles, and the same reading as match_alone about them.
+  const Matched mw = match_pairs(t, pairs.data(), N, delta, 4.0);
+  CHECK(mw.angles_deg == m.angles_deg);
+  CHECK(m.alone_deg.empty());
+  const std::vector<double> alone = match_alone(t, pairs.data(), N, delta, m.angles_deg, 4.0);
+  REQUIRE(mw.alone_deg.size() == alone.size());
+  for (size_t i = 0; i < alone.size(); ++i)
+    CHECK(((std::isnan(alone[i]) && std::isnan(mw.alone_deg[i])) || alone[i] == mw.alone_deg[i]));
+  const StereoWarp w = fit_stereo_warp(mw.angles_deg, mw.alone_deg, delta, 4);
   CHECK(w.used > N * 9 / 10);
   REQUIRE(w.c.size() == 4);
   CHECK(w.c[0] == doctest::Approx(0.3).epsilon(0.2));
@@ -346,14 +357,15 @@ TEST_CASE("fit_stereo_warp reads a known warp of the templates from the pairs' g
 
   // Templates with no warp: nothing to take out.
   const Templates plain = make_templates(object, step);
-  const StereoWarp none = fit_stereo_warp(plain, pairs.data(), N, delta, match_pairs(plain, pairs.data(), N, delta).angles_deg, 4, 4.0);
+  const Matched pm = match_pairs(plain, pairs.data(), N, delta, 4.0);
+  const StereoWarp none = fit_stereo_warp(pm.angles_deg, pm.alone_deg, delta, 4);
   CHECK(none.peak_deg < 0.1);
-  CHECK_THROWS_AS(fit_stereo_warp(plain, pairs.data(), N, delta, truth, 0, 4.0), Error);
+  CHECK_THROWS_AS(fit_stereo_warp(truth, pm.alone_deg, delta, 0), Error);
   // Collapsed angles (a failed synchronisation): nearly every projection's own minimum
   // lies outside its window, too few pairs are left, and nothing is taken out.
   std::vector<double> collapsed(static_cast<size_t>(N));
   for (int64_t i = 0; i < N; ++i) collapsed[size_t(i)] = truth[size_t(i)] * 1e-3;
-  const StereoWarp few = fit_stereo_warp(plain, pairs.data(), N, delta, collapsed, 16, 4.0);
+  const StereoWarp few = fit_stereo_warp(collapsed, match_alone(plain, pairs.data(), N, delta, collapsed, 4.0), delta, 16);
   CHECK(few.c.empty());
   CHECK(unwarped(few, collapsed, delta) == collapsed);
   // A warp past kMaxWarpDeg is no small smooth warp: read, and discarded.
@@ -369,7 +381,7 @@ TEST_CASE("fit_stereo_warp reads a known warp of the templates from the pairs' g
     }
     return x;
   });
-  const StereoWarp none2 = fit_stereo_warp(far, pairs.data(), N, delta, off, 2, 10.0);
+  const StereoWarp none2 = fit_stereo_warp(off, match_alone(far, pairs.data(), N, delta, off, 10.0), delta, 2);
   CHECK(none2.c.empty());
 }
 
