@@ -96,7 +96,7 @@ int gen_polyhedra(const Args& args) {
              "--pseudo-labels needs --task single-axis and at least 16 pairs");
     SyncResult sync;
     const std::vector<double> alpha =
-        synchronise_tilt_pairs(ds.images.data(), g.count, g.size, g.stereo_angle_deg, &sync);
+        synchronise_tilt_pairs(ds.images.data(), g.count, g.size, g.stereo_angle_deg, {g.tilt_axis, g.blur}, &sync);
     pseudo.assign(alpha.begin(), alpha.end());
     params["angles"] = "angles.npy: pseudo-labels of the first images by angular synchronisation of the "
                        "images (no ground truth), up to a global offset";

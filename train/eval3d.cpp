@@ -190,7 +190,7 @@ int eval_tilt_pairs(const ArgParser& p, Device device) {
     info["match_pairs"] = NM;
     t0 = std::chrono::steady_clock::now();
     SyncResult sync;
-    const std::vector<double> firsts_deg = synchronise_tilt_pairs(images.data.data(), N, S, delta, &sync);
+    const std::vector<double> firsts_deg = synchronise_tilt_pairs(images.data.data(), N, S, delta, {g.tilt_axis, g.blur}, &sync);
     ms = 1e3 * seconds_since(t0) / double(2 * N);
     rows.push_back(score("sync", "pairs", "no shape, no angle", firsts_deg, truth, amb, true, ms));
     info["sync"] = sync_report(sync, "eval: sync row");
