@@ -31,7 +31,7 @@ std::string device_for(const std::string& device, const std::string& conv) {
 
 }  // namespace
 
-TEST_CASE("backend options: the CPU backend has only winograd") {
+TEST_CASE("backend options: the CPU backend has winograd and blocking") {
   Backend& cpu = backend_for(Device::CPU);
   CHECK_FALSE(cpu.set_option("conv", "cudnn"));
   CHECK_FALSE(cpu.set_option("conv", "own"));
@@ -50,6 +50,16 @@ TEST_CASE("backend options: the CPU backend has only winograd") {
   CHECK(cpu.set_option("winograd", "off"));
   CHECK(cpu.option("winograd") == "off");
   cpu.set_option("winograd", was);
+  const std::string block = cpu.option("blocking");
+  CHECK(cpu.option_values("blocking") == std::vector<std::string>{"wide", "narrow"});
+  CHECK(cpu.set_option("blocking", "narrow"));
+  CHECK(cpu.option("blocking") == "narrow");
+  CHECK(cpu.set_option("blocking", "wide"));
+  CHECK(cpu.option("blocking") == "wide");
+  CHECK_THROWS_WITH_AS(cpu.set_option("blocking", "avx2"), doctest::Contains("must be wide or narrow, got 'avx2'"),
+                       Error);
+  CHECK(cpu.option("blocking") == "wide");
+  cpu.set_option("blocking", block);
 }
 
 TEST_CASE("backend options: conv on the CUDA backends") {

@@ -61,10 +61,12 @@ const std::set<std::string> kNoReferenceFile = {
 const std::set<std::string> kSharedFiles = {
     "engine/ops/common.h",            // argument checks of the autograd ops
     "engine/ops/reshape.cpp",         // an autograd op with no kernel (a view)
-    "kernels/cpu/backend.cpp",        // CpuBackend: memory, its option, conv2d/maxpool2d forwarding
+    "kernels/cpu/backend.cpp",        // CpuBackend: memory, its options, conv2d/maxpool2d forwarding
     "kernels/cpu/backend.h",          //
     "kernels/cpu/parallel_for.h",     // the element-wise OpenMP loop
     "kernels/cpu/vec16.h",            // 16-wide vector helpers
+    "kernels/cpu/blocking.cpp",       // the register block, per register file
+    "kernels/cpu/blocking.h",         //
     "kernels/cpu/conv_few_taps.cpp",  // conv2d's path for at most 9 taps
     "kernels/cpu/conv_few_taps.h",    //
     "kernels/cpu/conv_winograd.cpp",  // conv2d's Winograd F(2x2, 3x3) path (3x3 kernels)

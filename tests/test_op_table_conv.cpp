@@ -269,3 +269,16 @@ TEST_CASE("op table: conv_relu_pool, Winograd on the CPU") {
   ScopedOption all(backend_for(Device::CPU), "winograd", "all");
   run_op(conv_relu_pool_entry());
 }
+// Each register block (kernels/cpu/blocking.h) on whatever CPU runs the tests: the one the
+// build did not pick is plain vector code too, only slower here.
+TEST_CASE("op table: conv2d and conv_relu_pool, each CPU register block") {
+  for (const char* b : {"wide", "narrow"}) {
+    CAPTURE(b);
+    ScopedOption block(backend_for(Device::CPU), "blocking", b);
+    run_op(conv2d_entry(true));
+    run_op(conv_relu_pool_entry());
+    ScopedOption all(backend_for(Device::CPU), "winograd", "all");
+    run_op(conv2d_entry(true));
+    run_op(conv_relu_pool_entry());
+  }
+}

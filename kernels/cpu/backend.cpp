@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "kernels/cpu/blocking.h"
 #include "kernels/cpu/conv2d.h"
 #include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/maxpool2d.h"
@@ -26,11 +27,18 @@ void CpuBackend::from_host(float* dst, const float* src, int64_t n) {
 }
 
 bool CpuBackend::set_option(const std::string& name, const std::string& value) {
-  if (name != "winograd") return false;
-  cpu::set_winograd_mode(cpu::parse_winograd_mode(value));
-  return true;
+  if (name == "winograd") {
+    cpu::set_winograd_mode(cpu::parse_winograd_mode(value));
+    return true;
+  }
+  if (name == "blocking") {
+    cpu::set_blocking(cpu::parse_blocking(value));
+    return true;
+  }
+  return false;
 }
 std::string CpuBackend::option(const std::string& name) const {
+  if (name == "blocking") return cpu::blocking_name(cpu::blocking());
   if (name != "winograd") return "";
   switch (cpu::winograd_mode()) {
     case cpu::WinogradMode::On: return "on";
@@ -39,6 +47,7 @@ std::string CpuBackend::option(const std::string& name) const {
   }
 }
 std::vector<std::string> CpuBackend::option_values(const std::string& name) const {
+  if (name == "blocking") return {"wide", "narrow"};
   if (name != "winograd") return {};
   return {"off", "on", "all"};
 }

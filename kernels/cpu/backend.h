@@ -14,8 +14,10 @@ class CpuBackend : public Backend {
   std::string name() const override { return "cpu"; }
   bool supports(Op) const override { return true; }
 
-  // One option (engine/backend.h): winograd = off | on | all, the 3×3 conv path of
-  // conv_winograd.h for the whole process (default: STEREOGRAD_WINOGRAD, else on).
+  // Two options (engine/backend.h), each for the whole process: winograd = off | on | all,
+  // the 3×3 conv path of conv_winograd.h (default: STEREOGRAD_WINOGRAD, else on);
+  // blocking = wide | narrow, the kernels' register block (blocking.h; default: the
+  // build target's register file).
   bool set_option(const std::string& name, const std::string& value) override;
   std::string option(const std::string& name) const override;
   std::vector<std::string> option_values(const std::string& name) const override;

@@ -47,12 +47,6 @@ template <Block B>
   return B == Block::Short ? load_first(p, n) : load(p);
 }
 
-// Lanes [L − n, L) of v, the others 0: the n new pixels of an overlapping block.
-inline v16 last_lanes(v16 v, int64_t n) {
-  const m16 lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-  return select(lane >= int32_t(L - n), v, v16{});
-}
-
 // Per block of pixels of row oy from column ox: load the Q input vectors once, then for
 // every k one multiply-add per tap: Q·K FMAs per Q vector loads.
 template <int64_t Q, Block B>
@@ -133,7 +127,7 @@ template <int64_t Q, Block B>
                                                 int64_t ox, int64_t n, v16 (&acc)[2][Q]) {
   const float* src = in.x + oy * in.Wp + ox;
   v16 a = load_block<B>(d0 + oy * OW + ox, n), b = load_block<B>(d1 + oy * OW + ox, n);
-  if (B == Block::Overlap) a = last_lanes(a, n), b = last_lanes(b, n);
+  if (B == Block::Overlap) a = last_lanes(a, n), b = last_lanes(b, n);  // the n new pixels
   for (int64_t q = 0; q < Q; ++q) {
     v16 c = load_block<B>(src + in.off[q], n);
     keep_in_register(c);
@@ -167,7 +161,7 @@ void filter_q(const ConvGeom& g, const Input& in, const float* dy, float* dw) {
     for (int64_t j = 0; j < kn; ++j)
       for (int64_t q = 0; q < Q; ++q) {
         float s = 0.0f;
-        for (int64_t l = 0; l < L; ++l) s += acc[j][q][l];
+        for (int l = 0; l < int(L); ++l) s += lane(acc[j][q], l);
         dw[(k0 + j) * Q + q] += s;
       }
   }

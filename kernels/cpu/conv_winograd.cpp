@@ -20,6 +20,7 @@
 #include <string>
 
 #include "engine/error.h"
+#include "kernels/cpu/blocking.h"
 #include "kernels/cpu/conv_few_taps.h"
 #include "kernels/cpu/conv_sample.h"
 #include "kernels/cpu/vec16.h"
@@ -171,8 +172,8 @@ void input_transform(const float* in, int64_t C, const Tiling& t, float* V) {
 }
 
 // For KB output channels from k0 and TV vectors of 16 tiles from t0: the 16 GEMMs
-// M[q][k][t] = Σ_c U[q][k][c]·V[q][c][t], KB·TV accumulators in registers (8·3 = 24 of
-// AVX-512's 32), c in order; M into the small block buffer Mb (16·KB·TV·16 floats, in L1),
+// M[q][k][t] = Σ_c U[q][k][c]·V[q][c][t], KB·TV accumulators in registers (winograd_sample
+// sizes them to the register file), c in order; M into the small block buffer Mb (16·KB·TV·16 floats, in L1),
 // then the output transform of those tiles, so M never leaves the cache.
 template <int KB, int TV>
 void block(const float* U, const float* V, int64_t K, int64_t C, const Tiling& t, int64_t k0,
@@ -201,20 +202,44 @@ void block(const float* U, const float* V, int64_t K, int64_t C, const Tiling& t
                    y + (k0 + k) * t.OH * t.OW);
 }
 
-// Every block of KB rows: the tiles in blocks of 3 vectors, then the rest.
-template <int KB>
+// Every block of KB rows: the tiles in blocks of TV vectors, then the rest.
+template <int KB, int TV>
 void rows(const float* U, const float* V, int64_t K, int64_t C, const Tiling& t, int64_t k0,
           const float* b, bool accumulate, float* Mb, float* y) {
   const int64_t nv = t.T / L;
   int64_t v = 0;
-  for (; v + 3 <= nv; v += 3) block<KB, 3>(U, V, K, C, t, k0, v * L, b, accumulate, Mb, y);
-  if (nv - v == 2) block<KB, 2>(U, V, K, C, t, k0, v * L, b, accumulate, Mb, y);
-  if (nv - v == 1) block<KB, 1>(U, V, K, C, t, k0, v * L, b, accumulate, Mb, y);
+  for (; v + TV <= nv; v += TV) block<KB, TV>(U, V, K, C, t, k0, v * L, b, accumulate, Mb, y);
+  if constexpr (TV > 2)
+    if (nv - v == 2) block<KB, 2>(U, V, K, C, t, k0, v * L, b, accumulate, Mb, y);
+  if constexpr (TV > 1)
+    if (nv - v == 1) block<KB, 1>(U, V, K, C, t, k0, v * L, b, accumulate, Mb, y);
+}
+
+// The output channels in blocks of KB, then the rest (each block's sums run over c in
+// order, so the result does not depend on KB or TV: bit-identical across blockings).
+template <int KB, int TV>
+void all_rows(const float* U, const float* V, int64_t K, int64_t C, const Tiling& t, const float* b,
+              bool accumulate, float* Mb, float* y) {
+  int64_t k = 0;
+  for (; k + KB <= K; k += KB) rows<KB, TV>(U, V, K, C, t, k, b, accumulate, Mb, y);
+  switch (K - k) {
+    case 7: return rows<7, TV>(U, V, K, C, t, k, b, accumulate, Mb, y);
+    case 6: return rows<6, TV>(U, V, K, C, t, k, b, accumulate, Mb, y);
+    case 5: return rows<5, TV>(U, V, K, C, t, k, b, accumulate, Mb, y);
+    case 4: return rows<4, TV>(U, V, K, C, t, k, b, accumulate, Mb, y);
+    case 3: return rows<3, TV>(U, V, K, C, t, k, b, accumulate, Mb, y);
+    case 2: return rows<2, TV>(U, V, K, C, t, k, b, accumulate, Mb, y);
+    case 1: return rows<1, TV>(U, V, K, C, t, k, b, accumulate, Mb, y);
+    default: return;
+  }
 }
 
 // y [K, OH, OW] (=, or += with `accumulate`) = the conv of x [C, H, W], zero-padded by
-// (ph, pw), with the transformed filters U [16][K][C], + b (may be null): the output
-// channels in blocks of 8, then the rest.
+// (ph, pw), with the transformed filters U [16][K][C], + b (may be null). The GEMMs'
+// register block follows the register file (vec16.h, Blocking): 8 channels × 3 vectors,
+// 24 accumulators of AVX-512's 32 zmm; 6 × 1 where a 16-float vector is two of AVX2's
+// 16 ymm (12 accumulators, the two loads and the broadcast: BLIS's Haswell 6 × 16 kernel).
+// 8 × 3 there would be 48 ymm accumulators, spilled: measured 4.6× slower on a Zen 3.
 void winograd_sample(int64_t C, int64_t H, int64_t W, int64_t ph, int64_t pw, int64_t K,
                      const float* U, const float* b, const float* x, bool accumulate, float* y) {
   const Tiling t = tiling(H + 2 * ph - 2, W + 2 * pw - 2);
@@ -223,18 +248,10 @@ void winograd_sample(int64_t C, int64_t H, int64_t W, int64_t ph, int64_t pw, in
   float* Mb = workspace(kWinogradMSlot, 16 * 8 * 3 * L);
   bordered_input(x, C, H, W, ph, pw, t, in);
   input_transform(in, C, t, V);
-  int64_t k = 0;
-  for (; k + 8 <= K; k += 8) rows<8>(U, V, K, C, t, k, b, accumulate, Mb, y);
-  switch (K - k) {
-    case 7: return rows<7>(U, V, K, C, t, k, b, accumulate, Mb, y);
-    case 6: return rows<6>(U, V, K, C, t, k, b, accumulate, Mb, y);
-    case 5: return rows<5>(U, V, K, C, t, k, b, accumulate, Mb, y);
-    case 4: return rows<4>(U, V, K, C, t, k, b, accumulate, Mb, y);
-    case 3: return rows<3>(U, V, K, C, t, k, b, accumulate, Mb, y);
-    case 2: return rows<2>(U, V, K, C, t, k, b, accumulate, Mb, y);
-    case 1: return rows<1>(U, V, K, C, t, k, b, accumulate, Mb, y);
-    default: return;
-  }
+  if (blocking() == Blocking::Wide)
+    all_rows<8, 3>(U, V, K, C, t, b, accumulate, Mb, y);
+  else
+    all_rows<6, 1>(U, V, K, C, t, b, accumulate, Mb, y);
 }
 
 }  // namespace

@@ -1,44 +1,42 @@
-// 16 floats as one value: one AVX-512 register or two AVX2 ones, through GCC's and
-// Clang's vector extension, which states the blocking to the compiler directly (plain
+// 16 floats as one value: one AVX-512 register, or two AVX2 ones. With AVX-512 it is GCC's
+// and Clang's vector extension, which states the blocking to the compiler directly (plain
 // arrays of 16 were not kept in registers: a first version of conv_few_taps.cpp ran 6×
-// slower than Eigen). Loads and stores go through memcpy: no alignment is assumed.
-// Used by the CPU kernels that Eigen does not cover well (conv_few_taps.cpp, the pooling
-// of conv_relu_pool.cpp).
+// slower than Eigen). Without it, GCC 12 keeps a 64-byte vector-extension value in memory
+// and moves it in 16-byte pieces (a store-forwarding stall per use: the first conv ran at
+// 4 % of peak on a Zen 3), so there v16 is a pair of 32-byte vectors with the same
+// operators, which GCC keeps in two ymm registers. The kernels see one interface and do
+// the same per-lane arithmetic either way. Loads and stores assume no alignment.
+// Used by the CPU kernels that Eigen does not cover well (conv_few_taps.cpp,
+// conv_winograd.cpp, the pooling of conv_relu_pool.cpp).
 #pragma once
 #include <cstdint>
 #include <cstring>
 
 namespace sg::cpu::vec {
 
-typedef float v16 __attribute__((vector_size(64)));
-typedef int32_t m16 __attribute__((vector_size(64)));  // a lane mask: -1 (true) or 0
 constexpr int64_t L = 16;
 
-inline v16 load(const float* p) {
-  v16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(float* p, v16 v) { std::memcpy(p, &v, sizeof v); }
-inline v16 splat(float x) { return v16{} + x; }  // broadcast
+#if defined(__AVX512F__)
 
-// The first n lanes (0 ≤ n ≤ 16) from p, the others 0; and the store of the first n.
-// Lane by lane over a fixed count: a memcpy of n bytes would be a library call, which
-// costs as much as the arithmetic of a block and forces the caller's vectors to memory.
-inline v16 load_first(const float* p, int64_t n) {
-  v16 v{};
-  for (int l = 0; l < int(L); ++l)
-    if (l < n) v[l] = p[l];
-  return v;
-}
-inline void store_first(float* p, v16 v, int64_t n) {
-  for (int l = 0; l < int(L); ++l)
-    if (l < n) p[l] = v[l];
-}
+typedef float v16 __attribute__((vector_size(64)));
+typedef int32_t m16 __attribute__((vector_size(64)));  // a lane mask: -1 (true) or 0
+
+// Through a 4-byte-aligned copy of the type (GCC's idiom for an unaligned vector access;
+// a vector type may alias its element type): one vmovups zmm.
+typedef float v16_unaligned __attribute__((vector_size(64), aligned(4)));
+inline v16 load(const float* p) { return *reinterpret_cast<const v16_unaligned*>(p); }
+inline void store(float* p, v16 v) { *reinterpret_cast<v16_unaligned*>(p) = v; }
+inline v16 splat(float x) { return v16{} + x; }  // broadcast
+inline float lane(v16 v, int l) { return v[l]; }
 
 // mask ? a : b, lane by lane (a comparison of two v16 gives the mask).
 inline v16 select(m16 mask, v16 a, v16 b) {
   return (v16)((mask & (m16)a) | (~mask & (m16)b));
+}
+// Lanes [L − n, L) of v, the others 0.
+inline v16 last_lanes(v16 v, int64_t n) {
+  const m16 index = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  return select(index >= int32_t(L - n), v, v16{});
 }
 
 // The even and the odd lanes of the 32 floats lo‖hi: (lo0, lo2, …, hi14), (lo1, …, hi15).
@@ -57,6 +55,82 @@ inline v16 interleave_lo(v16 e, v16 o) {
 inline v16 interleave_hi(v16 e, v16 o) {
   return __builtin_shufflevector(e, o, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15,
                                  31);
+}
+
+#else
+
+typedef float v8 __attribute__((vector_size(32)));
+typedef int32_t m8 __attribute__((vector_size(32)));
+typedef float v8_unaligned __attribute__((vector_size(32), aligned(4)));
+
+// Lanes 0–7 in lo, 8–15 in hi; v16{} is zero.
+struct v16 {
+  v8 lo, hi;
+};
+struct m16 {
+  m8 lo, hi;
+};
+inline v16 operator+(v16 a, v16 b) { return {a.lo + b.lo, a.hi + b.hi}; }
+inline v16 operator-(v16 a, v16 b) { return {a.lo - b.lo, a.hi - b.hi}; }
+inline v16 operator*(v16 a, v16 b) { return {a.lo * b.lo, a.hi * b.hi}; }
+inline v16 operator+(v16 a, float b) { return {a.lo + b, a.hi + b}; }
+inline v16& operator+=(v16& a, v16 b) { return a = a + b; }
+inline m16 operator>(v16 a, v16 b) { return {a.lo > b.lo, a.hi > b.hi}; }
+inline m16 operator==(v16 a, v16 b) { return {a.lo == b.lo, a.hi == b.hi}; }
+
+inline v16 load(const float* p) {
+  return {*reinterpret_cast<const v8_unaligned*>(p), *reinterpret_cast<const v8_unaligned*>(p + 8)};
+}
+inline void store(float* p, v16 v) {
+  *reinterpret_cast<v8_unaligned*>(p) = v.lo;
+  *reinterpret_cast<v8_unaligned*>(p + 8) = v.hi;
+}
+inline v16 splat(float x) { return {v8{} + x, v8{} + x}; }
+inline float lane(v16 v, int l) { return l < 8 ? v.lo[l] : v.hi[l - 8]; }
+
+inline v16 select(m16 mask, v16 a, v16 b) {
+  return {(v8)((mask.lo & (m8)a.lo) | (~mask.lo & (m8)b.lo)), (v8)((mask.hi & (m8)a.hi) | (~mask.hi & (m8)b.hi))};
+}
+inline v16 last_lanes(v16 v, int64_t n) {
+  const m8 index = {0, 1, 2, 3, 4, 5, 6, 7};
+  const int32_t first = int32_t(L - n);
+  return select({index >= first, index + 8 >= first}, v, v16{});
+}
+
+inline v16 even(v16 lo, v16 hi) {
+  return {__builtin_shufflevector(lo.lo, lo.hi, 0, 2, 4, 6, 8, 10, 12, 14),
+          __builtin_shufflevector(hi.lo, hi.hi, 0, 2, 4, 6, 8, 10, 12, 14)};
+}
+inline v16 odd(v16 lo, v16 hi) {
+  return {__builtin_shufflevector(lo.lo, lo.hi, 1, 3, 5, 7, 9, 11, 13, 15),
+          __builtin_shufflevector(hi.lo, hi.hi, 1, 3, 5, 7, 9, 11, 13, 15)};
+}
+inline v16 interleave_lo(v16 e, v16 o) {
+  return {__builtin_shufflevector(e.lo, o.lo, 0, 8, 1, 9, 2, 10, 3, 11),
+          __builtin_shufflevector(e.lo, o.lo, 4, 12, 5, 13, 6, 14, 7, 15)};
+}
+inline v16 interleave_hi(v16 e, v16 o) {
+  return {__builtin_shufflevector(e.hi, o.hi, 0, 8, 1, 9, 2, 10, 3, 11),
+          __builtin_shufflevector(e.hi, o.hi, 4, 12, 5, 13, 6, 14, 7, 15)};
+}
+
+#endif
+
+// The first n lanes (0 ≤ n ≤ 16) from p, the others 0; and the store of the first n.
+// Lane by lane into an array over a fixed count: a memcpy of n bytes would be a library
+// call, which costs as much as the arithmetic of a block and forces the caller's vectors
+// to memory.
+inline v16 load_first(const float* p, int64_t n) {
+  alignas(64) float a[L] = {};
+  for (int l = 0; l < int(L); ++l)
+    if (l < n) a[l] = p[l];
+  return load(a);
+}
+inline void store_first(float* p, v16 v, int64_t n) {
+  alignas(64) float a[L];
+  store(a, v);
+  for (int l = 0; l < int(L); ++l)
+    if (l < n) p[l] = a[l];
 }
 
 // Covers [0, n) with blocks of 16: f(start, width) for whole blocks from 0, then, when 16
