@@ -126,3 +126,25 @@ TEST_CASE("CPU winograd=on takes the middle conv of the Difference Model, not th
   CHECK(run(32, 14, 16, "on") == run(32, 14, 16, "off"));
   CHECK(run(32, 14, 16, "all") != run(32, 14, 16, "off"));
 }
+
+// The register blocks of the Winograd GEMMs (kernels/cpu/blocking.h) sum over the input
+// channels in one order, so they give the same bits: a 16→32 conv and a 32→13 one (13
+// output channels: blocks of 8 or 6 and their rests), forward and input gradient.
+TEST_CASE("CPU Winograd: the wide and the narrow register block give the same bits") {
+  auto run = [](int64_t C, int64_t K, const char* block) {
+    ScopedOption all(backend_for(Device::CPU), "winograd", "all");
+    ScopedOption b(backend_for(Device::CPU), "blocking", block);
+    Tensor x = random_tensor({2, C, 31, 31}, 40, Device::CPU, true),
+           w = random_tensor({K, C, 3, 3}, 41, Device::CPU, false),
+           bias = random_tensor({K}, 42, Device::CPU, false);
+    Tensor y = conv2d(x, w, bias, 1);
+    sum(mul(y, y)).backward();
+    std::vector<float> out = y.to_vector(), dx = x.grad().to_vector();
+    out.insert(out.end(), dx.begin(), dx.end());
+    return out;
+  };
+  for (auto [C, K] : {std::pair<int64_t, int64_t>{16, 32}, {32, 13}}) {
+    CAPTURE(K);
+    CHECK(run(C, K, "wide") == run(C, K, "narrow"));
+  }
+}
