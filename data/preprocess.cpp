@@ -78,13 +78,17 @@ double normalise_size(float* px, int64_t h, int64_t w, double target_px) {
   if (!centre_of_mass(px, h, w, cy, cx)) return 0;
   const double r = rms_radius(px, h, w);
   if (!(r > 0)) return 0;
-  const double scale = r / target_px, oy = 0.5 * double(h - 1), ox = 0.5 * double(w - 1);
+  const double scale = r / target_px;
   const std::vector<float> src(px, px + h * w);
+  resample_about(src.data(), h, w, cy, cx, scale, px);
+  return scale;
+}
+
+void resample_about(const float* in, int64_t h, int64_t w, double cy, double cx, double scale, float* out) {
+  const double oy = 0.5 * double(h - 1), ox = 0.5 * double(w - 1);
   for (int64_t i = 0; i < h; ++i)
     for (int64_t j = 0; j < w; ++j)
-      px[i * w + j] = float(bilinear(src.data(), h, w, cy + (double(i) - oy) * scale,
-                                     cx + (double(j) - ox) * scale));
-  return scale;
+      out[i * w + j] = float(bilinear(in, h, w, cy + (double(i) - oy) * scale, cx + (double(j) - ox) * scale));
 }
 
 void normalise_sizes(float* images, int64_t count, int64_t size, double fraction) {

@@ -46,6 +46,10 @@ void preprocess(float* px, int64_t h, int64_t w, float threshold);
 // or 0 (and leaves the image alone) when it sums to zero.
 double normalise_size(float* px, int64_t h, int64_t w, double target_px);
 
+// out(p) = bilinear(in, z0 + (p - c) * scale), zero outside the frame: the resampling
+// about z0 = (cy, cx) that normalise_size does (c the frame centre). out must not be in.
+void resample_about(const float* in, int64_t h, int64_t w, double cy, double cx, double scale, float* out);
+
 // normalise_size on each of `count` images of size x size, to fraction * size (OpenMP).
 void normalise_sizes(float* images, int64_t count, int64_t size, double fraction);
 

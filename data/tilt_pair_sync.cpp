@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "data/blur.h"
-#include "data/image.h"
+#include "data/preprocess.h"
 
 namespace sg {
 
@@ -42,7 +42,6 @@ std::vector<float> sync_normalised(const float* pairs, int64_t N, int64_t size, 
   const bool invariant = in_plane > 1 - 1e-9;  // the axis lies in the image plane
   const double ux = invariant ? a.x / in_plane : 0, uy = invariant ? a.y / in_plane : 0;
   const double b2 = frame.blur_px * frame.blur_px, target = kSyncTargetStd * double(size);
-  const double o = 0.5 * double(size - 1);
 #pragma omp parallel for schedule(static)
   for (int64_t p = 0; p < N; ++p) {
     Moments2 m[2];
@@ -62,10 +61,7 @@ std::vector<float> sync_normalised(const float* pairs, int64_t N, int64_t size, 
         continue;
       }
       const double scale = w / target;  // input px per normalised px
-      for (int64_t i = 0; i < size; ++i)
-        for (int64_t j = 0; j < size; ++j)
-          img[i * size + j] = float(bilinear(src, size, size, m[k].cy + (double(i) - o) * scale,
-                                             m[k].cx + (double(j) - o) * scale));
+      resample_about(src, size, size, m[k].cy, m[k].cx, scale, img);
       if (frame.blur_px > 0) {
         const double have = frame.blur_px / scale, want = kSyncBlurPx;
         if (want > have) gaussian_blur(img, size, size, std::sqrt(want * want - have * have));

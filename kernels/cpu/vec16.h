@@ -97,22 +97,17 @@ inline v16 last_lanes(v16 v, int64_t n) {
   return select({index >= first, index + 8 >= first}, v, v16{});
 }
 
-inline v16 even(v16 lo, v16 hi) {
-  return {__builtin_shufflevector(lo.lo, lo.hi, 0, 2, 4, 6, 8, 10, 12, 14),
-          __builtin_shufflevector(hi.lo, hi.hi, 0, 2, 4, 6, 8, 10, 12, 14)};
+// The even or odd lanes of the 16 floats a‖b, and the lanes of e and o interleaved: the
+// 8-float steps of the four below.
+inline v8 even8(v8 a, v8 b) { return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14); }
+inline v8 odd8(v8 a, v8 b) { return __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15); }
+inline v16 interleave8(v8 e, v8 o) {
+  return {__builtin_shufflevector(e, o, 0, 8, 1, 9, 2, 10, 3, 11), __builtin_shufflevector(e, o, 4, 12, 5, 13, 6, 14, 7, 15)};
 }
-inline v16 odd(v16 lo, v16 hi) {
-  return {__builtin_shufflevector(lo.lo, lo.hi, 1, 3, 5, 7, 9, 11, 13, 15),
-          __builtin_shufflevector(hi.lo, hi.hi, 1, 3, 5, 7, 9, 11, 13, 15)};
-}
-inline v16 interleave_lo(v16 e, v16 o) {
-  return {__builtin_shufflevector(e.lo, o.lo, 0, 8, 1, 9, 2, 10, 3, 11),
-          __builtin_shufflevector(e.lo, o.lo, 4, 12, 5, 13, 6, 14, 7, 15)};
-}
-inline v16 interleave_hi(v16 e, v16 o) {
-  return {__builtin_shufflevector(e.hi, o.hi, 0, 8, 1, 9, 2, 10, 3, 11),
-          __builtin_shufflevector(e.hi, o.hi, 4, 12, 5, 13, 6, 14, 7, 15)};
-}
+inline v16 even(v16 lo, v16 hi) { return {even8(lo.lo, lo.hi), even8(hi.lo, hi.hi)}; }
+inline v16 odd(v16 lo, v16 hi) { return {odd8(lo.lo, lo.hi), odd8(hi.lo, hi.hi)}; }
+inline v16 interleave_lo(v16 e, v16 o) { return interleave8(e.lo, o.lo); }
+inline v16 interleave_hi(v16 e, v16 o) { return interleave8(e.hi, o.hi); }
 
 #endif
 
