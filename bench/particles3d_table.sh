@@ -11,7 +11,9 @@
 # The true angles (orientations.npy of the unseen folder) are read by eval only.
 # Usage: SHAPES="octahedron icosahedron" SEEDS="1 2 3" bash bench/particles3d_table.sh [BUILD_DIR] [OUT_DIR]
 # Env: CLASSICAL=1|0 (default 1), MATCH_PAIRS (default 1000), NOISE="--blur 1 --dose 30"
-# (suffix 'n' on the file names), WORK (scratch folder, default a temporary one).
+# (suffix 'n' on the file names), WORK (scratch folder, default a temporary one), COUNT
+# (training pairs, default 4096; another count adds 'cN' to the file names), EPOCHS (the
+# config's epochs_per_stage, default the config's; another adds 'eN').
 set -euo pipefail
 build="${1:-build}"
 out="${2:-bench/results/particles3d_heatmap2d}"
@@ -21,7 +23,11 @@ classical="${CLASSICAL:-1}"
 match_pairs="${MATCH_PAIRS:-1000}"
 noise="${NOISE:-}"
 figure_seeds="${FIGURE_SEEDS:-1}"
+count="${COUNT:-4096}"
+epochs="${EPOCHS:-}"
 suffix=""; [ -n "$noise" ] && suffix="n"
+[ "$count" != 4096 ] && suffix="${suffix}c$count"
+[ -n "$epochs" ] && suffix="${suffix}e$epochs"
 bin="$build/stereograd"
 work="${WORK:-$(mktemp -d)}"
 [ -z "${WORK:-}" ] && trap 'rm -rf "$work"' EXIT
@@ -31,10 +37,16 @@ for shape in $shapes; do
     name="$shape$seed$suffix"
     train="$work/${name}_train" test="$work/${name}_test" run="$work/run_$name"
     g="--shape $shape --task single-axis --supersample 4 --seed $seed $noise"
-    "$bin" gen $g --count 4096 --pseudo-labels --out "$train" > "$work/$name.gen.log"
+    "$bin" gen $g --count "$count" --pseudo-labels --out "$train" > "$work/$name.gen.log"
     "$bin" gen $g --count 1000 --first-index 1000000 --out "$test" >> "$work/$name.gen.log"
+    config="configs/particle_single_axis_$shape.json"
+    if [ -n "$epochs" ]; then  # the same config with another epochs_per_stage
+      python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["epochs_per_stage"]=int(sys.argv[2]); json.dump(c,open(sys.argv[3],"w"),indent=2)' \
+        "$config" "$epochs" "$work/$name.config.json"
+      config="$work/$name.config.json"
+    fi
     start=$(date +%s)
-    "$bin" train --config "configs/particle_single_axis_$shape.json" --data "$train" --out "$run" --force \
+    "$bin" train --config "$config" --data "$train" --out "$run" --force \
       > "$work/$name.train.log" 2>&1
     echo "$name: trained in $(( $(date +%s) - start )) s" | tee -a "$out/times.txt"
     "$bin" eval --checkpoint "$run/checkpoint.safetensors" --data "$test" --method model --out "$run/eval_model"

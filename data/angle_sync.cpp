@@ -63,27 +63,34 @@ std::vector<double> with_partners(const std::vector<double>& first_deg, double d
 
 void nearest_neighbours(const float* x, int64_t M, int64_t L, int k, std::vector<int64_t>& index,
                         std::vector<double>& dist2) {
-  SG_CHECK(k >= 1 && k < M, "nearest_neighbours: k = ", k, " needs at least k + 1 = ", k + 1,
+  nearest_neighbours(x, M, x, M, L, k, index, dist2);
+}
+
+void nearest_neighbours(const float* x, int64_t M, const float* y, int64_t C, int64_t L, int k,
+                        std::vector<int64_t>& index, std::vector<double>& dist2) {
+  SG_CHECK(M >= 1 && C % M == 0, "nearest_neighbours: ", C, " candidates for ", M, " vectors");
+  const int64_t own = C / M;  // candidates excluded per query
+  SG_CHECK(k >= 1 && k <= C - own, "nearest_neighbours: k = ", k, " needs at least k + 1 = ", k + 1,
            " vectors, got ", M);
   using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const Mat X = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-                    x, M, L)
-                    .cast<double>();
-  const Eigen::VectorXd sq = X.rowwise().squaredNorm();
+  using MapF = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+  const Mat X = MapF(x, M, L).cast<double>();
+  const Mat Y = y == x && C == M ? X : Mat(MapF(y, C, L).cast<double>());
+  const Eigen::VectorXd sx = X.rowwise().squaredNorm(), sy = Y.rowwise().squaredNorm();
   index.assign(size_t(M * k), 0);
   dist2.assign(size_t(M * k), 0);
   const int64_t block = 256;
   for (int64_t r0 = 0; r0 < M; r0 += block) {
     const int64_t rows = std::min(block, M - r0);
     // ||a - b||² = ||a||² + ||b||² - 2 a·b, one GEMM per block of rows.
-    const Mat G = X.middleRows(r0, rows) * X.transpose();
+    const Mat G = X.middleRows(r0, rows) * Y.transpose();
 #pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < rows; ++r) {
       const int64_t i = r0 + r;
       std::vector<std::pair<double, int64_t>> d;
-      d.reserve(size_t(M));
-      for (int64_t j = 0; j < M; ++j)
-        if (j != i) d.emplace_back(std::max(0.0, sq[i] + sq[j] - 2 * G(r, j)), j);
+      d.reserve(size_t(C));
+      for (int64_t j = 0; j < C; ++j)
+        if (j % M != i) d.emplace_back(std::max(0.0, sx[i] + sy[j] - 2 * G(r, j)), j);
       std::partial_sort(d.begin(), d.begin() + k, d.end());
       for (int q = 0; q < k; ++q) {
         index[size_t(i * k + q)] = d[size_t(q)].second;
@@ -91,6 +98,16 @@ void nearest_neighbours(const float* x, int64_t M, int64_t L, int k, std::vector
       }
     }
   }
+}
+
+std::vector<float> reversed_projections(const float* x, int64_t M, int64_t L, int64_t slices) {
+  SG_CHECK(slices >= 1 && L % slices == 0, "reversed_projections: rows of ", L, " do not split into ",
+           slices, " slices");
+  const int64_t n = L / slices;
+  std::vector<float> out(size_t(M * L));
+  for (int64_t m = 0; m < M * slices; ++m)  // index t -> n - t about n/2; t = 0 has no partner and stays
+    for (int64_t t = 0; t < n; ++t) out[size_t(m * n + t)] = x[m * n + (n - t) % n];
+  return out;
 }
 
 SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double delta_deg,
@@ -105,10 +122,25 @@ SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double d
   // Node i < N is pair i's first projection, node N + i its partner.
   const std::vector<float> x = firsts_then_partners(pairs, N, L);
   const int k = int(std::min<int64_t>(o.neighbours, M - 1));
-  std::vector<int64_t> nn;
+  std::vector<int64_t> nn;  // j < M: node j; j >= M: node j - M reversed (half a turn on)
   std::vector<double> d2;
-  nearest_neighbours(x.data(), M, L, k, nn, d2);
-  const auto context = [&](int64_t i) { return x.data() + (i < N ? i + N : i - N) * L; };
+  std::vector<float> xr;    // [x; x reversed] with half-turn edges
+  if (o.half_turn_edges) {
+    xr = x;
+    const std::vector<float> r = reversed_projections(x.data(), M, L, o.slices);
+    xr.insert(xr.end(), r.begin(), r.end());
+    nearest_neighbours(x.data(), M, xr.data(), 2 * M, L, k, nn, d2);
+  } else {
+    nearest_neighbours(x.data(), M, L, k, nn, d2);
+  }
+  // The other reading of an edge: node j reversed when it was read as it is, and back.
+  const auto other_reading = [&](int64_t i, int64_t jj) {
+    return squared_distance(x.data() + i * L, xr.data() + (jj < M ? jj + M : jj - M) * L, L);
+  };
+  const auto partner = [&](int64_t i) { return i < N ? i + N : i - N; };
+  const auto context = [&](int64_t i) { return x.data() + partner(i) * L; };
+  // The context of candidate jj as i sees it: reversed too across a half-turn edge.
+  const auto context_of = [&](int64_t jj) { return jj < M ? context(jj) : xr.data() + (M + partner(jj - M)) * L; };
 
   // Edges (i, j, value), both directions; a neighbour edge chosen by both ends is kept once.
   struct Edge {
@@ -119,24 +151,31 @@ SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double d
   edges.reserve(size_t(2 * M * k + 2 * N));
   std::vector<double> sigma(static_cast<size_t>(M));
   for (int64_t i = 0; i < M; ++i) sigma[size_t(i)] = std::sqrt(d2[size_t(i * k + k - 1)]) + 1e-12;
-  int64_t dropped = 0;
+  int64_t dropped = 0, unclear = 0, half_turns = 0;
   for (int64_t i = 0; i < M; ++i)
     for (int q = 0; q < k; ++q) {
-      const int64_t j = nn[size_t(i * k + q)];
+      const int64_t jj = nn[size_t(i * k + q)], j = jj % M;
+      const bool half_turn = jj >= M;
       const double scale = sigma[size_t(i)] * sigma[size_t(j)];
+      if (o.half_turn_edges && d2[size_t(i * k + q)] >= o.flip_ratio * other_reading(i, jj)) {
+        ++unclear;
+        continue;
+      }
       if (o.check_context) {
-        const float *a = context(i), *b = context(j);
+        const float *a = context(i), *b = context_of(jj);
         const double dc = squared_distance(a, b, L);
         // The contexts' distance against the step each pair spans (|P_θ − P_{θ+δ}|²).
         const double span = std::min(squared_distance(a, x.data() + i * L, L),
-                                     squared_distance(b, x.data() + j * L, L));
+                                     squared_distance(context(j), x.data() + j * L, L));
         const bool same_kind = (i < N) == (j < N);
         if (same_kind ? dc > o.context_same * span : dc < o.context_mixed * span) {
           ++dropped;
           continue;
         }
       }
-      const double w = std::exp(-d2[size_t(i * k + q)] / scale);
+      // Phase 0 (θ_j = θ_i) or 180° (θ_j = θ_i + 180°): z̄_i z_j e^{-iπ} is largest then.
+      const double w = std::exp(-d2[size_t(i * k + q)] / scale) * (half_turn ? -1.0 : 1.0);
+      half_turns += half_turn;
       edges.push_back({i, j, w});
       edges.push_back({j, i, w});
     }
@@ -258,9 +297,15 @@ SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double d
   std::vector<double> dis;
   dis.reserve(neighbour_edges);
   for (int64_t i = 0; i < M; ++i)
-    for (int q2 = 0; q2 < k; ++q2)
-      dis.push_back(std::fabs(wrap_symmetric(r.angles_deg[size_t(i)] - r.angles_deg[size_t(nn[size_t(i * k + q2)])])));
+    for (int q2 = 0; q2 < k; ++q2) {
+      const int64_t jj = nn[size_t(i * k + q2)];
+      const double turn = jj >= M ? 180.0 : 0.0;
+      dis.push_back(std::fabs(wrap_symmetric(r.angles_deg[size_t(i)] + turn - r.angles_deg[size_t(jj % M)])));
+    }
   r.folded_edges = double(dropped) / double(M * k);
+  r.unclear_edges = double(unclear) / double(M * k);
+  const int64_t kept = M * k - dropped - unclear;
+  r.half_turn_fraction = kept > 0 ? double(half_turns) / double(kept) : 0;
   std::nth_element(dis.begin(), dis.begin() + dis.size() / 2, dis.end());
   r.neighbour_disagreement_deg = dis[dis.size() / 2];
   return r;

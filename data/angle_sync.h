@@ -45,6 +45,21 @@ struct SyncOptions {
   // chord is no longer short and the ratio spreads down to 1. recover_angles therefore
   // restarts with both (RecoverOptions::context_mixed_tries).
   double context_same = 0.25, context_mixed = 1.0;
+  // Half-turn edges. Every object's projection half a turn on is its own reversal,
+  // P_{θ+180°}(s) = P_θ(−s) (about the centre, index L/2 of centred projections), so a
+  // projection that matches another *reversed* is a neighbour half a turn away: an edge
+  // of phase 180°. With them each node's neighbours are sought among the projections and
+  // their reversals (a graph of twice the samples, joined across the half turn). An edge
+  // is kept only where its reading is clear, its distance under flip_ratio times the
+  // other reading's: where a projection is nearly symmetric the two readings coincide
+  // and the edge would join θ to θ + 180° at random. Such edges, under 1 % of a direct
+  // graph, are what sinks small stereo angles: at δ = 3° a pair held δ apart costs so
+  // little (1 − cos δ) that the eigenvector prefers to fold the circle around them
+  // (docs/projections.md, "Small stereo angles"). `slices`: each projection is that many
+  // rows, each reversed on its own (a 3-D particle's slices about the tilt axis).
+  bool half_turn_edges = false;
+  double flip_ratio = 0.25;
+  int64_t slices = 1;
   double pair_weight = 10;   // λ: weight of a stereo edge against a neighbour edge (≤ 1)
   int max_steps = 400;       // Lanczos steps at most
   double tolerance = 1e-6;   // stop when the eigen-residual ||Hz - λz|| falls below this
@@ -57,6 +72,8 @@ struct SyncResult {
   int steps = 0;                   // Lanczos steps taken
   double neighbour_disagreement_deg = 0;  // median |θ_i - θ_j| over neighbour edges
   double folded_edges = 0;                // fraction of neighbour edges the context dropped
+  double unclear_edges = 0;               // fraction the half-turn test dropped (half_turn_edges)
+  double half_turn_fraction = 0;          // of the edges kept, the fraction read as half turns
   // The eigenvector's participation ratio (Σ|z|²)² / (M Σ|z|⁴): near 1 when every image
   // carries weight, m/M when it lives on m of the M images (a piece of the graph cut off
   // from the rest, whose own angles are then all that is consistent).
@@ -81,5 +98,12 @@ std::vector<double> with_partners(const std::vector<double>& first_deg, double d
 // nearest first, excluding the vector itself: [M, k] indices and squared distances.
 void nearest_neighbours(const float* x, int64_t M, int64_t L, int k, std::vector<int64_t>& index,
                         std::vector<double>& dist2);
+// The same among C candidates y [C, L] (C a multiple of M): candidate j is never one of
+// query i's own, j % M == i (y = x: the vector itself; y = [x; x reversed]: either).
+void nearest_neighbours(const float* x, int64_t M, const float* y, int64_t C, int64_t L, int k,
+                        std::vector<int64_t>& index, std::vector<double>& dist2);
+
+// Each projection [M, L] reversed about index L/2 of each of its `slices` rows: P(−s).
+std::vector<float> reversed_projections(const float* x, int64_t M, int64_t L, int64_t slices = 1);
 
 }  // namespace sg

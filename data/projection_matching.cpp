@@ -292,7 +292,9 @@ namespace {
 Recovered recover_once(const float* pairs, int64_t N, int64_t L, double delta_deg, const RecoverOptions& o,
                        const SyncOptions& sync) {
   Recovered r;
-  r.sync = synchronise_angles(pairs, N, L, delta_deg, sync);
+  SyncOptions so = sync;
+  so.slices = o.slices;  // a stack's rows reverse one by one
+  r.sync = synchronise_angles(pairs, N, L, delta_deg, so);
   const std::vector<float> flat = firsts_then_partners(pairs, N, L);
   const int64_t slices = o.slices, Ls = L / o.slices;
   std::vector<double> angles = r.sync.angles_deg;
@@ -336,18 +338,23 @@ Recovered recover_angles(const float* pairs, int64_t N, int64_t L, double delta_
   if (tries.empty() || o.rounds == 0) tries = {o.sync.neighbours};  // no cost to compare without a round
   std::vector<double> contexts = o.context_mixed_tries;
   if (contexts.empty() || o.rounds == 0 || !o.sync.check_context) contexts = {o.sync.context_mixed};
+  std::vector<bool> turns = o.half_turn_tries;
+  if (turns.empty() || o.rounds == 0) turns = {o.sync.half_turn_edges};
   Recovered best;
   std::vector<double> costs;
-  for (double c : contexts)
-    for (int k : tries) {
-      SyncOptions sync = o.sync;
-      sync.neighbours = k;
-      sync.context_mixed = c;
-      Recovered r = recover_once(pairs, N, L, delta_deg, o, sync);
-      r.context_mixed = c;
-      costs.push_back(r.cost);
-      if (costs.size() == 1 || r.cost < best.cost * (1 - o.tie_margin)) best = std::move(r);
-    }
+  for (bool turn : turns)
+    for (double c : contexts)
+      for (int k : tries) {
+        SyncOptions sync = o.sync;
+        sync.neighbours = k;
+        sync.context_mixed = c;
+        sync.half_turn_edges = turn;
+        Recovered r = recover_once(pairs, N, L, delta_deg, o, sync);
+        r.context_mixed = c;
+        r.half_turn_edges = turn;
+        costs.push_back(r.cost);
+        if (costs.size() == 1 || r.cost < best.cost * (1 - o.tie_margin)) best = std::move(r);
+      }
   best.try_cost = costs;
   return best;
 }

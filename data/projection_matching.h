@@ -117,6 +117,11 @@ struct RecoverOptions {
   // and the stricter test is then the better one; a recovery that fails costs 1.5–8×
   // more. Empty: sync.context_mixed.
   std::vector<double> context_mixed_tries = {2.0, 1.0};
+  // And once without and once with half-turn edges (SyncOptions::half_turn_edges), the
+  // outermost loop, the plain graph first: where both hold the costs tie and the plain
+  // one stays; at δ = 3° the plain graph folds (cost 150–1,600) and the one with half
+  // turns holds (59–62). Empty: sync.half_turn_edges.
+  std::vector<bool> half_turn_tries = {false, true};
   double tie_margin = 0.01;
   double step_deg = 0.25;    // target template step
   // After each round's matching, fit a stereo warp of this many harmonics and take it
@@ -136,8 +141,9 @@ struct Recovered {
   double cost = 0;                     // its mean pair cost (infinite with no round)
   int neighbours = 0;                  // the k of the restart kept
   double context_mixed = 0;            // the context threshold of the restart kept
-  std::vector<double> try_cost;        // the cost of each restart: context_mixed_tries outer,
-                                       // neighbour_tries inner
+  bool half_turn_edges = false;        // whether the restart kept had half-turn edges
+  std::vector<double> try_cost;        // the cost of each restart: half_turn_tries outermost,
+                                       // then context_mixed_tries, neighbour_tries inner
 };
 
 // Angles of unlabelled stereo pairs [N, 2, L] (centred, data/projection.h) from the

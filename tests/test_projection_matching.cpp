@@ -41,9 +41,11 @@ double within2(const std::vector<double>& pred, const std::vector<float>& truth,
 
 // Projection pairs of the 'S' (or another shape) at a fixed size, centred as
 // recover_angles expects.
-Dataset s_pairs(int64_t count, uint64_t seed, int supersample, const std::string& shape = "s") {
+Dataset s_pairs(int64_t count, uint64_t seed, int supersample, const std::string& shape = "s",
+                double delta_deg = 10.0) {
   GenParams g;
   g.shape = shape;
+  g.stereo_angle_deg = delta_deg;
   g.count = count;
   g.seed = seed;
   g.projection = true;
@@ -168,6 +170,54 @@ TEST_CASE("nearest_neighbours matches a brute-force search") {
   }
 }
 
+TEST_CASE("nearest_neighbours among candidates: the query's own candidates never count") {
+  // Candidates [x; y] with y = x + small noise: query i may not pick x_i or y_i (j % M == i),
+  // so its neighbours are others' vectors; checked against a plain search.
+  Rng rng(4, 0);
+  const int64_t M = 200, L = 6;
+  std::vector<float> c(static_cast<size_t>(2 * M * L));
+  for (int64_t i = 0; i < M * L; ++i) c[size_t(i)] = float(rng.normal());
+  for (int64_t i = 0; i < M * L; ++i) c[size_t(M * L + i)] = c[size_t(i)] + float(0.01 * rng.normal());
+  std::vector<int64_t> idx;
+  std::vector<double> d2;
+  nearest_neighbours(c.data(), M, c.data(), 2 * M, L, 5, idx, d2);
+  for (int64_t i = 0; i < M; i += 23) {
+    std::vector<std::pair<double, int64_t>> all;
+    for (int64_t j = 0; j < 2 * M; ++j) {
+      if (j % M == i) continue;
+      double s = 0;
+      for (int64_t t = 0; t < L; ++t) s += std::pow(double(c[size_t(i * L + t)]) - c[size_t(j * L + t)], 2);
+      all.emplace_back(s, j);
+    }
+    std::sort(all.begin(), all.end());
+    for (int q = 0; q < 5; ++q) {
+      CHECK(idx[size_t(i * 5 + q)] == all[size_t(q)].second);
+      CHECK(d2[size_t(i * 5 + q)] == doctest::Approx(all[size_t(q)].first).epsilon(1e-9));
+    }
+  }
+  CHECK_THROWS(nearest_neighbours(c.data(), M, c.data(), 2 * M - 1, L, 5, idx, d2));
+}
+
+TEST_CASE("reversed_projections: a projection half a turn on is the projection reversed about L/2") {
+  // P_{θ+180°}(s) = P_θ(−s) for any object; forward_project's detector is centred at L/2.
+  const Image object = render(ParticleShape::make("s"), sinogram_pose(64, 19.2, 0), 4, 64);
+  for (double theta : {0.0, 33.0, 251.5}) {
+    std::vector<float> p(64), q(64);
+    forward_project(object, theta, p.data());
+    forward_project(object, theta + 180.0, q.data());
+    const std::vector<float> r = reversed_projections(p.data(), 1, 64);
+    double peak = 0, worst = 0;
+    for (int t = 0; t < 64; ++t) peak = std::max(peak, double(q[size_t(t)])), worst = std::max(worst, std::fabs(double(r[size_t(t)] - q[size_t(t)])));
+    CHECK(worst < 1e-4 * peak);
+    // The 'S' is not symmetric: the projection itself is not its reversal.
+    if (theta == 33.0) CHECK(std::fabs(double(p[20] - q[20])) + std::fabs(double(p[44] - q[44])) > 1e-2 * peak);
+  }
+  // Slices reverse one by one: two rows of 4 as [a b c d | e f g h] -> [a d c b | e h g f].
+  const std::vector<float> two = {1, 2, 3, 4, 5, 6, 7, 8};
+  CHECK(reversed_projections(two.data(), 1, 8, 2) == std::vector<float>{1, 4, 3, 2, 5, 8, 7, 6});
+  CHECK_THROWS(reversed_projections(two.data(), 1, 8, 3));
+}
+
 TEST_CASE("synchronise_angles recovers the S's angles from unlabelled pairs, and fails when the pairs are lies") {
   const Dataset ds = s_pairs(700, 5, 1);
   const SyncResult r = synchronise_angles(ds.images.data(), ds.count(), 64, 10.0);
@@ -215,6 +265,36 @@ TEST_CASE("synchronise_angles: a piece cut off from the graph does not take the 
   CHECK(same == N);
 }
 
+TEST_CASE("synchronise_angles at δ = 3°: half-turn edges hold the circle the plain graph folds") {
+  const Dataset ds = s_pairs(1000, 1, 4, "s", 3.0);
+  const int64_t N = ds.count();
+  auto within = [&](const SyncResult& r, double deg) {
+    std::vector<float> p(static_cast<size_t>(N));
+    for (int64_t i = 0; i < N; ++i) p[size_t(i)] = float(r.angles_deg[size_t(i)]);
+    const Accuracy a = evaluate_angles(p, ds.angles, 1);
+    return 100.0 * double(std::count_if(a.error_deg.begin(), a.error_deg.end(),
+                                        [&](double e) { return std::fabs(e) <= deg; })) / double(N);
+  };
+  const SyncResult plain = synchronise_angles(ds.images.data(), N, 64, 3.0);
+  SyncOptions o;
+  o.half_turn_edges = true;
+  const SyncResult turned = synchronise_angles(ds.images.data(), N, 64, 3.0, o);
+  // A pair δ = 3° apart costs 1 − cos 3° when folded: the plain graph's few edges between
+  // near-symmetric projections half a turn apart outweigh it and the circle folds
+  // (2 % within 10°). Read as half turns, or dropped where unclear, they hold it: the
+  // matching rounds of recover_angles take it from there.
+  CHECK(within(plain, 10) < 20.0);
+  CHECK(within(turned, 10) > 70.0);
+  // Every projection has a twin half a turn on (its reversal), so about half the
+  // neighbours kept are read that way; a few, near-symmetric, are unclear.
+  CHECK(turned.half_turn_fraction > 0.4);
+  CHECK(turned.half_turn_fraction < 0.6);
+  CHECK(turned.unclear_edges > 0.0);
+  CHECK(turned.unclear_edges < 0.1);
+  CHECK(plain.unclear_edges == 0.0);
+  CHECK(plain.half_turn_fraction == 0.0);
+}
+
 TEST_CASE("synchronise_angles on the mirror-symmetric T: the stereo partners tell θ from 180° − θ") {
   // Single projections at θ and 180° − θ are identical (data/projection_symmetry.h), so
   // the plain graph joins them; the context check drops those edges. Pairs fix θ fully,
@@ -235,13 +315,13 @@ TEST_CASE("synchronise_angles on the mirror-symmetric T: the stereo partners tel
   CHECK(synchronise_angles(s.images.data(), s.count(), 64, 10.0).folded_edges < 0.1);
 }
 
-TEST_CASE("recover_angles restarts over neighbour counts and context thresholds and keeps the cheapest, "
+TEST_CASE("recover_angles restarts over neighbour counts, context thresholds and half-turn edges and keeps the cheapest, "
           "the earlier on a near-tie, which recovers the T") {
   const Dataset ds = s_pairs(2000, 1, 1, "t");
   const RecoverOptions o;
   const Recovered r = recover_angles(ds.images.data(), ds.count(), 64, 10.0);
-  const size_t nk = o.neighbour_tries.size();
-  REQUIRE(r.try_cost.size() == nk * o.context_mixed_tries.size());
+  const size_t nk = o.neighbour_tries.size(), nc = o.context_mixed_tries.size();
+  REQUIRE(r.try_cost.size() == nk * nc * o.half_turn_tries.size());
   // The rule, replayed from the costs: a try replaces the kept one only when cheaper by
   // more than the margin.
   size_t kept = 0;
@@ -250,7 +330,8 @@ TEST_CASE("recover_angles restarts over neighbour counts and context thresholds 
   CHECK(r.cost == r.try_cost[kept]);
   CHECK(r.cost * (1 - o.tie_margin) <= *std::min_element(r.try_cost.begin(), r.try_cost.end()));
   CHECK(r.neighbours == o.neighbour_tries[kept % nk]);
-  CHECK(r.context_mixed == o.context_mixed_tries[kept / nk]);
+  CHECK(r.context_mixed == o.context_mixed_tries[(kept / nk) % nc]);
+  CHECK(r.half_turn_edges == o.half_turn_tries[kept / (nk * nc)]);
   std::vector<double> firsts(r.angles_deg.begin(), r.angles_deg.begin() + ds.count());
   CHECK(within2(firsts, ds.angles) > 95.0);
   // A stereo warp was fitted after every matching round.

@@ -185,6 +185,9 @@ ArgParser reconstruct_options() {
       .option("neighbours", "K[,K...]", "neighbours per projection in the graph; several: one restart\n"
               "each, the lowest matching cost kept", "6,8,12,16")
       .option("pair-weight", "W", "weight of a stereo edge against a neighbour edge", "10")
+      .option("half-turn-edges", "B[,B...]", "1: also join projections that match another reversed (half a\n"
+              "turn apart) where that reading is clear (data/angle_sync.h), 0: not; several:\n"
+              "one restart each, the earlier kept unless a later one costs 1 % less", "0,1")
       .flag("no-context", "keep every neighbour edge, even where the stereo partners say the two\n"
             "projections are mirror images (θ and c − θ of a mirror-symmetric particle)")
       .option("context-mixed", "X[,X...]", "drop a first-partner neighbour edge whose contexts are nearer than\n"
@@ -231,6 +234,14 @@ int cmd_reconstruct(const Args& args) {
   SG_CHECK(warp >= 0 && warp <= 64, "--warp must be in [0, 64], got ", warp);
   o.warp_harmonics = int(warp);
   o.sync.check_context = !p.get_flag("no-context");
+  o.half_turn_tries.clear();
+  for (double b : parse_number_list(p.get("half-turn-edges"), "reconstruct: --half-turn-edges")) {
+    SG_CHECK(b == 0 || b == 1, "--half-turn-edges takes 0 and 1 only, got '", p.get("half-turn-edges"), "'");
+    o.half_turn_tries.push_back(b == 1);
+  }
+  SG_CHECK(!o.half_turn_tries.empty() && o.half_turn_tries.size() <= 2, "--half-turn-edges takes 1 or 2 values, got '",
+           p.get("half-turn-edges"), "'");
+  o.sync.half_turn_edges = o.half_turn_tries.front();
   o.context_mixed_tries = parse_number_list(p.get("context-mixed"), "reconstruct: --context-mixed");
   SG_CHECK(!o.context_mixed_tries.empty() && o.context_mixed_tries.size() <= 4,
            "--context-mixed takes 1 to 4 values, got '", p.get("context-mixed"), "'");
@@ -279,6 +290,10 @@ int cmd_reconstruct(const Args& args) {
                    {"pair_weight", o.sync.pair_weight},
                    {"context_checked", o.sync.check_context},
                    {"folded_edges", r.sync.folded_edges},
+                   {"half_turn_edges", r.half_turn_edges},
+                   {"half_turn_tries", o.half_turn_tries},
+                   {"unclear_edges", r.sync.unclear_edges},
+                   {"half_turn_fraction", r.sync.half_turn_fraction},
                    {"sync_eigenvalue", r.sync.eigenvalue},
                    {"sync_residual", r.sync.residual},
                    {"sync_steps", r.sync.steps},
