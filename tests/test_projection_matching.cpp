@@ -146,56 +146,55 @@ TEST_CASE("angular_weights: 1 for even spacing, the arc each angle stands for ot
   CHECK(w[2] == doctest::Approx(95.0 / 120));
 }
 
+namespace {
+// nearest_neighbours of queries x [M, L] among candidates c [C, L] against a plain search
+// (every distance, sorted), for every `stride`-th query.
+void check_neighbours(const std::vector<float>& x, int64_t M, const std::vector<float>& c, int64_t C, int64_t L,
+                      int k, int64_t stride) {
+  std::vector<int64_t> idx;
+  std::vector<double> d2;
+  if (&x == &c)
+    nearest_neighbours(x.data(), M, L, k, idx, d2);
+  else
+    nearest_neighbours(x.data(), M, c.data(), C, L, k, idx, d2);
+  for (int64_t i = 0; i < M; i += stride) {
+    std::vector<std::pair<double, int64_t>> all;
+    for (int64_t j = 0; j < C; ++j) {
+      if (j % M == i) continue;  // the query's own vector, and its copies among the candidates
+      double s = 0;
+      for (int64_t t = 0; t < L; ++t) s += std::pow(double(x[size_t(i * L + t)]) - c[size_t(j * L + t)], 2);
+      all.emplace_back(s, j);
+    }
+    std::sort(all.begin(), all.end());
+    for (int q = 0; q < k; ++q) {
+      CHECK(idx[size_t(i * k + q)] == all[size_t(q)].second);
+      CHECK(d2[size_t(i * k + q)] == doctest::Approx(all[size_t(q)].first).epsilon(1e-9));
+    }
+  }
+}
+}  // namespace
+
 TEST_CASE("nearest_neighbours matches a brute-force search") {
   Rng rng(3, 0);
   const int64_t M = 300, L = 5;
   std::vector<float> x(static_cast<size_t>(M * L));
   for (float& v : x) v = float(rng.normal());
-  std::vector<int64_t> idx;
-  std::vector<double> d2;
-  nearest_neighbours(x.data(), M, L, 4, idx, d2);
-  for (int64_t i = 0; i < M; i += 37) {
-    std::vector<std::pair<double, int64_t>> all;
-    for (int64_t j = 0; j < M; ++j) {
-      if (j == i) continue;
-      double s = 0;
-      for (int64_t t = 0; t < L; ++t) s += std::pow(double(x[size_t(i * L + t)]) - x[size_t(j * L + t)], 2);
-      all.emplace_back(s, j);
-    }
-    std::sort(all.begin(), all.end());
-    for (int q = 0; q < 4; ++q) {
-      CHECK(idx[size_t(i * 4 + q)] == all[size_t(q)].second);
-      CHECK(d2[size_t(i * 4 + q)] == doctest::Approx(all[size_t(q)].first).epsilon(1e-9));
-    }
-  }
+  check_neighbours(x, M, x, M, L, 4, 37);
 }
 
 TEST_CASE("nearest_neighbours among candidates: the query's own candidates never count") {
   // Candidates [x; y] with y = x + small noise: query i may not pick x_i or y_i (j % M == i),
-  // so its neighbours are others' vectors; checked against a plain search.
+  // so its neighbours are others' vectors.
   Rng rng(4, 0);
   const int64_t M = 200, L = 6;
   std::vector<float> c(static_cast<size_t>(2 * M * L));
   for (int64_t i = 0; i < M * L; ++i) c[size_t(i)] = float(rng.normal());
   for (int64_t i = 0; i < M * L; ++i) c[size_t(M * L + i)] = c[size_t(i)] + float(0.01 * rng.normal());
+  const std::vector<float> x(c.begin(), c.begin() + M * L);
+  check_neighbours(x, M, c, 2 * M, L, 5, 23);
   std::vector<int64_t> idx;
   std::vector<double> d2;
-  nearest_neighbours(c.data(), M, c.data(), 2 * M, L, 5, idx, d2);
-  for (int64_t i = 0; i < M; i += 23) {
-    std::vector<std::pair<double, int64_t>> all;
-    for (int64_t j = 0; j < 2 * M; ++j) {
-      if (j % M == i) continue;
-      double s = 0;
-      for (int64_t t = 0; t < L; ++t) s += std::pow(double(c[size_t(i * L + t)]) - c[size_t(j * L + t)], 2);
-      all.emplace_back(s, j);
-    }
-    std::sort(all.begin(), all.end());
-    for (int q = 0; q < 5; ++q) {
-      CHECK(idx[size_t(i * 5 + q)] == all[size_t(q)].second);
-      CHECK(d2[size_t(i * 5 + q)] == doctest::Approx(all[size_t(q)].first).epsilon(1e-9));
-    }
-  }
-  CHECK_THROWS(nearest_neighbours(c.data(), M, c.data(), 2 * M - 1, L, 5, idx, d2));
+  CHECK_THROWS(nearest_neighbours(x.data(), M, c.data(), 2 * M - 1, L, 5, idx, d2));
 }
 
 TEST_CASE("reversed_projections: a projection half a turn on is the projection reversed about L/2") {
@@ -601,6 +600,10 @@ TEST_CASE("reconstruct: bad input is a one-line error with a non-zero exit") {
   one_line_error(test::run_cli("reconstruct --input " + d + "/pairs.npy --stereo-angle 10 --out " + d +
                                "/o --warp 65"),
                  "--warp");
+  for (const char* bad : {"2", "0,1,1", "x", "0.5"})
+    one_line_error(test::run_cli("reconstruct --input " + d + "/pairs.npy --stereo-angle 10 --out " + d +
+                                 "/o --half-turn-edges " + bad),
+                   "--half-turn-edges");
   GenParams g;
   g.count = 10;
   save_dataset(d + "/images2d", generate(g));
