@@ -353,7 +353,8 @@ Recovered recover_angles(const float* pairs, int64_t N, int64_t L, double delta_
         r.context_mixed = c;
         r.half_turn_edges = turn;
         costs.push_back(r.cost);
-        if (costs.size() == 1 || r.cost < best.cost * (1 - o.tie_margin)) best = std::move(r);
+        const double margin = turn && !best.half_turn_edges ? o.half_turn_margin : o.tie_margin;
+        if (costs.size() == 1 || r.cost < best.cost * (1 - margin)) best = std::move(r);
       }
   best.try_cost = costs;
   return best;

@@ -322,12 +322,16 @@ TEST_CASE("recover_angles restarts over neighbour counts, context thresholds and
   const size_t nk = o.neighbour_tries.size(), nc = o.context_mixed_tries.size();
   REQUIRE(r.try_cost.size() == nk * nc * o.half_turn_tries.size());
   // The rule, replayed from the costs: a try replaces the kept one only when cheaper by
-  // more than the margin.
+  // more than the margin, the larger one where a try with half-turn edges (the second
+  // half) would replace a plain one.
+  const auto half_turn = [&](size_t t) { return bool(o.half_turn_tries[t / (nk * nc)]); };
   size_t kept = 0;
-  for (size_t t = 1; t < r.try_cost.size(); ++t)
-    if (r.try_cost[t] < r.try_cost[kept] * (1 - o.tie_margin)) kept = t;
+  for (size_t t = 1; t < r.try_cost.size(); ++t) {
+    const double margin = half_turn(t) && !half_turn(kept) ? o.half_turn_margin : o.tie_margin;
+    if (r.try_cost[t] < r.try_cost[kept] * (1 - margin)) kept = t;
+  }
   CHECK(r.cost == r.try_cost[kept]);
-  CHECK(r.cost * (1 - o.tie_margin) <= *std::min_element(r.try_cost.begin(), r.try_cost.end()));
+  CHECK(r.cost * (1 - o.half_turn_margin) <= *std::min_element(r.try_cost.begin(), r.try_cost.end()));
   CHECK(r.neighbours == o.neighbour_tries[kept % nk]);
   CHECK(r.context_mixed == o.context_mixed_tries[(kept / nk) % nc]);
   CHECK(r.half_turn_edges == o.half_turn_tries[kept / (nk * nc)]);
@@ -463,6 +467,23 @@ TEST_CASE("fit_stereo_warp reads a known warp of the templates from the pairs' g
   });
   const StereoWarp none2 = fit_stereo_warp(off, match_alone(far, pairs.data(), N, delta, off, 10.0), delta, 2);
   CHECK(none2.c.empty());
+}
+
+TEST_CASE("recover_angles at δ = 3°: the restart with half-turn edges costs far less and is kept") {
+  const Dataset ds = s_pairs(2000, 2, 4, "s", 3.0);
+  RecoverOptions o;
+  o.neighbour_tries = {8};
+  o.context_mixed_tries = {2.0};
+  const Recovered r = recover_angles(ds.images.data(), ds.count(), 64, 3.0, o);
+  REQUIRE(r.try_cost.size() == 2);
+  CHECK(r.half_turn_edges);
+  CHECK(r.try_cost[1] < r.try_cost[0] * (1 - o.half_turn_margin));
+  std::vector<double> firsts(r.angles_deg.begin(), r.angles_deg.begin() + ds.count());
+  o.half_turn_tries = {false};
+  const Recovered plain = recover_angles(ds.images.data(), ds.count(), 64, 3.0, o);
+  std::vector<double> pf(plain.angles_deg.begin(), plain.angles_deg.begin() + ds.count());
+  CHECK(within2(firsts, ds.angles) > 90.0);  // 98.75 here
+  CHECK(within2(pf, ds.angles) < 20.0);      // the plain graph folded: 5.75
 }
 
 TEST_CASE("recover_angles: unseen pairs matched against the recovered object") {
