@@ -286,9 +286,9 @@ SyncResult synchronise_angles(const float* pairs, int64_t N, int64_t L, double d
   for (int64_t i = 0; i < M; ++i) {  // nodes outside the piece: their nearest neighbour's angle
     if (local[size_t(i)] >= 0) continue;
     for (int q2 = 0; q2 < k; ++q2) {
-      const int64_t j = nn[size_t(i * k + q2)];
+      const int64_t jj = nn[size_t(i * k + q2)], j = jj % M;  // half a turn on when reversed
       if (local[size_t(j)] >= 0) {
-        r.angles_deg[size_t(i)] = r.angles_deg[size_t(j)];
+        r.angles_deg[size_t(i)] = wrap_positive(r.angles_deg[size_t(j)] + (jj >= M ? 180.0 : 0.0));
         break;
       }
     }

@@ -254,6 +254,15 @@ TEST_CASE("synchronise_angles: a piece cut off from the graph does not take the 
   CHECK(within2(firsts, ds.angles) > 90.0);
   const SyncResult plain = synchronise_angles(ds.images.data(), N, 64, 10.0);
   CHECK(plain.outside_piece == 0);
+  // The same with half-turn edges: the cut-off nodes' neighbours include reversed
+  // candidates (indices past M), which must be read as nodes half a turn on.
+  SyncOptions turned;
+  turned.half_turn_edges = true;
+  const SyncResult t = synchronise_angles(pairs.data(), N + extra, 64, 10.0, turned);
+  CHECK(t.outside_piece == 2 * extra);
+  std::vector<double> tf(t.angles_deg.begin(), t.angles_deg.begin() + N);
+  CHECK(within2(tf, ds.angles) > 90.0);
+  for (double a : t.angles_deg) CHECK((a >= 0 && a < 360));
   // The spread counts all M nodes: the S's own, scaled by the share of the piece.
   CHECK(r.spread == doctest::Approx(plain.spread * double(2 * N) / double(M)).epsilon(1e-9));
   CHECK(r.spread > 0.5);
