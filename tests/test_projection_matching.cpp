@@ -487,12 +487,15 @@ TEST_CASE("recover_angles at δ = 3°: the restart with half-turn edges costs fa
   REQUIRE(r.try_cost.size() == 2);
   CHECK(r.half_turn_edges);
   CHECK(r.try_cost[1] < r.try_cost[0] * (1 - o.half_turn_margin));
-  std::vector<double> firsts(r.angles_deg.begin(), r.angles_deg.begin() + ds.count());
   o.half_turn_tries = {false};
   const Recovered plain = recover_angles(ds.images.data(), ds.count(), 64, 3.0, o);
   std::vector<double> pf(plain.angles_deg.begin(), plain.angles_deg.begin() + ds.count());
-  CHECK(within2(firsts, ds.angles) > 90.0);  // 98.75 here
-  CHECK(within2(pf, ds.angles) < 20.0);      // the plain graph folded: 5.75
+  // How far one restart's matching rounds take the angles at δ = 3° varies with the
+  // starting angles of the few nodes outside the graph's largest piece (15–99 % within 2°
+  // for one restart here); the sixteen restarts and their cost are what the five-seed
+  // table measures (92.8–96.9 % of unseen singles). The plain graph folds in any restart.
+  CHECK(within2(pf, ds.angles) < 20.0);  // 5.75 here
+  CHECK(plain.try_cost[0] == r.try_cost[0]);  // the same plain restart, repeated exactly
 }
 
 TEST_CASE("recover_angles: unseen pairs matched against the recovered object") {
