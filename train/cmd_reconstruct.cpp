@@ -187,7 +187,7 @@ ArgParser reconstruct_options() {
       .option("pair-weight", "W", "weight of a stereo edge against a neighbour edge", "10")
       .option("half-turn-edges", "B[,B...]", "1: also join projections that match another reversed (half a\n"
               "turn apart) where that reading is clear (data/angle_sync.h), 0: not; several:\n"
-              "one restart each, the earlier kept unless a later one costs 1 % less", "0,1")
+              "one restart each; a half-turn one replaces a plain one only if it costs 10 % less", "0,1")
       .flag("no-context", "keep every neighbour edge, even where the stereo partners say the two\n"
             "projections are mirror images (θ and c − θ of a mirror-symmetric particle)")
       .option("context-mixed", "X[,X...]", "drop a first-partner neighbour edge whose contexts are nearer than\n"
