@@ -1,6 +1,6 @@
 // Label-free angles of projections: sub-pixel centring (data/projection.h), the forward
-// projector and irregular-angle weights (data/sinogram.h), angular synchronisation
-// (data/angle_sync.h), projection matching and the whole recovery
+// projector and irregular-angle weights (data/sinogram.h), projection matching and the
+// whole recovery (the synchronisation's own cases: test_angle_sync.cpp)
 // (data/projection_matching.h), and `stereograd reconstruct`'s bad-input answers.
 #include <doctest/doctest.h>
 
