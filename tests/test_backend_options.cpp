@@ -31,7 +31,7 @@ std::string device_for(const std::string& device, const std::string& conv) {
 
 }  // namespace
 
-TEST_CASE("backend options: the CPU backend has winograd and blocking") {
+TEST_CASE("backend options: the CPU backend has winograd, blocking and filter_grad") {
   Backend& cpu = backend_for(Device::CPU);
   CHECK_FALSE(cpu.set_option("conv", "cudnn"));
   CHECK_FALSE(cpu.set_option("conv", "own"));
@@ -60,6 +60,16 @@ TEST_CASE("backend options: the CPU backend has winograd and blocking") {
                        Error);
   CHECK(cpu.option("blocking") == "wide");
   cpu.set_option("blocking", block);
+  const std::string grad = cpu.option("filter_grad");
+  CHECK(cpu.option_values("filter_grad") == std::vector<std::string>{"direct", "gemm"});
+  CHECK(cpu.set_option("filter_grad", "gemm"));
+  CHECK(cpu.option("filter_grad") == "gemm");
+  CHECK_THROWS_WITH_AS(cpu.set_option("filter_grad", "im2col"),
+                       doctest::Contains("must be direct or gemm, got 'im2col'"), Error);
+  CHECK(cpu.option("filter_grad") == "gemm");
+  CHECK(cpu.set_option("filter_grad", "direct"));
+  CHECK(cpu.option("filter_grad") == "direct");
+  cpu.set_option("filter_grad", grad);
 }
 
 TEST_CASE("backend options: conv on the CUDA backends") {

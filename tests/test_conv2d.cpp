@@ -148,3 +148,39 @@ TEST_CASE("CPU Winograd: the wide and the narrow register block give the same bi
     CHECK(run(C, K, "wide") == run(C, K, "narrow"));
   }
 }
+
+// The direct weight gradient (kernels/cpu/conv_filter_direct.h) sums each weight's 16
+// lanes over the pixels in one order whatever the register block, so its blocks give the
+// same bits; the GEMM path rounds differently and agrees to float precision. Shapes: the
+// model's middle and last conv, one with padding and rows shorter than 16, and K, C·R·S
+// that are not multiples of the blocks (5 channels, 3·2·3 = 18 taps: rests 1 and 0, 1 and 2).
+TEST_CASE("CPU direct weight gradient: both register blocks give the same bits, near the GEMM's") {
+  auto run = [](const ConvGeom& g, const char* grad, const char* block) {
+    ScopedOption f(backend_for(Device::CPU), "filter_grad", grad);
+    ScopedOption b(backend_for(Device::CPU), "blocking", block);
+    Tensor x = random_tensor({g.N, g.C, g.H, g.W}, 50, Device::CPU, false),
+           w = random_tensor({g.K, g.C, g.R, g.S}, 51, Device::CPU, true),
+           bias = random_tensor({g.K}, 52, Device::CPU, true);
+    Tensor y = conv2d(x, w, bias, g.pad_h);
+    sum(mul(y, y)).backward();
+    return w.grad().to_vector();
+  };
+  auto geom = [](int64_t N, int64_t C, int64_t HW, int64_t K, int64_t R, int64_t S, int64_t p) {
+    ConvGeom g;
+    g.N = N, g.C = C, g.H = g.W = HW, g.K = K, g.R = R, g.S = S, g.pad_h = g.pad_w = p;
+    return g;
+  };
+  for (const ConvGeom& g : {geom(5, 16, 31, 32, 3, 3, 0), geom(3, 32, 14, 16, 3, 3, 0),
+                            geom(4, 3, 9, 5, 2, 3, 1)}) {
+    CAPTURE(g.C);
+    const std::vector<float> wide = run(g, "direct", "wide"), gemm = run(g, "gemm", "wide");
+    CHECK(run(g, "direct", "narrow") == wide);
+    REQUIRE(wide.size() == gemm.size());
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < wide.size(); ++i) {
+      worst = std::max(worst, std::abs(double(wide[i]) - gemm[i]));
+      scale = std::max(scale, std::abs(double(gemm[i])));
+    }
+    CHECK(worst <= 1e-5 * scale);
+  }
+}

@@ -147,12 +147,7 @@ void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* U
   }
   const int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, PW = OH * Wp;
   float* dyw = workspace(kWideDySlot, g.K * PW);
-  for (int64_t k = 0; k < g.K; ++k)
-    for (int64_t oy = 0; oy < OH; ++oy) {
-      float* row = dyw + k * PW + oy * Wp;
-      copy_floats(dyn + k * P + oy * OW, OW, row);
-      std::fill(row + OW, row + Wp, 0.0f);
-    }
+  widen_rows(dyn, g.K * OH, OW, Wp, dyw);
   Mat dcol(workspace(kColSlot, CRS * PW), CRS, PW);
   dcol.noalias() = W.transpose() * ConstMat(dyw, g.K, PW);
   const bool padded = g.pad_h || g.pad_w;
@@ -177,24 +172,44 @@ void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* U
       }
 }
 
-// dw_part[K,CRS] += dy_n·col(x_n)ᵀ,  db_part[k] += Σ_p dy_n[k,p]   (either may be null)
-void conv_sample_backward_filter(const ConvGeom& g, const float* xn, const float* dyn,
-                                 float* dw_part, float* db_part) {
+void widen_rows(const float* src, int64_t rows, int64_t OW, int64_t Wp, float* dst) {
+  for (int64_t i = 0; i < rows; ++i, src += OW, dst += Wp) {
+    copy_floats(src, OW, dst);
+    std::fill(dst + OW, dst + Wp, 0.0f);
+  }
+}
+
+FilterSum::FilterSum(const ConvGeom& g, float* dw_part, float* db_part)
+    : g_(g), dw_(dw_part), db_(db_part) {
+  const int64_t CRS = g.C * g.R * g.S;
+  if (dw_part && CRS > kMaxFewTaps && !is_pointwise(g) && filter_grad() == FilterGrad::Direct)
+    direct_.emplace(g, dw_part);
+}
+
+// dw_part[K,CRS] += dy_n·col(x_n)ᵀ,  db_part[k] += Σ_p dy_n[k,p]
+void FilterSum::add(const float* xn, const float* dyn) {
+  const ConvGeom& g = g_;
   const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
   const ConstMat dY(dyn, g.K, P);
-  if (dw_part && CRS <= kMaxFewTaps) {
-    few_taps_backward_filter(g, xn, dyn, dw_part);
-  } else if (dw_part) {
+  if (direct_) {
+    direct_->add(xn, dyn);
+  } else if (dw_ && CRS <= kMaxFewTaps) {
+    few_taps_backward_filter(g, xn, dyn, dw_);
+  } else if (dw_) {
     const float* col = xn;
     if (!is_pointwise(g)) {
       float* buf = workspace(kColSlot, CRS * P + vec::L);
       im2col(g, xn, buf);
       col = buf;
     }
-    Mat(dw_part, g.K, CRS).noalias() += dY * ConstMat(col, CRS, P).transpose();
+    Mat(dw_, g.K, CRS).noalias() += dY * ConstMat(col, CRS, P).transpose();
   }
-  if (db_part)
-    for (int64_t k = 0; k < g.K; ++k) db_part[k] += fixed_order_sum(dY.data() + k * P, P);
+  if (db_)
+    for (int64_t k = 0; k < g.K; ++k) db_[k] += fixed_order_sum(dY.data() + k * P, P);
+}
+
+void FilterSum::finish() {
+  if (direct_) direct_->finish();
 }
 
 void reduce_filter_chunks(const ConvGeom& g, float* dw, float* db,
@@ -246,9 +261,10 @@ void conv2d_backward_filter(const ConvGeom& g, const float* x, const float* dy, 
                             float* db) {
   check_geometry(g);
   reduce_filter_chunks(g, dw, db, [&](int64_t n0, int64_t n1, float* dwc, float* dbc) {
+    FilterSum sum(g, dwc, dbc);
     for (int64_t n = n0; n < n1; ++n)
-      conv_sample_backward_filter(g, x + n * g.C * g.H * g.W, dy + n * g.K * g.OH() * g.OW(),
-                                  dwc, dbc);
+      sum.add(x + n * g.C * g.H * g.W, dy + n * g.K * g.OH() * g.OW());
+    sum.finish();
   });
 }
 

@@ -109,16 +109,6 @@ void forward_q(const ConvGeom& g, const Input& in, const float* w, const float* 
   }
 }
 
-// GCC folds a vector load into each FMA that uses it, so c, used by two, was loaded
-// twice: 2 + 2·Q loads per 2·Q FMAs made the loop load-bound. An empty asm that claims
-// to change c keeps it in a register (one zmm register; without AVX-512, c is two
-// registers and the compiler decides).
-inline void keep_in_register([[maybe_unused]] v16& c) {
-#if defined(__AVX512F__) && (defined(__GNUC__) || defined(__clang__))
-  __asm__("" : "+v"(c));
-#endif
-}
-
 // Two output channels d0, d1 at a time: 2·Q lane-wise accumulators, 2 + Q vector loads
 // per 2·Q FMAs.
 template <int64_t Q, Block B>

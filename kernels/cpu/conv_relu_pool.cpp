@@ -137,7 +137,7 @@ void CpuBackend::conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t p
 }
 
 // dz_n = dy_n scattered to `at`; then dx_n += conv backward-data(dz_n) and the fixed-order
-// chunked sums dw += Σ_n dz_n ⋆ x_n, db += Σ dz_n of conv2d.cpp.
+// chunked sums dw += Σ_n dz_n ⋆ x_n, db += Σ dz_n of conv2d.cpp (conv_sample.h's FilterSum).
 void CpuBackend::conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t pw,
                                          const float* x, const float* w, const float* at,
                                          const float* dy, float* dx, float* dw, float* db) {
@@ -146,21 +146,23 @@ void CpuBackend::conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t 
   const int64_t QH = g.OH() / ph, QW = OW / pw, Q = QH * QW;
   const int64_t in_size = g.C * g.H * g.W;
   const float* U = dx ? cpu::winograd_backward_data_filters(g, w) : nullptr;
-  auto sample = [&](int64_t n, float* dwc, float* dbc) {
+  auto sample = [&](int64_t n, cpu::FilterSum* sum) {
     float* dz = workspace(cpu::kBlockSlot, g.K * P);
     for (int64_t k = 0; k < g.K; ++k)
       relu_pool_plane_backward(dy + (n * g.K + k) * Q, at + (n * g.K + k) * Q, g.OH(), OW, ph,
                                pw, QH, QW, dz + k * P);
-    if (dwc || dbc) cpu::conv_sample_backward_filter(g, x + n * in_size, dz, dwc, dbc);
+    if (sum) sum->add(x + n * in_size, dz);
     if (dx) cpu::conv_sample_backward_data(g, w, U, dz, dx + n * in_size);
   };
   if (dw || db) {
     cpu::reduce_filter_chunks(g, dw, db, [&](int64_t n0, int64_t n1, float* dwc, float* dbc) {
-      for (int64_t n = n0; n < n1; ++n) sample(n, dwc, dbc);
+      cpu::FilterSum sum(g, dwc, dbc);
+      for (int64_t n = n0; n < n1; ++n) sample(n, &sum);
+      sum.finish();
     });
   } else if (dx) {
 #pragma omp parallel for schedule(static)
-    for (int64_t n = 0; n < g.N; ++n) sample(n, nullptr, nullptr);
+    for (int64_t n = 0; n < g.N; ++n) sample(n, nullptr);
   }
 }
 

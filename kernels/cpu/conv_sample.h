@@ -4,8 +4,10 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "engine/geometry.h"
+#include "kernels/cpu/conv_filter_direct.h"
 
 namespace sg::cpu {
 
@@ -25,6 +27,8 @@ enum WorkspaceSlot : int {
   kWinogradFilterSlot,  //   the transformed filters U
   kWinogradVSlot,       //   the transformed input tiles V
   kWinogradMSlot,       //   one block of the products M before the output transform
+  kFilterSumSlot,       // conv_filter_direct.h: a chunk's 16-lane accumulators
+  kFilterDySlot,        //   dy in rows of Wp
   kWorkspaceSlots
 };
 float* workspace(int slot, int64_t n);
@@ -46,9 +50,26 @@ void conv_sample_forward(const ConvGeom& g, const float* w, const float* U, cons
 // dx_n += col2im(Wᵀ·dy_n)
 void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* U,
                                const float* dyn, float* dxn);
-// dw_part[K,CRS] += dy_n·col(x_n)ᵀ,  db_part[k] += Σ_p dy_n[k,p]   (either may be null)
-void conv_sample_backward_filter(const ConvGeom& g, const float* xn, const float* dyn,
-                                 float* dw_part, float* db_part);
+// dst[i, 0, Wp) = src[i, 0, OW) and zeros after, for rows i < rows: dy in the "wide"
+// layout of rows as long as the input's, where tap (c, r, s) of every pixel is one offset.
+void widen_rows(const float* src, int64_t rows, int64_t OW, int64_t Wp, float* dst);
+
+// The weight and bias gradients of one chunk of samples (reduce_filter_chunks): add(x_n,
+// dy_n) for each sample in order, then finish():
+//   dw_part[K,CRS] += Σ_n dy_n·col(x_n)ᵀ,  db_part[k] += Σ_n Σ_p dy_n[k,p]
+// (either may be null). Per sample: conv_few_taps.h's loops (CRS ≤ 9), im2col + Eigen
+// GEMM, or with the option filter_grad = direct, conv_filter_direct.h's sums.
+class FilterSum {
+ public:
+  FilterSum(const ConvGeom& g, float* dw_part, float* db_part);
+  void add(const float* xn, const float* dyn);
+  void finish();
+
+ private:
+  const ConvGeom& g_;
+  float *dw_, *db_;
+  std::optional<DirectFilterSum> direct_;
+};
 
 // The fixed-order batch reduction: splits [0, N) into min(N, kFilterChunks) chunks, calls
 // chunk(n0, n1, dw_part, db_part) for each in parallel with zeroed partials (null where

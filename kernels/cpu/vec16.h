@@ -11,6 +11,9 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 namespace sg::cpu::vec {
 
@@ -112,9 +115,24 @@ inline v16 interleave_hi(v16 e, v16 o) { return interleave8(e.hi, o.hi); }
 #endif
 
 // The first n lanes (0 ≤ n ≤ 16) from p, the others 0; and the store of the first n.
-// Lane by lane into an array over a fixed count: a memcpy of n bytes would be a library
-// call, which costs as much as the arithmetic of a block and forces the caller's vectors
-// to memory.
+// Neither touches memory past lane n. With AVX-512 one masked vmovups each (the masked
+// lanes are not read or written, so they cannot fault). Without it, lane by lane through
+// an array over a fixed count: a memcpy of n bytes would be a library call, which costs
+// as much as the arithmetic of a block and forces the caller's vectors to memory; AVX2's
+// vmaskmovps stores are slow on AMD's cores, where this path runs. (The array path on
+// AVX-512 cost a store-forwarding stall per use: the pooling of the 29- and 12-wide
+// convs, whose rows are all short blocks, ran at a third of the rate on a Xeon.)
+#if defined(__AVX512F__)
+inline __mmask16 first_lanes_mask(int64_t n) {
+  return n >= L ? __mmask16(0xffff) : __mmask16((1u << unsigned(n < 0 ? 0 : n)) - 1u);
+}
+inline v16 load_first(const float* p, int64_t n) {
+  return (v16)_mm512_maskz_loadu_ps(first_lanes_mask(n), p);
+}
+inline void store_first(float* p, v16 v, int64_t n) {
+  _mm512_mask_storeu_ps(p, first_lanes_mask(n), (__m512)v);
+}
+#else
 inline v16 load_first(const float* p, int64_t n) {
   alignas(64) float a[L] = {};
   for (int l = 0; l < int(L); ++l)
@@ -126,6 +144,17 @@ inline void store_first(float* p, v16 v, int64_t n) {
   store(a, v);
   for (int l = 0; l < int(L); ++l)
     if (l < n) p[l] = a[l];
+}
+#endif
+
+// GCC folds a vector load into each FMA that uses it, so a vector used by two FMAs was
+// loaded twice (2 + 2·Q loads per 2·Q FMAs made conv_few_taps.cpp's loop load-bound). An
+// empty asm that claims to change v keeps it in a register (one zmm register; without
+// AVX-512, v is two registers and the compiler decides).
+inline void keep_in_register([[maybe_unused]] v16& v) {
+#if defined(__AVX512F__) && (defined(__GNUC__) || defined(__clang__))
+  __asm__("" : "+v"(v));
+#endif
 }
 
 // Covers [0, n) with blocks of 16: f(start, width) for whole blocks from 0, then, when 16

@@ -1,0 +1,175 @@
+// The direct weight gradient (conv_filter_direct.h).
+#include "kernels/cpu/conv_filter_direct.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <vector>
+
+#include "engine/error.h"
+#include "kernels/cpu/blocking.h"
+#include "kernels/cpu/conv_sample.h"
+#include "kernels/cpu/vec16.h"
+
+namespace sg::cpu {
+
+namespace {
+
+using namespace vec;
+
+constexpr FilterGrad kBuildTarget =
+#if defined(__AVX512F__)
+    FilterGrad::Direct;
+#else
+    FilterGrad::Gemm;
+#endif
+
+FilterGrad parse(const std::string& value, const char* what) {
+  if (value == "direct") return FilterGrad::Direct;
+  SG_CHECK(value == "gemm", what, " must be direct or gemm, got '", value, "'");
+  return FilterGrad::Gemm;
+}
+
+std::atomic<FilterGrad>& setting() {
+  static std::atomic<FilterGrad> f{[] {
+    const char* v = std::getenv("STEREOGRAD_FILTER_GRAD");
+    return v && *v ? parse(v, "STEREOGRAD_FILTER_GRAD") : kBuildTarget;
+  }()};
+  return f;
+}
+
+// One sample's sweep of a register block: the KB × QB accumulators of channels k0… and
+// taps q0… over every 16-pixel block of the wide grid.
+struct Sweep {
+  const float* dy;     // [K][blocks·16], the wide layout, zero at ox ≥ OW and past span
+  int64_t dy_stride;   // blocks·16
+  const float* x;      // the sample (zero-bordered if padded)
+  const int64_t* off;  // [CRS]: tap q's offset in x
+  int64_t whole;       // blocks of 16 pixels wholly inside the span
+  int64_t tail;        // pixels in the last, partial block (0: none)
+  float* acc;          // [K·CRS][16]
+  int64_t CRS;
+  bool first;          // the chunk's first sample: the accumulators start at 0
+};
+
+template <int KB, int QB>
+void sweep(const Sweep& s, int64_t k0, int64_t q0) {
+  v16 acc[KB][QB];
+#pragma GCC unroll 8
+  for (int k = 0; k < KB; ++k)
+#pragma GCC unroll 8
+    for (int q = 0; q < QB; ++q)
+      acc[k][q] = s.first ? v16{} : load(s.acc + ((k0 + k) * s.CRS + q0 + q) * L);
+  const float* dy = s.dy + k0 * s.dy_stride;
+  const float* x[QB];
+#pragma GCC unroll 8
+  for (int q = 0; q < QB; ++q) x[q] = s.x + s.off[q0 + q];
+  // acc[k][q] += dy[k, p'…p'+15] · x[p' + off_q …]: KB + QB loads per KB·QB FMAs.
+  auto step = [&](int64_t i, auto load_x) {
+    v16 d[KB];
+#pragma GCC unroll 8
+    for (int k = 0; k < KB; ++k) d[k] = load(dy + k * s.dy_stride + i);
+#pragma GCC unroll 8
+    for (int q = 0; q < QB; ++q) {
+      v16 xv = load_x(x[q] + i);
+      keep_in_register(xv);
+#pragma GCC unroll 8
+      for (int k = 0; k < KB; ++k) acc[k][q] += d[k] * xv;
+    }
+  };
+  const int64_t end = s.whole * L;
+  for (int64_t i = 0; i < end; i += L) step(i, [](const float* p) { return load(p); });
+  // The last block's lanes past the span read nothing (their dy is 0).
+  if (s.tail) step(end, [&](const float* p) { return load_first(p, s.tail); });
+#pragma GCC unroll 8
+  for (int k = 0; k < KB; ++k)
+#pragma GCC unroll 8
+    for (int q = 0; q < QB; ++q) store(s.acc + ((k0 + k) * s.CRS + q0 + q) * L, acc[k][q]);
+}
+
+using SweepFn = void (*)(const Sweep&, int64_t, int64_t);
+
+template <int KB>
+SweepFn pick_taps(int64_t qb) {
+  switch (qb) {
+    case 1: return sweep<KB, 1>;
+    case 2: return sweep<KB, 2>;
+    case 3: return sweep<KB, 3>;
+    case 4: return sweep<KB, 4>;
+    case 5: return sweep<KB, 5>;
+    default: return sweep<KB, 6>;
+  }
+}
+SweepFn pick(int64_t kb, int64_t qb) {
+  switch (kb) {
+    case 1: return pick_taps<1>(qb);
+    case 2: return pick_taps<2>(qb);
+    case 3: return pick_taps<3>(qb);
+    default: return pick_taps<4>(qb);
+  }
+}
+
+}  // namespace
+
+FilterGrad filter_grad() { return setting().load(std::memory_order_relaxed); }
+void set_filter_grad(FilterGrad f) { setting().store(f, std::memory_order_relaxed); }
+FilterGrad parse_filter_grad(const std::string& value) {
+  return parse(value, "option filter_grad");
+}
+const char* filter_grad_name(FilterGrad f) { return f == FilterGrad::Direct ? "direct" : "gemm"; }
+
+DirectFilterSum::DirectFilterSum(const ConvGeom& g, float* dw_part) : g_(g), dw_(dw_part) {
+  Hp_ = g.H + 2 * g.pad_h;
+  Wp_ = g.W + 2 * g.pad_w;
+  span_ = (g.OH() - 1) * Wp_ + g.OW();
+  blocks_ = (span_ + L - 1) / L;
+  const int64_t KQ = g.K * g.C * g.R * g.S;
+  acc_ = workspace(kFilterSumSlot, (KQ + L - 1) / L * L * L);
+}
+
+void DirectFilterSum::add(const float* xn, const float* dyn) {
+  const int64_t CRS = g_.C * g_.R * g_.S, stride = blocks_ * L;
+  // Channel k's wide rows, then zeros from the span to the block end. The last row's
+  // zero columns may run past the block end (stride ≥ span only): into the next channel's
+  // rows, written after, or for the last channel into Wp spare floats.
+  float* dy = workspace(kFilterDySlot, g_.K * stride + Wp_);
+  for (int64_t k = 0; k < g_.K; ++k) {
+    float* row = dy + k * stride;
+    widen_rows(dyn + k * g_.OH() * g_.OW(), g_.OH(), g_.OW(), Wp_, row);
+    std::fill(row + span_, row + stride, 0.0f);
+  }
+  const float* x = g_.pad_h || g_.pad_w ? padded_sample(g_, xn).x : xn;
+  int64_t off_buf[512];
+  std::vector<int64_t> off_heap;
+  int64_t* off = off_buf;
+  if (CRS > 512) off_heap.resize(size_t(CRS)), off = off_heap.data();
+  for (int64_t c = 0, q = 0; c < g_.C; ++c)
+    for (int64_t r = 0; r < g_.R; ++r)
+      for (int64_t s = 0; s < g_.S; ++s) off[q++] = (c * Hp_ + r) * Wp_ + s;
+  const Sweep sw{dy, stride, x, off, span_ / L, span_ % L, acc_, CRS, first_};
+  const bool wide = blocking() == Blocking::Wide;
+  const int64_t KB = wide ? 4 : 2, QB = wide ? 6 : 2;
+  for (int64_t k0 = 0; k0 < g_.K; k0 += KB)
+    for (int64_t q0 = 0; q0 < CRS; q0 += QB)
+      pick(std::min(KB, g_.K - k0), std::min(QB, CRS - q0))(sw, k0, q0);
+  first_ = false;
+}
+
+// dw[i + j] += the sum of accumulator i + j's 16 lanes, 16 accumulators at a time: four
+// rounds of adding each vector's neighbouring lanes pairwise (even + odd) leave lane j of
+// one vector holding accumulator j's sum, always in the same tree.
+void DirectFilterSum::finish() {
+  if (first_) return;
+  const int64_t KQ = g_.K * g_.C * g_.R * g_.S;
+  for (int64_t i = 0; i < KQ; i += L) {
+    v16 v[L];
+    for (int64_t j = 0; j < L; ++j) v[j] = i + j < KQ ? load(acc_ + (i + j) * L) : v16{};
+    for (int64_t n = L; n > 1; n /= 2)
+      for (int64_t j = 0; j < n / 2; ++j)
+        v[j] = even(v[2 * j], v[2 * j + 1]) + odd(v[2 * j], v[2 * j + 1]);
+    const int64_t m = std::min(L, KQ - i);
+    store_first(dw_ + i, load_first(dw_ + i, m) + v[0], m);
+  }
+}
+
+}  // namespace sg::cpu

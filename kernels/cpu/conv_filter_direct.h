@@ -1,0 +1,47 @@
+// The weight gradient of a convolution without unfolding the input (the direct path beside
+// conv2d.cpp's im2col + Eigen GEMM, for C·R·S above conv_few_taps.h's tap count):
+//   dw[k,q] += Σ_n Σ_p dy_n[k,p]·x_n[c, oy+r−ph, ox+s−pw]      (q = (c,r,s), p = (oy,ox))
+// On the "wide" output grid p' = oy·Wp + ox, ox ∈ [0, Wp) (Wp the input's padded width,
+// dy taken as 0 at ox ≥ OW), tap q of pixel p' is x at p' + (c·Hp + r)·Wp + s: one
+// contiguous run per tap, so 16 pixels are one unaligned vector load of x and one of dy.
+// Register blocks of KB channels × QB taps of 16-lane accumulators (kernels/cpu/blocking.h:
+// 4 × 6 for AVX-512's 32 registers, 2 × 2 for AVX2's 16) sum a whole chunk of samples;
+// the 16 lanes are added once per chunk, in a fixed tree. Each lane's sum runs over the
+// pixels in the same order whatever the block, so both blocks give the same bits, and the
+// chunks (conv_sample.h) keep them independent of the thread count.
+//
+// Chosen with the CPU backend's option `filter_grad` (direct | gemm), default from
+// STEREOGRAD_FILTER_GRAD, else direct where the build targets AVX-512 (measured faster on
+// a Xeon, README "Speed") and gemm otherwise (Eigen's GEMM measured 63–72 % of peak on a
+// Zen 3, where this path was not measured).
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "engine/geometry.h"
+
+namespace sg::cpu {
+
+enum class FilterGrad { Direct, Gemm };
+FilterGrad filter_grad();
+void set_filter_grad(FilterGrad f);
+FilterGrad parse_filter_grad(const std::string& value);  // direct | gemm, else throws
+const char* filter_grad_name(FilterGrad f);
+
+// The chunk's sums: add() once per sample in order, then finish() adds them into dw_part
+// [K, C·R·S]. Holds one 16-lane accumulator per weight in the calling thread's workspace.
+class DirectFilterSum {
+ public:
+  DirectFilterSum(const ConvGeom& g, float* dw_part);
+  void add(const float* xn, const float* dyn);
+  void finish();
+
+ private:
+  const ConvGeom& g_;
+  float* dw_;
+  float* acc_;  // [K·CRS rounded up to 16][16]
+  int64_t Wp_, Hp_, span_, blocks_;  // span: pixels p' in [0, span); blocks of 16 over it
+  bool first_ = true;                // no sample added yet
+};
+
+}  // namespace sg::cpu
