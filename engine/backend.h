@@ -116,6 +116,9 @@ class Backend {
   // Memory. alloc returns uninitialised storage for n floats.
   virtual float* alloc(int64_t n) = 0;
   virtual void release(float* p) = 0;
+  // Gives the blocks a caching allocator keeps for reuse back to the system (live tensors
+  // stay): between phases whose tensors differ in size, such as training and evaluation.
+  virtual void empty_cache() {}
   virtual void to_host(float* host_dst, const float* src, int64_t n) = 0;
   virtual void from_host(float* dst, const float* host_src, int64_t n) = 0;
 

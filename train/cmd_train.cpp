@@ -113,6 +113,9 @@ int cmd_train(const Args& args) {
                  p.command_line({"out"}, {"resume", "force"}).c_str());  // the overrides, repeated
     return 128 + (g_signal ? int(g_signal) : SIGINT);  // 130 for Ctrl-C, 143 for SIGTERM
   }
+  // The training step's cached blocks are of other sizes than the evaluation's batches:
+  // given back, they do not add to its peak (the main job's peak RSS: README "Speed").
+  backend_for(device).empty_cache();
   const Scored scored = evaluate_run(trainer.model(), cfg, p.get("out"), trainer.history(),
                                      &trainer.train_data(), &trainer.ranking());
   const Accuracy& acc = scored.accuracy;

@@ -25,6 +25,7 @@ class CpuBackend : public Backend {
   // From the caching allocator: 64-byte aligned (whole cache lines, full AVX-512 vectors).
   float* alloc(int64_t n) override;
   void release(float* p) override;
+  void empty_cache() override { alloc_.empty_cache(); }
   AllocatorStats allocator_stats() const { return alloc_.stats(); }
   void to_host(float* dst, const float* src, int64_t n) override;
   void from_host(float* dst, const float* src, int64_t n) override;

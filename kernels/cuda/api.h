@@ -29,8 +29,6 @@ using AllocatorStats = sg::AllocatorStats;
 class CudaBackendBase : public Backend {
  public:
   virtual AllocatorStats stats() const = 0;
-  // Gives every cached (free) block back to the system.
-  virtual void empty_cache() = 0;
   // Throws when cuDNN is asked for where this build or device has none.
   virtual void set_conv_impl(ConvImpl impl) = 0;
   virtual ConvImpl conv_impl() const = 0;
