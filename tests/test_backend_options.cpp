@@ -31,7 +31,7 @@ std::string device_for(const std::string& device, const std::string& conv) {
 
 }  // namespace
 
-TEST_CASE("backend options: the CPU backend has winograd, blocking and filter_grad") {
+TEST_CASE("backend options: the CPU backend has winograd, blocking and conv_path") {
   Backend& cpu = backend_for(Device::CPU);
   CHECK_FALSE(cpu.set_option("conv", "cudnn"));
   CHECK_FALSE(cpu.set_option("conv", "own"));
@@ -60,16 +60,16 @@ TEST_CASE("backend options: the CPU backend has winograd, blocking and filter_gr
                        Error);
   CHECK(cpu.option("blocking") == "wide");
   cpu.set_option("blocking", block);
-  const std::string grad = cpu.option("filter_grad");
-  CHECK(cpu.option_values("filter_grad") == std::vector<std::string>{"direct", "gemm"});
-  CHECK(cpu.set_option("filter_grad", "gemm"));
-  CHECK(cpu.option("filter_grad") == "gemm");
-  CHECK_THROWS_WITH_AS(cpu.set_option("filter_grad", "im2col"),
+  const std::string grad = cpu.option("conv_path");
+  CHECK(cpu.option_values("conv_path") == std::vector<std::string>{"direct", "gemm"});
+  CHECK(cpu.set_option("conv_path", "gemm"));
+  CHECK(cpu.option("conv_path") == "gemm");
+  CHECK_THROWS_WITH_AS(cpu.set_option("conv_path", "im2col"),
                        doctest::Contains("must be direct or gemm, got 'im2col'"), Error);
-  CHECK(cpu.option("filter_grad") == "gemm");
-  CHECK(cpu.set_option("filter_grad", "direct"));
-  CHECK(cpu.option("filter_grad") == "direct");
-  cpu.set_option("filter_grad", grad);
+  CHECK(cpu.option("conv_path") == "gemm");
+  CHECK(cpu.set_option("conv_path", "direct"));
+  CHECK(cpu.option("conv_path") == "direct");
+  cpu.set_option("conv_path", grad);
 }
 
 TEST_CASE("backend options: conv on the CUDA backends") {

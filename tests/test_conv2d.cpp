@@ -149,21 +149,26 @@ TEST_CASE("CPU Winograd: the wide and the narrow register block give the same bi
   }
 }
 
-// The direct weight gradient (kernels/cpu/conv_filter_direct.h) sums each weight's 16
-// lanes over the pixels in one order whatever the register block, so its blocks give the
-// same bits; the GEMM path rounds differently and agrees to float precision. Shapes: the
+// The direct loops (kernels/cpu/conv_path.h) sum each output of the forward and input
+// gradient, and each weight's 16 lanes of the weight gradient, in one order whatever the
+// register block, so both blocks give the same bits; the GEMM path rounds differently and
+// agrees to float precision. Winograd off, so that every pass runs them. Shapes: the
 // model's middle and last conv, one with padding and rows shorter than 16, and K, C·R·S
-// that are not multiples of the blocks (5 channels, 3·2·3 = 18 taps: rests 1 and 0, 1 and 2).
-TEST_CASE("CPU direct weight gradient: both register blocks give the same bits, near the GEMM's") {
-  auto run = [](const ConvGeom& g, const char* grad, const char* block) {
-    ScopedOption f(backend_for(Device::CPU), "filter_grad", grad);
+// that are not multiples of the blocks (5 channels, 3·2·3 = 18 taps).
+TEST_CASE("CPU direct conv loops: both register blocks give the same bits, near the GEMM's") {
+  auto run = [](const ConvGeom& g, const char* path, const char* block) {
+    ScopedOption off(backend_for(Device::CPU), "winograd", "off");
+    ScopedOption f(backend_for(Device::CPU), "conv_path", path);
     ScopedOption b(backend_for(Device::CPU), "blocking", block);
-    Tensor x = random_tensor({g.N, g.C, g.H, g.W}, 50, Device::CPU, false),
+    Tensor x = random_tensor({g.N, g.C, g.H, g.W}, 50, Device::CPU, true),
            w = random_tensor({g.K, g.C, g.R, g.S}, 51, Device::CPU, true),
            bias = random_tensor({g.K}, 52, Device::CPU, true);
     Tensor y = conv2d(x, w, bias, g.pad_h);
     sum(mul(y, y)).backward();
-    return w.grad().to_vector();
+    std::vector<float> out = y.to_vector(), dx = x.grad().to_vector(), dw = w.grad().to_vector();
+    out.insert(out.end(), dx.begin(), dx.end());
+    out.insert(out.end(), dw.begin(), dw.end());
+    return out;
   };
   auto geom = [](int64_t N, int64_t C, int64_t HW, int64_t K, int64_t R, int64_t S, int64_t p) {
     ConvGeom g;

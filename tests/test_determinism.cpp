@@ -36,16 +36,17 @@ TEST_CASE("training with the CPU's Winograd convs is bit-identical for 1 and 2 t
   CHECK(one != direct);
 }
 
-// Both CPU weight-gradient paths (kernels/cpu/conv_filter_direct.h, im2col + GEMM) sum
-// over the batch in fixed chunks: 1 and 2 threads, and the fused and unfused conv blocks,
-// give the same bits with either; the two round differently.
-TEST_CASE("training with each CPU weight-gradient path is bit-identical for 1 and 2 threads") {
+// Both CPU conv paths (kernels/cpu/conv_path.h: direct loops, or im2col + GEMM) sum the
+// weight gradient over the batch in fixed chunks and treat each sample alone otherwise:
+// 1 and 2 threads, and the fused and unfused conv blocks, give the same bits with either;
+// the two round differently.
+TEST_CASE("training with each CPU conv path is bit-identical for 1 and 2 threads") {
   Backend& cpu = backend_for(Device::CPU);
   std::vector<std::vector<float>> first[2];
   int i = 0;
   for (const char* f : {"direct", "gemm"}) {
     CAPTURE(f);
-    ScopedOption grad(cpu, "filter_grad", f);
+    ScopedOption grad(cpu, "conv_path", f);
     first[i] = cnn_weights_after_steps(Dims::Two, 1, true);
     CHECK(cnn_weights_after_steps(Dims::Two, 2, true) == first[i]);
     CHECK(cnn_weights_after_steps(Dims::Two, 1, false) == first[i]);

@@ -71,6 +71,12 @@ const std::set<std::string> kSharedFiles = {
     "kernels/cpu/conv_few_taps.h",    //
     "kernels/cpu/conv_winograd.cpp",  // conv2d's Winograd F(2x2, 3x3) path (3x3 kernels)
     "kernels/cpu/conv_winograd.h",    //
+    "kernels/cpu/conv_path.cpp",      // which loops run conv2d's remaining passes
+    "kernels/cpu/conv_path.h",        //
+    "kernels/cpu/conv_forward_direct.cpp",  // conv2d's direct forward and input gradient
+    "kernels/cpu/conv_forward_direct.h",    //
+    "kernels/cpu/conv_filter_direct.cpp",   // conv2d's direct weight gradient
+    "kernels/cpu/conv_filter_direct.h",     //
     "kernels/cpu/conv_sample.h",      // one sample of conv2d (also the fused block's)
     "kernels/cuda/allocator.cu",      // the CUDA caching allocator
     "kernels/cuda/allocator.h",       //

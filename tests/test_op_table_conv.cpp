@@ -283,16 +283,16 @@ TEST_CASE("op table: conv2d and conv_relu_pool, each CPU register block") {
   }
 }
 
-// Both weight-gradient paths of the CPU (kernels/cpu/conv_filter_direct.h, and im2col +
-// Eigen GEMM) with each register block, whichever the build picked by default: every
-// shape above (padding, rows shorter than 16 pixels, K and C·R·S not multiples of the
-// blocks, C·R·S = 630) against the plain-loop reference.
-TEST_CASE("op table: conv2d and conv_relu_pool, each CPU weight-gradient path") {
+// Both CPU conv paths (kernels/cpu/conv_path.h: the direct loops of conv_forward_direct.h
+// and conv_filter_direct.h, or im2col + Eigen GEMM) with each register block, whichever
+// the build picked by default: every shape above (padding, rows shorter than 16 pixels,
+// K and C·R·S not multiples of the blocks, C·R·S = 630) against the plain-loop reference.
+TEST_CASE("op table: conv2d and conv_relu_pool, each CPU conv path") {
   for (const char* f : {"direct", "gemm"})
     for (const char* b : {"wide", "narrow"}) {
       CAPTURE(f);
       CAPTURE(b);
-      ScopedOption grad(backend_for(Device::CPU), "filter_grad", f);
+      ScopedOption grad(backend_for(Device::CPU), "conv_path", f);
       ScopedOption block(backend_for(Device::CPU), "blocking", b);
       run_op(conv2d_entry(true));
       run_op(conv_relu_pool_entry());

@@ -7,7 +7,7 @@
 
 #include "kernels/cpu/blocking.h"
 #include "kernels/cpu/conv2d.h"
-#include "kernels/cpu/conv_filter_direct.h"
+#include "kernels/cpu/conv_path.h"
 #include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/maxpool2d.h"
 
@@ -36,15 +36,15 @@ bool CpuBackend::set_option(const std::string& name, const std::string& value) {
     cpu::set_blocking(cpu::parse_blocking(value));
     return true;
   }
-  if (name == "filter_grad") {
-    cpu::set_filter_grad(cpu::parse_filter_grad(value));
+  if (name == "conv_path") {
+    cpu::set_conv_path(cpu::parse_conv_path(value));
     return true;
   }
   return false;
 }
 std::string CpuBackend::option(const std::string& name) const {
   if (name == "blocking") return cpu::blocking_name(cpu::blocking());
-  if (name == "filter_grad") return cpu::filter_grad_name(cpu::filter_grad());
+  if (name == "conv_path") return cpu::conv_path_name(cpu::conv_path());
   if (name != "winograd") return "";
   switch (cpu::winograd_mode()) {
     case cpu::WinogradMode::On: return "on";
@@ -54,7 +54,7 @@ std::string CpuBackend::option(const std::string& name) const {
 }
 std::vector<std::string> CpuBackend::option_values(const std::string& name) const {
   if (name == "blocking") return {"wide", "narrow"};
-  if (name == "filter_grad") return {"direct", "gemm"};
+  if (name == "conv_path") return {"direct", "gemm"};
   if (name != "winograd") return {};
   return {"off", "on", "all"};
 }

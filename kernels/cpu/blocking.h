@@ -8,7 +8,9 @@
 // are plain vector code that runs on any CPU, only their speed differs, and their sums run
 // in one order: results are bit-identical, and the op tests run both wherever they run.
 #pragma once
+#include <cstdint>
 #include <string>
+#include <type_traits>
 
 namespace sg::cpu {
 
@@ -17,5 +19,31 @@ Blocking blocking();
 void set_blocking(Blocking b);
 Blocking parse_blocking(const std::string& value);  // wide | narrow, else throws
 const char* blocking_name(Blocking b);
+
+// Calls f(std::integral_constant<int, a>{}, std::integral_constant<int, b>{}) for a block
+// of a ∈ [1, 4] rows by b ∈ [1, 6] columns known only at run time (a register block's rest
+// at the edge of a matrix), so that f's loops over a and b have constant bounds and its
+// accumulators stay in registers. a and b are clamped into those ranges.
+template <int A, class F>
+void with_block_columns(int64_t b, F& f) {
+  using std::integral_constant;
+  switch (b) {
+    case 1: return f(integral_constant<int, A>{}, integral_constant<int, 1>{});
+    case 2: return f(integral_constant<int, A>{}, integral_constant<int, 2>{});
+    case 3: return f(integral_constant<int, A>{}, integral_constant<int, 3>{});
+    case 4: return f(integral_constant<int, A>{}, integral_constant<int, 4>{});
+    case 5: return f(integral_constant<int, A>{}, integral_constant<int, 5>{});
+    default: return f(integral_constant<int, A>{}, integral_constant<int, 6>{});
+  }
+}
+template <class F>
+void with_block(int64_t a, int64_t b, F&& f) {
+  switch (a) {
+    case 1: return with_block_columns<1>(b, f);
+    case 2: return with_block_columns<2>(b, f);
+    case 3: return with_block_columns<3>(b, f);
+    default: return with_block_columns<4>(b, f);
+  }
+}
 
 }  // namespace sg::cpu

@@ -19,6 +19,8 @@
 // partial dW/db in its own buffer, then adds the partials in chunk order.
 #include "kernels/cpu/conv2d.h"
 #include "kernels/cpu/conv_few_taps.h"
+#include "kernels/cpu/conv_forward_direct.h"
+#include "kernels/cpu/conv_path.h"
 #include "kernels/cpu/conv_sample.h"
 #include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/vec16.h"
@@ -121,6 +123,7 @@ void conv_sample_forward(const ConvGeom& g, const float* w, const float* U, cons
   const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
   if (CRS <= kMaxFewTaps) return few_taps_forward(g, w, b, xn, yn);
   if (U) return winograd_forward(g, U, b, xn, yn);
+  if (direct_forward_takes(g)) return direct_forward(g, w, b, xn, yn);
   const float* col = xn;
   if (!is_pointwise(g)) {
     float* buf = workspace(kColSlot, CRS * P + vec::L);
@@ -140,6 +143,7 @@ void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* U
                                const float* dyn, float* dxn) {
   const int64_t CRS = g.C * g.R * g.S, OH = g.OH(), OW = g.OW(), P = OH * OW;
   if (U) return winograd_backward_data(g, U, dyn, dxn);
+  if (direct_backward_data_takes(g)) return direct_backward_data(g, w, dyn, dxn);
   const ConstMat W(w, g.K, CRS);
   if (is_pointwise(g)) {
     Mat(dxn, CRS, P).noalias() += W.transpose() * ConstMat(dyn, g.K, P);
@@ -182,7 +186,7 @@ void widen_rows(const float* src, int64_t rows, int64_t OW, int64_t Wp, float* d
 FilterSum::FilterSum(const ConvGeom& g, float* dw_part, float* db_part)
     : g_(g), dw_(dw_part), db_(db_part) {
   const int64_t CRS = g.C * g.R * g.S;
-  if (dw_part && CRS > kMaxFewTaps && !is_pointwise(g) && filter_grad() == FilterGrad::Direct)
+  if (dw_part && CRS > kMaxFewTaps && !is_pointwise(g) && conv_path() == ConvPath::Direct)
     direct_.emplace(g, dw_part);
 }
 

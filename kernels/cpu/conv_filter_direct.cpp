@@ -2,11 +2,8 @@
 #include "kernels/cpu/conv_filter_direct.h"
 
 #include <algorithm>
-#include <atomic>
-#include <cstdlib>
 #include <vector>
 
-#include "engine/error.h"
 #include "kernels/cpu/blocking.h"
 #include "kernels/cpu/conv_sample.h"
 #include "kernels/cpu/vec16.h"
@@ -16,27 +13,6 @@ namespace sg::cpu {
 namespace {
 
 using namespace vec;
-
-constexpr FilterGrad kBuildTarget =
-#if defined(__AVX512F__)
-    FilterGrad::Direct;
-#else
-    FilterGrad::Gemm;
-#endif
-
-FilterGrad parse(const std::string& value, const char* what) {
-  if (value == "direct") return FilterGrad::Direct;
-  SG_CHECK(value == "gemm", what, " must be direct or gemm, got '", value, "'");
-  return FilterGrad::Gemm;
-}
-
-std::atomic<FilterGrad>& setting() {
-  static std::atomic<FilterGrad> f{[] {
-    const char* v = std::getenv("STEREOGRAD_FILTER_GRAD");
-    return v && *v ? parse(v, "STEREOGRAD_FILTER_GRAD") : kBuildTarget;
-  }()};
-  return f;
-}
 
 // One sample's sweep of a register block: the KB × QB accumulators of channels k0… and
 // taps q0… over every 16-pixel block of the wide grid.
@@ -87,36 +63,7 @@ void sweep(const Sweep& s, int64_t k0, int64_t q0) {
     for (int q = 0; q < QB; ++q) store(s.acc + ((k0 + k) * s.CRS + q0 + q) * L, acc[k][q]);
 }
 
-using SweepFn = void (*)(const Sweep&, int64_t, int64_t);
-
-template <int KB>
-SweepFn pick_taps(int64_t qb) {
-  switch (qb) {
-    case 1: return sweep<KB, 1>;
-    case 2: return sweep<KB, 2>;
-    case 3: return sweep<KB, 3>;
-    case 4: return sweep<KB, 4>;
-    case 5: return sweep<KB, 5>;
-    default: return sweep<KB, 6>;
-  }
-}
-SweepFn pick(int64_t kb, int64_t qb) {
-  switch (kb) {
-    case 1: return pick_taps<1>(qb);
-    case 2: return pick_taps<2>(qb);
-    case 3: return pick_taps<3>(qb);
-    default: return pick_taps<4>(qb);
-  }
-}
-
 }  // namespace
-
-FilterGrad filter_grad() { return setting().load(std::memory_order_relaxed); }
-void set_filter_grad(FilterGrad f) { setting().store(f, std::memory_order_relaxed); }
-FilterGrad parse_filter_grad(const std::string& value) {
-  return parse(value, "option filter_grad");
-}
-const char* filter_grad_name(FilterGrad f) { return f == FilterGrad::Direct ? "direct" : "gemm"; }
 
 DirectFilterSum::DirectFilterSum(const ConvGeom& g, float* dw_part) : g_(g), dw_(dw_part) {
   Hp_ = g.H + 2 * g.pad_h;
@@ -151,7 +98,8 @@ void DirectFilterSum::add(const float* xn, const float* dyn) {
   const int64_t KB = wide ? 4 : 2, QB = wide ? 6 : 2;
   for (int64_t k0 = 0; k0 < g_.K; k0 += KB)
     for (int64_t q0 = 0; q0 < CRS; q0 += QB)
-      pick(std::min(KB, g_.K - k0), std::min(QB, CRS - q0))(sw, k0, q0);
+      with_block(std::min(KB, g_.K - k0), std::min(QB, CRS - q0),
+                 [&](auto kb, auto qb) { sweep<kb, qb>(sw, k0, q0); });
   first_ = false;
 }
 

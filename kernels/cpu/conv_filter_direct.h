@@ -9,24 +9,13 @@
 // the 16 lanes are added once per chunk, in a fixed tree. Each lane's sum runs over the
 // pixels in the same order whatever the block, so both blocks give the same bits, and the
 // chunks (conv_sample.h) keep them independent of the thread count.
-//
-// Chosen with the CPU backend's option `filter_grad` (direct | gemm), default from
-// STEREOGRAD_FILTER_GRAD, else direct where the build targets AVX-512 (measured faster on
-// a Xeon, README "Speed") and gemm otherwise (Eigen's GEMM measured 63–72 % of peak on a
-// Zen 3, where this path was not measured).
+// Taken where conv_path.h's option is direct.
 #pragma once
 #include <cstdint>
-#include <string>
 
 #include "engine/geometry.h"
 
 namespace sg::cpu {
-
-enum class FilterGrad { Direct, Gemm };
-FilterGrad filter_grad();
-void set_filter_grad(FilterGrad f);
-FilterGrad parse_filter_grad(const std::string& value);  // direct | gemm, else throws
-const char* filter_grad_name(FilterGrad f);
 
 // The chunk's sums: add() once per sample in order, then finish() adds them into dw_part
 // [K, C·R·S]. Holds one 16-lane accumulator per weight in the calling thread's workspace.

@@ -29,6 +29,7 @@ enum WorkspaceSlot : int {
   kWinogradMSlot,       //   one block of the products M before the output transform
   kFilterSumSlot,       // conv_filter_direct.h: a chunk's 16-lane accumulators
   kFilterDySlot,        //   dy in rows of Wp
+  kDirectOutSlot,       // conv_forward_direct.h: the output's wide rows
   kWorkspaceSlots
 };
 float* workspace(int slot, int64_t n);
@@ -58,7 +59,7 @@ void widen_rows(const float* src, int64_t rows, int64_t OW, int64_t Wp, float* d
 // dy_n) for each sample in order, then finish():
 //   dw_part[K,CRS] += Σ_n dy_n·col(x_n)ᵀ,  db_part[k] += Σ_n Σ_p dy_n[k,p]
 // (either may be null). Per sample: conv_few_taps.h's loops (CRS ≤ 9), im2col + Eigen
-// GEMM, or with the option filter_grad = direct, conv_filter_direct.h's sums.
+// GEMM, or with the option conv_path = direct (conv_path.h), conv_filter_direct.h's sums.
 class FilterSum {
  public:
   FilterSum(const ConvGeom& g, float* dw_part, float* db_part);

@@ -29,7 +29,9 @@ typedef int32_t m16 __attribute__((vector_size(64)));  // a lane mask: -1 (true)
 typedef float v16_unaligned __attribute__((vector_size(64), aligned(4)));
 inline v16 load(const float* p) { return *reinterpret_cast<const v16_unaligned*>(p); }
 inline void store(float* p, v16 v) { *reinterpret_cast<v16_unaligned*>(p) = v; }
-inline v16 splat(float x) { return v16{} + x; }  // broadcast
+// Broadcast. Not v16{} + x: that is 0 + x, which GCC must keep (it turns −0 into +0), so
+// every broadcast cost a scalar add in front of its vbroadcastss.
+inline v16 splat(float x) { return v16{x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
 inline float lane(v16 v, int l) { return v[l]; }
 
 // mask ? a : b, lane by lane (a comparison of two v16 gives the mask).
@@ -88,7 +90,10 @@ inline void store(float* p, v16 v) {
   *reinterpret_cast<v8_unaligned*>(p) = v.lo;
   *reinterpret_cast<v8_unaligned*>(p + 8) = v.hi;
 }
-inline v16 splat(float x) { return {v8{} + x, v8{} + x}; }
+inline v16 splat(float x) {
+  const v8 v = {x, x, x, x, x, x, x, x};  // a broadcast, as above
+  return {v, v};
+}
 inline float lane(v16 v, int l) { return l < 8 ? v.lo[l] : v.hi[l - 8]; }
 
 inline v16 select(m16 mask, v16 a, v16 b) {
