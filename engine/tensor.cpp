@@ -135,6 +135,12 @@ float* Tensor::grad_data() {
   return p_->grad->ptr;
 }
 
+float* Tensor::grad_data_for_overwrite(bool& fresh) {
+  fresh = !p_->grad;
+  if (fresh) p_->grad = std::make_shared<Storage>(backend(), numel());
+  return p_->grad->ptr;
+}
+
 Tensor Tensor::grad() const {
   Tensor self = *this;
   self.grad_data();

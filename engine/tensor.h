@@ -73,6 +73,10 @@ class Tensor {
   bool has_grad() const;
   Tensor grad() const;  // the accumulated gradient (zeros if none yet), same shape
   float* grad_data();   // device pointer, allocating zeros on first use
+  // For a first contribution that writes every element: the gradient's buffer, allocated
+  // without the zero fill where there is none yet (then fresh is true and the caller
+  // must assign, not add).
+  float* grad_data_for_overwrite(bool& fresh);
   void zero_grad();
   void backward() const;  // from a one-element loss: d loss / d loss = 1
 

@@ -36,6 +36,15 @@ inline float* grad_or_null(const Tensor& t) {
   Tensor copy = t;
   return copy.grad_data();
 }
+// The same for a contribution that writes every element of t's gradient: where t has none
+// yet its buffer comes without the zero fill and `assign` is set, so the caller writes
+// (=) where it would add (+=): one pass over the gradient instead of a fill and an add.
+inline float* grad_or_null_for_overwrite(const Tensor& t, bool& assign) {
+  assign = false;
+  if (!t.defined() || !t.requires_grad()) return nullptr;
+  Tensor copy = t;
+  return copy.grad_data_for_overwrite(assign);
+}
 
 // The geometry of conv2d (x [N,C,H,W], w [K,C,R,S]) and conv1d (x [N,C,L], w [K,C,S]) with
 // `pad` zeros on each side, after checking ranks, devices and channels (ops/conv2d.cpp).
