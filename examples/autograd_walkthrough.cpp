@@ -21,8 +21,9 @@
 using namespace sg;
 using Values = std::vector<double>;
 
+// + 0.0 prints −0 as 0: a gradient that a product writes first (g·x with g = 0, x < 0) is −0.
 static void print(const char* what, const Values& v) {
-  std::printf("%-26s [%g, %g, %g]\n", what, v[0], v[1], v[2]);
+  std::printf("%-26s [%g, %g, %g]\n", what, v[0] + 0.0, v[1] + 0.0, v[2] + 0.0);
 }
 static Values values(const Tensor& t) {
   const std::vector<float> f = t.to_vector();
