@@ -109,6 +109,15 @@ PaddedSample padded_sample(const ConvGeom& g, const float* xn) {
   return {xp, Hp, Wp};
 }
 
+std::vector<int64_t> tap_offsets(int64_t C, int64_t R, int64_t S, int64_t Hp, int64_t Wp) {
+  std::vector<int64_t> off;
+  off.reserve(size_t(C * R * S));
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t s = 0; s < S; ++s) off.push_back((c * Hp + r) * Wp + s);
+  return off;
+}
+
 float* workspace(int slot, int64_t n) {
   thread_local AlignedVec buf[kWorkspaceSlots];
   SG_CHECK(slot >= 0 && slot < kWorkspaceSlots, "cpu conv: no workspace slot ", slot);

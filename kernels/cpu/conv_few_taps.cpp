@@ -30,9 +30,8 @@ Input padded_input(const ConvGeom& g, const float* xn) {
   const PaddedSample p =
       g.pad_h || g.pad_w ? padded_sample(g, xn) : PaddedSample{xn, g.H, g.W};
   Input in{p.x, p.Wp, {}};
-  for (int64_t c = 0, q = 0; c < g.C; ++c)
-    for (int64_t r = 0; r < g.R; ++r)
-      for (int64_t s = 0; s < g.S; ++s) in.off[q++] = (c * p.Hp + r) * p.Wp + s;
+  const std::vector<int64_t> off = tap_offsets(g.C, g.R, g.S, p.Hp, p.Wp);
+  std::copy(off.begin(), off.end(), in.off);
   return in;
 }
 

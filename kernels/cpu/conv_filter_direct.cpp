@@ -86,14 +86,8 @@ void DirectFilterSum::add(const float* xn, const float* dyn) {
     std::fill(row + span_, row + stride, 0.0f);
   }
   const float* x = g_.pad_h || g_.pad_w ? padded_sample(g_, xn).x : xn;
-  int64_t off_buf[512];
-  std::vector<int64_t> off_heap;
-  int64_t* off = off_buf;
-  if (CRS > 512) off_heap.resize(size_t(CRS)), off = off_heap.data();
-  for (int64_t c = 0, q = 0; c < g_.C; ++c)
-    for (int64_t r = 0; r < g_.R; ++r)
-      for (int64_t s = 0; s < g_.S; ++s) off[q++] = (c * Hp_ + r) * Wp_ + s;
-  const Sweep sw{dy, stride, x, off, span_ / L, span_ % L, acc_, CRS, first_};
+  const std::vector<int64_t> off = tap_offsets(g_.C, g_.R, g_.S, Hp_, Wp_);
+  const Sweep sw{dy, stride, x, off.data(), span_ / L, span_ % L, acc_, CRS, first_};
   const bool wide = blocking() == Blocking::Wide;
   const int64_t KB = wide ? 4 : 2, QB = wide ? 6 : 2;
   for (int64_t k0 = 0; k0 < g_.K; k0 += KB)

@@ -83,14 +83,6 @@ Grid wide_grid(const PaddedSample& in, int64_t OH, int64_t OW) {
   return {span, vectors, vectors * L};
 }
 
-// Tap offsets in the input; a small array on the stack for the models' sizes.
-struct Offsets {
-  explicit Offsets(int64_t n) : heap(n > 512 ? size_t(n) : 0) {}
-  int64_t* data() { return heap.empty() ? stack : heap.data(); }
-  int64_t stack[512];
-  std::vector<int64_t> heap;
-};
-
 bool unfolds(const ConvGeom& g) {
   return conv_path() == ConvPath::Direct && !(g.R == 1 && g.S == 1 && g.pad_h == 0 && g.pad_w == 0);
 }
@@ -109,13 +101,9 @@ void direct_forward(const ConvGeom& g, const float* w, const float* b, const flo
   const PaddedSample in = padded_sample(g, xn);
   const int64_t OH = g.OH(), OW = g.OW(), Q = g.C * g.R * g.S;
   const Grid grid = wide_grid(in, OH, OW);
-  Offsets xoff(Q), woff(Q);
-  for (int64_t c = 0, q = 0; c < g.C; ++c)
-    for (int64_t r = 0; r < g.R; ++r)
-      for (int64_t s = 0; s < g.S; ++s, ++q) {
-        xoff.data()[q] = (c * in.Hp + r) * in.Wp + s;
-        woff.data()[q] = q;
-      }
+  const std::vector<int64_t> xoff = tap_offsets(g.C, g.R, g.S, in.Hp, in.Wp);
+  std::vector<int64_t> woff(static_cast<size_t>(Q));
+  for (int64_t q = 0; q < Q; ++q) woff[size_t(q)] = q;
   float* y = workspace(kDirectOutSlot, g.K * grid.stride);
   run({in.x, xoff.data(), w, Q, woff.data(), Q, b, y, grid.stride}, g.K, grid.vectors);
   for (int64_t k = 0; k < g.K; ++k)
@@ -135,13 +123,13 @@ void direct_backward_data(const ConvGeom& g, const float* w, const float* dyn, f
   const PaddedSample in = padded_sample(t, dyn);
   const int64_t Q = g.K * g.R * g.S;
   const Grid grid = wide_grid(in, g.H, g.W);
-  Offsets xoff(Q), woff(Q);
-  for (int64_t k = 0, q = 0; k < g.K; ++k)
+  const std::vector<int64_t> xoff = tap_offsets(g.K, g.R, g.S, in.Hp, in.Wp);
+  std::vector<int64_t> woff;
+  woff.reserve(size_t(Q));
+  for (int64_t k = 0; k < g.K; ++k)
     for (int64_t r = 0; r < g.R; ++r)
-      for (int64_t s = 0; s < g.S; ++s, ++q) {
-        xoff.data()[q] = (k * in.Hp + r) * in.Wp + s;
-        woff.data()[q] = (k * g.C * g.R + g.R - 1 - r) * g.S + g.S - 1 - s;
-      }
+      for (int64_t s = 0; s < g.S; ++s)
+        woff.push_back((k * g.C * g.R + g.R - 1 - r) * g.S + g.S - 1 - s);
   float* y = workspace(kDirectOutSlot, g.C * grid.stride);
   run({in.x, xoff.data(), w, g.R * g.S, woff.data(), Q, nullptr, y, grid.stride}, g.C,
       grid.vectors);

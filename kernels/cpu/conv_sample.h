@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "engine/geometry.h"
 #include "kernels/cpu/conv_filter_direct.h"
@@ -42,6 +43,11 @@ struct PaddedSample {
   int64_t Hp, Wp;
 };
 PaddedSample padded_sample(const ConvGeom& g, const float* xn);
+
+// Tap q = (c, r, s)'s offset (c·Hp + r)·Wp + s in C zero-bordered planes of Hp × Wp, in q's
+// order: from an output pixel's position in the first plane (row-major, rows of Wp) to
+// the input value tap q multiplies.
+std::vector<int64_t> tap_offsets(int64_t C, int64_t R, int64_t S, int64_t Hp, int64_t Wp);
 
 // y_n[K,P] = W[K,CRS]·col(x_n)[CRS,P] + b   (P = OH·OW; b may be null). U: null, or
 // conv_winograd.h's transformed filters of w for the pass (winograd_*_filters, once per
