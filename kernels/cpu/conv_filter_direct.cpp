@@ -70,6 +70,7 @@ DirectFilterSum::DirectFilterSum(const ConvGeom& g, float* dw_part) : g_(g), dw_
   Wp_ = g.W + 2 * g.pad_w;
   span_ = (g.OH() - 1) * Wp_ + g.OW();
   blocks_ = (span_ + L - 1) / L;
+  off_ = tap_offsets(g.C, g.R, g.S, Hp_, Wp_);
   const int64_t KQ = g.K * g.C * g.R * g.S;
   acc_ = workspace(kFilterSumSlot, (KQ + L - 1) / L * L * L);
 }
@@ -86,8 +87,7 @@ void DirectFilterSum::add(const float* xn, const float* dyn) {
     std::fill(row + span_, row + stride, 0.0f);
   }
   const float* x = g_.pad_h || g_.pad_w ? padded_sample(g_, xn).x : xn;
-  const std::vector<int64_t> off = tap_offsets(g_.C, g_.R, g_.S, Hp_, Wp_);
-  const Sweep sw{dy, stride, x, off.data(), span_ / L, span_ % L, acc_, CRS, first_};
+  const Sweep sw{dy, stride, x, off_.data(), span_ / L, span_ % L, acc_, CRS, first_};
   const bool wide = blocking() == Blocking::Wide;
   const int64_t KB = wide ? 4 : 2, QB = wide ? 6 : 2;
   for (int64_t k0 = 0; k0 < g_.K; k0 += KB)

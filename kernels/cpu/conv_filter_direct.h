@@ -12,6 +12,7 @@
 // Taken where conv_path.h's option is direct.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "engine/geometry.h"
 
@@ -30,6 +31,7 @@ class DirectFilterSum {
   float* dw_;
   float* acc_;  // [K·CRS rounded up to 16][16]
   int64_t Wp_, Hp_, span_, blocks_;  // span: pixels p' in [0, span); blocks of 16 over it
+  std::vector<int64_t> off_;         // tap q's offset in the sample (the same for every one)
   bool first_ = true;                // no sample added yet
 };
 
