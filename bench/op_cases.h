@@ -5,7 +5,7 @@
 // Counting (per call; float32, 4 bytes per value):
 //   FLOPs: a multiply-add is 2, an add, multiply, max or compare 1; conv biases are left
 //     out (K·OH·OW per sample, < 1/(C·R·S) of the conv). Ops that only move or draw data
-//     (upsample and concat forward, dropout's mask, atan2, wrap) count 0 and are judged
+//     (upsample and concat forward, atan2, wrap) count 0 and are judged
 //     by their bytes alone.
 //   bytes: every input read once, every output written once; an accumulated output
 //     (backward passes add into their gradients, engine/backend.h) is read and written.
@@ -141,16 +141,14 @@ class OpCases {
              [=, &be] { be.maxpool2d_backward(g, x->data(), y->data(), dy->data(), dx->data()); }}};
   }
 
-  // Dropout of n values: the mask (0 FLOPs, 4n bytes written), then x·mask in the forward
-  // and dy·mask in the backward, one multiply each (n FLOPs, 4·3n bytes).
+  // Dropout of n values: y = x·m in the forward and dx = dy·m in the backward, the same
+  // kernel, each drawing its mask again (n FLOPs, 4·2n bytes).
   std::vector<Case> dropout(int64_t n) {
-    auto mask = buf(n), x = buf(n), y = buf(n);
+    auto x = buf(n), y = buf(n);
     Backend& be = be_;
     const std::string s = std::to_string(n);
-    return {{"dropout_mask", "fwd", s, 0, 4.0 * n, false,
-             [=, &be] { be.dropout_mask(n, 0.1f, 1, 2, nullptr, mask->data()); }},
-            {"mul", "fwd/bwd", s, double(n), 12.0 * n, false,
-             [=, &be] { be.mul(n, x->data(), mask->data(), y->data()); }}};
+    return {{"dropout", "fwd/bwd", s, double(n), 8.0 * n, false,
+             [=, &be] { be.dropout(n, 0.1f, 1, 2, nullptr, x->data(), y->data()); }}};
   }
 
   // Dense x [N,in] → [N,out], w [out,in] (engine/ops/gemm.cpp's three GEMMs):

@@ -27,7 +27,7 @@ namespace sg {
   X(MulAcc, mul_acc) X(Scale, scale) X(Sum, sum) X(Relu, relu) X(Atan2, atan2)           \
   X(WrapAngle, wrap_angle) X(Mse, mse) X(Gemm, gemm) X(BiasAdd, bias_add)                \
   X(BiasAddChannels, bias_add_channels) X(Conv2d, conv2d) X(MaxPool2d, maxpool2d)        \
-  X(DropoutMask, dropout_mask) X(Upsample2x, upsample2x)                                 \
+  X(Dropout, dropout) X(Upsample2x, upsample2x)                                          \
   X(ConcatChannels, concat_channels) X(Adam, adam) X(Sgd, sgd)                           \
   X(ConvReluPool, conv_relu_pool) X(AngleLoss, angle_loss)                       \
   X(ConvRelu, conv_relu)
@@ -213,13 +213,14 @@ class Backend {
                                        const float* x, const float* w, const float* at,
                                        const float* dy, float* dx, float* dw, float* db);
 
-  // Inverted dropout mask: mask[i] = 0 with probability p, else 1/(1-p); element i draws
-  // random_uniform(seed, s, i) (engine/random.h), whatever the launch shape, where
-  // s = stream + *stream_base, or s = stream when stream_base is null. stream_base is a
-  // device pointer: a training step keeps the step's part of its streams on the device,
-  // so it hands the backend the same arguments every step (and can be replayed).
-  virtual void dropout_mask(int64_t n, float p, uint64_t seed, uint64_t stream,
-                            const uint64_t* stream_base, float* mask) = 0;
+  // Inverted dropout: y[i] = x[i]·m_i, m_i = 0 with probability p, else 1/(1-p); element
+  // i draws random_uniform(seed, s, i) (engine/random.h), whatever the launch shape, where
+  // s = stream + *stream_base, or s = stream when stream_base is null. The backward is the
+  // same call on dy (the mask is drawn again, never stored). stream_base is a device
+  // pointer: a training step keeps the step's part of its streams on the device, so it
+  // hands the backend the same arguments every step (and can be replayed).
+  virtual void dropout(int64_t n, float p, uint64_t seed, uint64_t stream,
+                       const uint64_t* stream_base, const float* x, float* y) = 0;
 
   // Nearest-neighbour ×2 over planes of H×W: y[p, 2i+a, 2j+b] = x[p,i,j];
   // dx[p,i,j] += sum_{a,b} dy[p,2i+a,2j+b].

@@ -55,7 +55,7 @@ const std::map<std::string, const char*> kNoCpuFile = {
 // one line per element (or conv2d's reference followed by the pooling, for the fused block).
 const std::set<std::string> kNoReferenceFile = {
     "fill", "copy", "axpy", "add", "sub", "mul", "mul_acc", "scale", "sum", "bias_add",
-    "bias_add_channels", "dropout_mask", "sgd", "conv_relu_pool", "conv_relu"};
+    "bias_add_channels", "dropout", "sgd", "conv_relu_pool", "conv_relu"};
 
 // Files in the op folders that are no op's: code several ops share, named for what it is.
 const std::set<std::string> kSharedFiles = {

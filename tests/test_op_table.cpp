@@ -419,24 +419,26 @@ OpEntry scale_entry() {  // y = s·x + t
       [](const double* v) { return 2.5 * v[0] - 0.5; });
 }
 
-// The inverted-dropout mask: mask[i] = 0 where random_uniform(seed, stream, i) < p, else
-// 1/(1-p), the same draw on every backend (engine/random.h), whatever the launch shape.
-OpEntry dropout_mask_entry() {
+// Inverted dropout: y[i] = x[i]·m_i, m_i = 0 where random_uniform(seed, stream, i) < p,
+// else 1/(1-p), the same draw on every backend (engine/random.h), whatever the launch
+// shape. (Its backward is the same kernel on dy: tests/test_dropout.cpp.)
+OpEntry dropout_entry() {
   OpEntry e;
-  e.name = "dropout_mask";
-  e.op = Op::DropoutMask;
-  e.forward = {1e-7, 0};  // 1/(1-p) rounded to float
+  e.name = "dropout";
+  e.op = Op::Dropout;
+  e.forward = {3e-7, 0};  // 1/(1-p) rounded to float, then the product: two roundings
   for (int64_t n : {1, 1000, 100003})
     for (float p : {0.0f, 0.1f, 0.5f}) {
       OpCase c;
       c.shape = "n=" + std::to_string(n) + " p=" + std::to_string(p);
+      c.in = {n};
       c.out = {n};
-      c.forward = [n, p](Backend& be, const Ptrs&, const Ptrs& out) {
-        be.dropout_mask(n, p, 1234, 77, nullptr, out[0]);
+      c.forward = [n, p](Backend& be, const Ptrs& in, const Ptrs& out) {
+        be.dropout(n, p, 1234, 77, nullptr, in[0], out[0]);
       };
-      c.ref_forward = [n, p](const DPtrs&, const DPtrs& out) {
+      c.ref_forward = [n, p](const DPtrs& in, const DPtrs& out) {
         for (int64_t i = 0; i < n; ++i)
-          out[0][i] = random_uniform(1234, 77, uint64_t(i)) < p ? 0.0 : 1.0 / (1.0 - double(p));
+          out[0][i] = random_uniform(1234, 77, uint64_t(i)) < p ? 0.0 : in[0][i] / (1.0 - double(p));
       };
       e.cases.push_back(c);
     }
@@ -577,6 +579,6 @@ TEST_CASE("op table: sub") { run_op(sub_entry()); }
 TEST_CASE("op table: mul") { run_op(mul_entry()); }
 TEST_CASE("op table: mul_acc") { run_op(mul_acc_entry()); }
 TEST_CASE("op table: scale") { run_op(scale_entry()); }
-TEST_CASE("op table: dropout_mask") { run_op(dropout_mask_entry()); }
+TEST_CASE("op table: dropout") { run_op(dropout_entry()); }
 TEST_CASE("op table: adam") { run_op(adam_entry()); }
 TEST_CASE("op table: sgd") { run_op(sgd_entry()); }

@@ -1,5 +1,5 @@
 // mul: y = a·b;  da += g·b, db += g·a (the backend's mul_acc; mul itself where the gradient
-// is written first, e.g. dropout's input: no zero fill, one fewer read).
+// is written first, e.g. an input used once: no zero fill, one fewer read).
 #include "engine/ops.h"
 #include "engine/ops/common.h"
 

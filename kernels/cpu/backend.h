@@ -77,8 +77,8 @@ class CpuBackend : public Backend {
                                const float* w, const float* at, const float* dy, float* dx,
                                float* dw, float* db) override;
 
-  void dropout_mask(int64_t n, float p, uint64_t seed, uint64_t stream,
-                    const uint64_t* stream_base, float* mask) override;
+  void dropout(int64_t n, float p, uint64_t seed, uint64_t stream, const uint64_t* stream_base,
+               const float* x, float* y) override;
   void upsample2x_forward(int64_t planes, int64_t H, int64_t W, const float* x,
                           float* y) override;
   void upsample2x_backward(int64_t planes, int64_t H, int64_t W, const float* dy,

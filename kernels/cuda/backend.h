@@ -108,8 +108,8 @@ class CudaBackend : public cuda::CudaBackendBase {
   void maxpool2d_backward(const PoolGeom& g, const float* x, const float* y, const float* dy,
                           float* dx) override;
 
-  void dropout_mask(int64_t n, float p, uint64_t seed, uint64_t stream,
-                    const uint64_t* stream_base, float* mask) override;
+  void dropout(int64_t n, float p, uint64_t seed, uint64_t stream, const uint64_t* stream_base,
+               const float* x, float* y) override;
   void upsample2x_forward(int64_t planes, int64_t H, int64_t W, const float* x,
                           float* y) override;
   void upsample2x_backward(int64_t planes, int64_t H, int64_t W, const float* dy,
