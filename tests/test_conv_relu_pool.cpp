@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "tests/cnn_steps.h"
+#include "tests/scoped_option.h"
 
 using namespace sg;
 using namespace sg::test;
@@ -32,18 +33,26 @@ std::vector<Case> cases() {
   };
   // Odd conv outputs (7×7, 9) leave a row and column that no window covers; the wide
   // ones give rows of 34 and 20 windows (the CPU pools 16 at a time: full and part blocks).
+  // One input channel, 3×3, rows of ≥ 16 windows: the CPU's register-fused forward
+  // (conv_few_taps.h, with conv_path direct), 'valid' with an odd row count and 'same'.
   return {{"2-D valid", {3, 2, 9, 9}, {4, 2, 3, 3}, 0, conv_relu_pool2d, c2},
           {"2-D same", {2, 3, 8, 6}, {5, 3, 3, 3}, 1, conv_relu_pool2d, c2},
           {"2-D valid, wide", {2, 2, 5, 70}, {3, 2, 3, 3}, 0, conv_relu_pool2d, c2},
+          {"2-D valid, one channel, wide", {2, 1, 9, 70}, {4, 1, 3, 3}, 0, conv_relu_pool2d, c2},
+          {"2-D same, one channel", {2, 1, 6, 36}, {3, 1, 3, 3}, 1, conv_relu_pool2d, c2},
           {"1-D same", {3, 2, 9}, {4, 2, 3}, 1, conv_relu_pool1d, c1},
           {"1-D same, wide", {2, 2, 41}, {3, 2, 3}, 1, conv_relu_pool1d, c1}};
 }
 
 }  // namespace
 
+// Each CPU conv path (kernels/cpu/conv_path.h), whichever the build picked by default.
 TEST_CASE("conv_relu_pool: fused equals conv, relu, maxpool bit for bit, values and gradients") {
+  for (const char* path : {"direct", "gemm"})
   for (Device d : backends())
     for (const Case& c : cases()) {
+      ScopedOption opt(backend_for(Device::CPU), "conv_path", path);
+      CAPTURE(path);
       CAPTURE(device_name(d));
       CAPTURE(c.what);
       const int64_t K = c.w[0];

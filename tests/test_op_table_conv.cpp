@@ -160,9 +160,12 @@ OpEntry conv_relu_pool_entry() {
   struct Window {
     int64_t ph, pw;
   };
+  // C = 1 with 2×2 windows: the CPU's register-fused forward (conv_few_taps.h), rows of
+  // 19 and 20 windows.
+  for (int64_t C : {2, 1})
   for (int64_t pad : {0, 1})
     for (Window win : {Window{2, 2}, Window{1, 2}, Window{3, 3}, Window{2, 3}}) {
-      const ConvGeom g = conv_geom(2, 2, 7, 40, 3, 3, 3, pad, pad);
+      const ConvGeom g = conv_geom(2, C, 7, 40, 3, 3, 3, pad, pad);
       const int64_t ph = win.ph, pw = win.pw, QH = g.OH() / ph, QW = g.OW() / pw;
       const int64_t Q = g.N * g.K * QH * QW;
       OpCase c;

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "engine/error.h"
+#include "kernels/cpu/conv_path.h"
 #include "kernels/cpu/conv_sample.h"
 #include "kernels/cpu/vec16.h"
 
@@ -183,6 +184,58 @@ void few_taps_forward(const ConvGeom& g, const float* w, const float* b, const f
 void few_taps_backward_filter(const ConvGeom& g, const float* xn, const float* dyn, float* dw) {
   const int64_t Q = checked_taps(g);
   Taps::filter[Q](g, padded_input(g, xn), dyn, dw);
+}
+
+bool few_taps_pool_takes(const ConvGeom& g, int64_t ph, int64_t pw) {
+  return g.C == 1 && g.R == 3 && g.S == 3 && ph == 2 && pw == 2 && g.OW() / 2 >= L &&
+         conv_path() == ConvPath::Direct;
+}
+
+// Output pixel (2i+u, 2j+v) reads x[2i+u+r][2j+v+s]: column parity and offset e = v + s
+// pick E[j], O[j], E[j+1] or O[j+1] (E, O: the even and odd columns, rows of Wh), so the
+// 16 windows j… of pooled row i need 4 rows × 4 vectors, shared by every channel k.
+void few_taps_conv_relu_pool(const ConvGeom& g, const float* w, const float* b,
+                             const float* xn, float* yn, float* atn) {
+  const PaddedSample p = g.pad_h || g.pad_w ? padded_sample(g, xn) : PaddedSample{xn, g.H, g.W};
+  const int64_t Wh = (p.Wp + 1) / 2;
+  float* E = workspace(kPolyphaseSlot, 2 * p.Hp * Wh);
+  float* O = E + p.Hp * Wh;
+  for (int64_t r = 0; r < p.Hp; ++r)
+    for (int64_t j = 0; j < Wh; j += L) {  // columns 2j … 2j + 31 of row r
+      const float* src = p.x + r * p.Wp + 2 * j;
+      const int64_t n = p.Wp - 2 * j;       // columns left in the row
+      const v16 lo = n >= L ? load(src) : load_first(src, n);
+      const v16 hi = n >= 2 * L ? load(src + L) : load_first(src + L, n - L);
+      const int64_t m = std::min(L, Wh - j);
+      store_first(E + r * Wh + j, even(lo, hi), m);
+      store_first(O + r * Wh + j, odd(lo, hi), m);
+    }
+  const int64_t QH = g.OH() / 2, QW = g.OW() / 2, Q = QH * QW;
+  for (int64_t i = 0; i < QH; ++i)
+    // QW ≥ 16: whole blocks, the last one overlapping (identical values rewritten).
+    for_each_block(QW, [&](int64_t j, int64_t) {
+      v16 X[4][4];
+      for (int a = 0; a < 4; ++a) {
+        const float* e = E + (2 * i + a) * Wh + j;
+        const float* o = O + (2 * i + a) * Wh + j;
+        X[a][0] = load(e), X[a][1] = load(o), X[a][2] = load(e + 1), X[a][3] = load(o + 1);
+      }
+      for (int64_t k = 0; k < g.K; ++k) {
+        const float* wk = w + k * 9;
+        v16 m = splat(0.0f), best = splat(-1.0f);
+        for (int u = 0; u < 2; ++u)
+          for (int v = 0; v < 2; ++v) {
+            v16 z = splat(b ? b[k] : 0.0f);  // tap order q = 3r + s, as forward_block
+            for (int r = 0; r < 3; ++r)
+              for (int s = 0; s < 3; ++s) z += splat(wk[r * 3 + s]) * X[u + r][v + s];
+            const m16 greater = z > m;  // window order, strict >: the first maximum
+            m = select(greater, z, m);
+            best = select(greater, splat(float(2 * u + v)), best);
+          }
+        store(yn + k * Q + i * QW + j, m);
+        store(atn + k * Q + i * QW + j, best);
+      }
+    });
 }
 
 }  // namespace sg::cpu

@@ -20,4 +20,16 @@ void few_taps_forward(const ConvGeom& g, const float* w, const float* b, const f
                       float* yn);
 void few_taps_backward_filter(const ConvGeom& g, const float* xn, const float* dyn, float* dw);
 
+// The fused conv block's forward (conv_relu_pool.cpp) for one input channel, 3×3 taps and
+// 2×2 windows (the Difference Model's first conv) at ≥ 16 windows a row, with the option
+// conv_path = direct (conv_path.h): y = max over the window of relu(conv(x) + b), at = the
+// offset of its first maximum (−1 where y = 0), without writing the conv's output. The
+// input's even and odd columns are copied apart first; then 16 windows' left and right
+// values are plain vector loads of them, and a window's four conv values stay in
+// registers from the multiply-adds to the max. The same operations in the same order as
+// few_taps_forward and the pooling after it: the same bits.
+bool few_taps_pool_takes(const ConvGeom& g, int64_t ph, int64_t pw);
+void few_taps_conv_relu_pool(const ConvGeom& g, const float* w, const float* b,
+                             const float* xn, float* yn, float* atn);
+
 }  // namespace sg::cpu

@@ -11,6 +11,7 @@
 // the first maximum as maxpool2d.cpp does, so forward and gradients are bit-identical to
 // conv2d → relu → maxpool2d (tests/test_conv_relu_pool.cpp checks this).
 #include "kernels/cpu/backend.h"
+#include "kernels/cpu/conv_few_taps.h"
 #include "kernels/cpu/conv_sample.h"
 #include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/vec16.h"
@@ -125,6 +126,13 @@ void CpuBackend::conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t p
   check_conv_pool(g, ph, pw);
   const int64_t OH = g.OH(), OW = g.OW(), P = OH * OW;
   const int64_t QH = OH / ph, QW = OW / pw, Q = QH * QW;
+  if (cpu::few_taps_pool_takes(g, ph, pw)) {
+#pragma omp parallel for schedule(static)
+    for (int64_t n = 0; n < g.N; ++n)
+      cpu::few_taps_conv_relu_pool(g, w, b, x + n * g.C * g.H * g.W, y + n * g.K * Q,
+                                   at + n * g.K * Q);
+    return;
+  }
   const float* U = cpu::winograd_forward_filters(g, w);
 #pragma omp parallel for schedule(static)
   for (int64_t n = 0; n < g.N; ++n) {

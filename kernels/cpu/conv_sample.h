@@ -31,6 +31,7 @@ enum WorkspaceSlot : int {
   kFilterSumSlot,       // conv_filter_direct.h: a chunk's 16-lane accumulators
   kFilterDySlot,        //   dy in rows of Wp
   kDirectOutSlot,       // conv_forward_direct.h: the output's wide rows
+  kPolyphaseSlot,       // conv_few_taps.h: the input's even and odd columns
   kWorkspaceSlots
 };
 float* workspace(int slot, int64_t n);
