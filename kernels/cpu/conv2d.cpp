@@ -46,19 +46,6 @@ bool is_pointwise(const ConvGeom& g) {
   return g.R == 1 && g.S == 1 && g.pad_h == 0 && g.pad_w == 0;
 }
 
-// sum of v[0..n) in a fixed order that vectorises: 16 interleaved partial sums, then
-// those in turn, then the tail. (A plain running sum is one long dependency chain.)
-float fixed_order_sum(const float* v, int64_t n) {
-  float part[16] = {};
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16)
-    for (int j = 0; j < 16; ++j) part[j] += v[i + j];
-  float s = 0.0f;
-  for (int j = 0; j < 16; ++j) s += part[j];
-  for (; i < n; ++i) s += v[i];
-  return s;
-}
-
 // dst[0, n) = src[0, n) without a library call (per row of a few floats, the call costs
 // more than the copy): blocks of 16, the last one ending at n, or lane by lane below 16.
 void copy_floats(const float* src, int64_t n, float* dst) {
@@ -192,8 +179,32 @@ void widen_rows(const float* src, int64_t rows, int64_t OW, int64_t Wp, float* d
   }
 }
 
+BiasSum::BiasSum(int64_t K, int64_t OW, float* db_part)
+    : K_(K), OW_(OW), db_(db_part), acc_(db_part ? size_t(K * vec::L) : 0, 0.0f) {}
+
+void BiasSum::rows(const float* dy, int64_t k_stride, int64_t rows) {
+  using namespace vec;
+  if (!db_) return;
+  for (int64_t k = 0; k < K_; ++k) {
+    v16 acc = load(acc_.data() + k * L);
+    for (int64_t r = 0; r < rows; ++r) {  // the row's own sum first: one add per row on acc
+      const float* row = dy + k * k_stride + r * OW_;
+      v16 s = OW_ < L ? load_first(row, OW_) : load(row);
+      int64_t i = L;
+      for (; i + L <= OW_; i += L) s += load(row + i);
+      if (i < OW_) s += load_first(row + i, OW_ - i);
+      acc += s;
+    }
+    store(acc_.data() + k * L, acc);
+  }
+}
+
+void BiasSum::finish() {
+  if (db_) vec::add_lane_sums(acc_.data(), K_, db_);
+}
+
 FilterSum::FilterSum(const ConvGeom& g, float* dw_part, float* db_part)
-    : g_(g), dw_(dw_part), db_(db_part) {
+    : g_(g), dw_(dw_part), bias_(g.K, g.OW(), db_part) {
   const int64_t CRS = g.C * g.R * g.S;
   if (dw_part && CRS > kMaxFewTaps && !is_pointwise(g) && conv_path() == ConvPath::Direct)
     direct_.emplace(g, dw_part);
@@ -217,12 +228,12 @@ void FilterSum::add(const float* xn, const float* dyn) {
     }
     Mat(dw_, g.K, CRS).noalias() += dY * ConstMat(col, CRS, P).transpose();
   }
-  if (db_)
-    for (int64_t k = 0; k < g.K; ++k) db_[k] += fixed_order_sum(dY.data() + k * P, P);
+  bias_.rows(dyn, P, g.OH());
 }
 
 void FilterSum::finish() {
   if (direct_) direct_->finish();
+  bias_.finish();
 }
 
 void reduce_filter_chunks(const ConvGeom& g, float* dw, float* db,

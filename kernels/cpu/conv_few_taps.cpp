@@ -109,14 +109,14 @@ void forward_q(const ConvGeom& g, const Input& in, const float* w, const float* 
   }
 }
 
-// Two output channels d0, d1 at a time: 2·Q lane-wise accumulators, 2 + Q vector loads
-// per 2·Q FMAs.
+// Two output channels at a time, their rows r0 and r1 of dz: 2·Q lane-wise accumulators,
+// 2 + Q vector loads per 2·Q FMAs.
 template <int64_t Q, Block B>
-[[gnu::always_inline]] inline void filter_block(const Input& in, const float* d0,
-                                                const float* d1, int64_t oy, int64_t OW,
-                                                int64_t ox, int64_t n, v16 (&acc)[2][Q]) {
+[[gnu::always_inline]] inline void filter_block(const Input& in, const float* r0,
+                                                const float* r1, int64_t oy, int64_t ox,
+                                                int64_t n, v16 (&acc)[2][Q]) {
   const float* src = in.x + oy * in.Wp + ox;
-  v16 a = load_block<B>(d0 + oy * OW + ox, n), b = load_block<B>(d1 + oy * OW + ox, n);
+  v16 a = load_block<B>(r0 + ox, n), b = load_block<B>(r1 + ox, n);
   if (B == Block::Overlap) a = last_lanes(a, n), b = last_lanes(b, n);  // the n new pixels
   for (int64_t q = 0; q < Q; ++q) {
     v16 c = load_block<B>(src + in.off[q], n);
@@ -126,43 +126,42 @@ template <int64_t Q, Block B>
   }
 }
 
-// Row by row, block by block, then the 16 lanes of each accumulator added in lane order.
+// Rows [oy0, oy1) into the accumulators accs [K rounded up to even][Q][16]: per pair of
+// channels, row by row, each row's full blocks then its last, overlapping one.
 template <int64_t Q>
-void filter_q(const ConvGeom& g, const Input& in, const float* dy, float* dw) {
-  const int64_t OH = g.OH(), OW = g.OW(), P = OH * OW, K = g.K;
+void filter_rows_q(const ConvGeom& g, const Input& in, const float* dz, int64_t k_stride,
+                   int64_t oy0, int64_t oy1, float* accs) {
+  const int64_t OW = g.OW(), K = g.K;
+  const int64_t full = OW / L * L, rest = OW - full;
   for (int64_t k0 = 0; k0 < K; k0 += 2) {
-    const int64_t kn = K - k0 < 2 ? 1 : 2;
-    const float* d0 = dy + k0 * P;
-    const float* d1 = dy + (k0 + kn - 1) * P;  // == d0 for a last odd channel (not stored)
-    v16 acc[2][Q] = {};
-    // The rows' full blocks, then their last blocks: two loop nests without a call in
-    // them (the short blocks' memcpy), so the accumulators never leave the registers.
-    const int64_t full = OW / L * L, rest = OW - full;
-    if (OW >= L) {
-      for (int64_t oy = 0; oy < OH; ++oy)
-        for (int64_t ox = 0; ox < full; ox += L)
-          filter_block<Q, Block::Full>(in, d0, d1, oy, OW, ox, L, acc);
-      for (int64_t oy = 0; rest && oy < OH; ++oy)
-        filter_block<Q, Block::Overlap>(in, d0, d1, oy, OW, OW - L, rest, acc);
-    } else {
-      for (int64_t oy = 0; oy < OH; ++oy)
-        filter_block<Q, Block::Short>(in, d0, d1, oy, OW, 0, OW, acc);
-    }
-    for (int64_t j = 0; j < kn; ++j)
-      for (int64_t q = 0; q < Q; ++q) {
-        float s = 0.0f;
-        for (int l = 0; l < int(L); ++l) s += lane(acc[j][q], l);
-        dw[(k0 + j) * Q + q] += s;
+    const float* d0 = dz + k0 * k_stride;
+    const float* d1 = dz + (k0 + (K - k0 < 2 ? 0 : 1)) * k_stride;  // d0 again for a last odd k
+    float* a = accs + k0 * Q * L;
+    v16 acc[2][Q];
+    for (int j = 0; j < 2; ++j)
+      for (int64_t q = 0; q < Q; ++q) acc[j][q] = load(a + (j * Q + q) * L);
+    for (int64_t oy = oy0; oy < oy1; ++oy) {
+      const float* r0 = d0 + (oy - oy0) * OW;
+      const float* r1 = d1 + (oy - oy0) * OW;
+      if (OW < L) {
+        filter_block<Q, Block::Short>(in, r0, r1, oy, 0, OW, acc);
+        continue;
       }
+      for (int64_t ox = 0; ox < full; ox += L) filter_block<Q, Block::Full>(in, r0, r1, oy, ox, L, acc);
+      if (rest) filter_block<Q, Block::Overlap>(in, r0, r1, oy, OW - L, rest, acc);
+    }
+    for (int j = 0; j < 2; ++j)
+      for (int64_t q = 0; q < Q; ++q) store(a + (j * Q + q) * L, acc[j][q]);
   }
 }
 
 template <int64_t... Qs>
 struct Table {
   using Fwd = void (*)(const ConvGeom&, const Input&, const float*, const float*, float*);
-  using Filter = void (*)(const ConvGeom&, const Input&, const float*, float*);
+  using Filter = void (*)(const ConvGeom&, const Input&, const float*, int64_t, int64_t, int64_t,
+                          float*);
   static constexpr Fwd fwd[] = {nullptr, forward_q<Qs>...};
-  static constexpr Filter filter[] = {nullptr, filter_q<Qs>...};
+  static constexpr Filter filter[] = {nullptr, filter_rows_q<Qs>...};
 };
 using Taps = Table<1, 2, 3, 4, 5, 6, 7, 8, 9>;
 
@@ -181,9 +180,29 @@ void few_taps_forward(const ConvGeom& g, const float* w, const float* b, const f
   Taps::fwd[Q](g, padded_input(g, xn), w, b, yn);
 }
 
-void few_taps_backward_filter(const ConvGeom& g, const float* xn, const float* dyn, float* dw) {
+FewTapsFilterSum::FewTapsFilterSum(const ConvGeom& g, const float* xn) : g_(g) {
   const int64_t Q = checked_taps(g);
-  Taps::filter[Q](g, padded_input(g, xn), dyn, dw);
+  const Input in = padded_input(g, xn);
+  x_ = in.x, Wp_ = in.Wp;
+  std::copy(in.off, in.off + Q, off_);
+  const int64_t n = (g.K + 1) / 2 * 2 * Q * L;
+  acc_ = workspace(kFewTapsSumSlot, n);
+  std::fill(acc_, acc_ + n, 0.0f);
+}
+
+void FewTapsFilterSum::rows(const float* dz, int64_t k_stride, int64_t oy0, int64_t oy1) {
+  const int64_t Q = g_.C * g_.R * g_.S;
+  Input in{x_, Wp_, {}};
+  std::copy(off_, off_ + Q, in.off);
+  Taps::filter[Q](g_, in, dz, k_stride, oy0, oy1, acc_);
+}
+
+void FewTapsFilterSum::finish(float* dw) { add_lane_sums(acc_, g_.K * g_.C * g_.R * g_.S, dw); }
+
+void few_taps_backward_filter(const ConvGeom& g, const float* xn, const float* dyn, float* dw) {
+  FewTapsFilterSum sum(g, xn);
+  sum.rows(dyn, g.OH() * g.OW(), 0, g.OH());
+  sum.finish(dw);
 }
 
 bool few_taps_pool_takes(const ConvGeom& g, int64_t ph, int64_t pw) {

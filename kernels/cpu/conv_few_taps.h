@@ -20,6 +20,24 @@ void few_taps_forward(const ConvGeom& g, const float* w, const float* b, const f
                       float* yn);
 void few_taps_backward_filter(const ConvGeom& g, const float* xn, const float* dyn, float* dw);
 
+// That weight gradient fed a band of output rows at a time (few_taps_backward_filter is
+// one band of all OH rows): per weight a 16-lane accumulator that adds, for each output
+// row in order, its blocks of 16 pixels; finish() adds the lanes into dw [K, C·R·S].
+class FewTapsFilterSum {
+ public:
+  FewTapsFilterSum(const ConvGeom& g, const float* xn);
+  // Output rows [oy0, oy1) of every channel k: row oy at dz + k·k_stride + (oy − oy0)·OW.
+  void rows(const float* dz, int64_t k_stride, int64_t oy0, int64_t oy1);
+  void finish(float* dw);
+
+ private:
+  const ConvGeom& g_;
+  const float* x_;  // the sample, or its zero-bordered copy
+  int64_t Wp_;
+  int64_t off_[kMaxFewTaps];
+  float* acc_;  // [K rounded up to even][C·R·S][16]
+};
+
 // The fused conv block's forward (conv_relu_pool.cpp) for one input channel, 3×3 taps and
 // 2×2 windows (the Difference Model's first conv) at ≥ 16 windows a row, with the option
 // conv_path = direct (conv_path.h): y = max over the window of relu(conv(x) + b), at = the

@@ -97,21 +97,8 @@ void DirectFilterSum::add(const float* xn, const float* dyn) {
   first_ = false;
 }
 
-// dw[i + j] += the sum of accumulator i + j's 16 lanes, 16 accumulators at a time: four
-// rounds of adding each vector's neighbouring lanes pairwise (even + odd) leave lane j of
-// one vector holding accumulator j's sum, always in the same tree.
 void DirectFilterSum::finish() {
-  if (first_) return;
-  const int64_t KQ = g_.K * g_.C * g_.R * g_.S;
-  for (int64_t i = 0; i < KQ; i += L) {
-    v16 v[L];
-    for (int64_t j = 0; j < L; ++j) v[j] = i + j < KQ ? load(acc_ + (i + j) * L) : v16{};
-    for (int64_t n = L; n > 1; n /= 2)
-      for (int64_t j = 0; j < n / 2; ++j)
-        v[j] = even(v[2 * j], v[2 * j + 1]) + odd(v[2 * j], v[2 * j + 1]);
-    const int64_t m = std::min(L, KQ - i);
-    store_first(dw_ + i, load_first(dw_ + i, m) + v[0], m);
-  }
+  if (!first_) add_lane_sums(acc_, g_.K * g_.C * g_.R * g_.S, dw_);
 }
 
 }  // namespace sg::cpu

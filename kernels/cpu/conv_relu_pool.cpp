@@ -76,37 +76,41 @@ void relu_pool_plane(const float* z, int64_t OW, int64_t ph, int64_t pw, int64_t
     }
 }
 
+// One row of windows of the adjoint, 1×2 and 2×2 windows: the ph rows of OW values under
+// the QW windows of dy_row and at_row, 16 windows at a time, the left and right values
+// interleaved back into the columns (a last odd column, in no window, gets 0).
+void relu_pool_row_backward(const float* dy_row, const float* at_row, int64_t OW, int64_t ph,
+                            int64_t QW, float* dz_rows) {
+  using namespace cpu::vec;
+  const v16 zero = splat(0.0f);
+  for_each_block(QW, [&](int64_t j, int64_t n) {
+    const bool full = n == L;
+    const v16 d = full ? load(dy_row + j) : load_first(dy_row + j, n);
+    const v16 a = full ? load(at_row + j) : load_first(at_row + j, n);
+    for (int64_t r = 0; r < ph; ++r) {
+      const v16 left = select(a == splat(float(2 * r)), d, zero);
+      const v16 right = select(a == splat(float(2 * r + 1)), d, zero);
+      float* row = dz_rows + r * OW + 2 * j;
+      if (full) {
+        store(row, interleave_lo(left, right));
+        store(row + L, interleave_hi(left, right));
+      } else {
+        store_first(row, interleave_lo(left, right), std::min(L, 2 * n));
+        store_first(row + L, interleave_hi(left, right), std::max<int64_t>(0, 2 * n - L));
+      }
+    }
+  });
+  for (int64_t r = 0; r < ph; ++r) std::fill(dz_rows + r * OW + 2 * QW, dz_rows + (r + 1) * OW, 0.0f);
+}
+
 // The adjoint: dz[OH, OW] = dy at each window's `at`, 0 everywhere else (every element of
-// the plane is written). 1×2 and 2×2 windows: 16 windows at a time, the left and right
-// values interleaved back into the columns.
+// the plane is written).
 void relu_pool_plane_backward(const float* dy, const float* at, int64_t OH, int64_t OW,
                               int64_t ph, int64_t pw, int64_t QH, int64_t QW, float* dz) {
-  using namespace cpu::vec;
   if (pw == 2 && ph <= 2) {
-    const v16 zero = splat(0.0f);
-    auto block = [&](int64_t i, int64_t j, int64_t n) {
-      const bool full = n == L;
-      const v16 d = full ? load(dy + i * QW + j) : load_first(dy + i * QW + j, n);
-      const v16 a = full ? load(at + i * QW + j) : load_first(at + i * QW + j, n);
-      for (int64_t r = 0; r < ph; ++r) {
-        const v16 left = select(a == splat(float(2 * r)), d, zero);
-        const v16 right = select(a == splat(float(2 * r + 1)), d, zero);
-        float* row = dz + (i * ph + r) * OW + 2 * j;
-        if (full) {
-          store(row, interleave_lo(left, right));
-          store(row + L, interleave_hi(left, right));
-        } else {
-          store_first(row, interleave_lo(left, right), std::min(L, 2 * n));
-          store_first(row + L, interleave_hi(left, right), std::max<int64_t>(0, 2 * n - L));
-        }
-      }
-    };
-    for (int64_t i = 0; i < QH; ++i) {
-      for_each_block(QW, [&](int64_t j, int64_t n) { block(i, j, n); });
-      for (int64_t r = 0; r < ph; ++r)  // a last odd column is in no window
-        std::fill(dz + (i * ph + r) * OW + 2 * QW, dz + (i * ph + r + 1) * OW, 0.0f);
-    }
-    std::fill(dz + QH * ph * OW, dz + OH * OW, 0.0f);  // a last odd row likewise
+    for (int64_t i = 0; i < QH; ++i)
+      relu_pool_row_backward(dy + i * QW, at + i * QW, OW, ph, QW, dz + i * ph * OW);
+    std::fill(dz + QH * ph * OW, dz + OH * OW, 0.0f);  // a last odd row is in no window
     return;
   }
   std::fill(dz, dz + OH * OW, 0.0f);
@@ -153,6 +157,37 @@ void CpuBackend::conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t 
   const int64_t OW = g.OW(), P = g.OH() * OW;
   const int64_t QH = g.OH() / ph, QW = OW / pw, Q = QH * QW;
   const int64_t in_size = g.C * g.H * g.W;
+  if (!dx && cpu::few_taps_pool_takes(g, ph, pw)) {
+    // One row of windows at a time: dz's 2·K rows stay in L1 on their way to the sums,
+    // which are fed the rows in the order the whole plane gives them (the same bits).
+    cpu::reduce_filter_chunks(g, dw, db, [&](int64_t n0, int64_t n1, float* dwc, float* dbc) {
+      cpu::BiasSum bias(g.K, OW, dbc);
+      constexpr int64_t kBand = 2;  // rows of windows per band (measured: 1 to 4 alike, 8 slower)
+      float* band = workspace(cpu::kBlockSlot, g.K * kBand * ph * OW);
+      for (int64_t n = n0; n < n1; ++n) {
+        cpu::FewTapsFilterSum filter(g, x + n * in_size);
+        for (int64_t i0 = 0; i0 < QH; i0 += kBand) {
+          const int64_t rows = std::min(kBand, QH - i0) * ph, stride = kBand * ph * OW;
+          for (int64_t k = 0; k < g.K; ++k)
+            for (int64_t i = i0; i < i0 + rows / ph; ++i) {
+              const int64_t at_row = (n * g.K + k) * Q + i * QW;
+              relu_pool_row_backward(dy + at_row, at + at_row, OW, ph, QW,
+                                     band + k * stride + (i - i0) * ph * OW);
+            }
+          if (dwc) filter.rows(band, stride, i0 * ph, i0 * ph + rows);
+          bias.rows(band, stride, rows);
+        }
+        if (QH * ph < g.OH()) {  // a last odd row, in no window: zeros, summed all the same
+          std::fill(band, band + g.K * OW, 0.0f);
+          if (dwc) filter.rows(band, OW, QH * ph, g.OH());
+          bias.rows(band, OW, 1);
+        }
+        if (dwc) filter.finish(dwc);
+      }
+      bias.finish();
+    });
+    return;
+  }
   const float* U = dx ? cpu::winograd_backward_data_filters(g, w) : nullptr;
   auto sample = [&](int64_t n, cpu::FilterSum* sum) {
     float* dz = workspace(cpu::kBlockSlot, g.K * P);

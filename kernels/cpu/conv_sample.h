@@ -32,6 +32,7 @@ enum WorkspaceSlot : int {
   kFilterDySlot,        //   dy in rows of Wp
   kDirectOutSlot,       // conv_forward_direct.h: the output's wide rows
   kPolyphaseSlot,       // conv_few_taps.h: the input's even and odd columns
+  kFewTapsSumSlot,      //   the weight gradient's 16-lane accumulators
   kWorkspaceSlots
 };
 float* workspace(int slot, int64_t n);
@@ -62,6 +63,24 @@ void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* U
 // layout of rows as long as the input's, where tap (c, r, s) of every pixel is one offset.
 void widen_rows(const float* src, int64_t rows, int64_t OW, int64_t Wp, float* dst);
 
+// The bias gradient of a chunk of samples, db_part[k] += Σ_n Σ_p dy_n[k,p] (db_part may be
+// null: nothing to do): per channel one 16-lane accumulator that adds each output row's
+// sum of its blocks of 16 (the last one partial, the blocks in order), rows in order,
+// sample after sample; the lanes are added once, in finish(). Fed whole planes or a band of rows at a time, it gives the
+// same bits.
+class BiasSum {
+ public:
+  BiasSum(int64_t K, int64_t OW, float* db_part);
+  // The next `rows` output rows of every channel: row r of channel k at dy + k·k_stride + r·OW.
+  void rows(const float* dy, int64_t k_stride, int64_t rows);
+  void finish();
+
+ private:
+  int64_t K_, OW_;
+  float* db_;
+  std::vector<float> acc_;  // [K][16]
+};
+
 // The weight and bias gradients of one chunk of samples (reduce_filter_chunks): add(x_n,
 // dy_n) for each sample in order, then finish():
 //   dw_part[K,CRS] += Σ_n dy_n·col(x_n)ᵀ,  db_part[k] += Σ_n Σ_p dy_n[k,p]
@@ -75,7 +94,8 @@ class FilterSum {
 
  private:
   const ConvGeom& g_;
-  float *dw_, *db_;
+  float* dw_;
+  BiasSum bias_;
   std::optional<DirectFilterSum> direct_;
 };
 

@@ -162,6 +162,22 @@ inline void keep_in_register([[maybe_unused]] v16& v) {
 #endif
 }
 
+// dst[i] += the sum of the 16 lanes of accumulator i (acc: n vectors of 16 floats), 16
+// accumulators at a time: four rounds of adding each vector's neighbouring lanes
+// pairwise (even + odd) leave lane j of one vector holding accumulator j's sum, always in
+// the same tree.
+inline void add_lane_sums(const float* acc, int64_t n, float* dst) {
+  for (int64_t i = 0; i < n; i += L) {
+    v16 v[L];
+    for (int64_t j = 0; j < L; ++j) v[j] = i + j < n ? load(acc + (i + j) * L) : v16{};
+    for (int64_t m = L; m > 1; m /= 2)
+      for (int64_t j = 0; j < m / 2; ++j)
+        v[j] = even(v[2 * j], v[2 * j + 1]) + odd(v[2 * j], v[2 * j + 1]);
+    const int64_t m = n - i < L ? n - i : L;
+    store_first(dst + i, load_first(dst + i, m) + v[0], m);
+  }
+}
+
 // Covers [0, n) with blocks of 16: f(start, width) for whole blocks from 0, then, when 16
 // does not divide n, one more that ends at n and overlaps the one before it (so width is
 // still 16 and the caller may recompute and rewrite those lanes), or for n < 16 a single
