@@ -14,21 +14,42 @@
 
 namespace sg {
 
-SG_HOST_DEVICE inline uint64_t mix64(uint64_t z) {
+// mix64 without its last step, z ^ (z >> 31), which leaves bits 33–63 as they are: all
+// that is needed where only the top bits count (random_below).
+SG_HOST_DEVICE inline uint64_t mix64_top(uint64_t z) {
   z += 0x9E3779B97F4A7C15ull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+}
+
+SG_HOST_DEVICE inline uint64_t mix64(uint64_t z) {
+  z = mix64_top(z);
   return z ^ (z >> 31);
+}
+
+// The part of random_bits shared by every index of a stream.
+SG_HOST_DEVICE inline uint64_t random_key(uint64_t seed, uint64_t stream) {
+  return mix64(seed ^ mix64(stream));
 }
 
 // 64 random bits for element `index` of stream `stream` under `seed`.
 SG_HOST_DEVICE inline uint64_t random_bits(uint64_t seed, uint64_t stream, uint64_t index) {
-  return mix64(mix64(seed ^ mix64(stream)) + index);
+  return mix64(random_key(seed, stream) + index);
 }
 
 // Uniform float in [0, 1) with 24 random bits (exactly representable).
 SG_HOST_DEVICE inline float random_uniform(uint64_t seed, uint64_t stream, uint64_t index) {
   return float(random_bits(seed, stream, index) >> 40) * (1.0f / 16777216.0f);
+}
+
+// random_uniform(seed, stream, index) < p for p in [0, 1), without the float: the draw is
+// u·2⁻²⁴ with u the top 24 bits, and u·2⁻²⁴ < p ⟺ u < ⌈p·2²⁴⌉ ⟺ bits < ⌈p·2²⁴⌉·2⁴⁰, which
+// reads bits 40–63 only (mix64_top has them). The threshold once per call, then per index:
+SG_HOST_DEVICE inline uint64_t random_below_threshold(float p) {
+  return uint64_t(ceil(double(p) * 16777216.0)) << 40;
+}
+SG_HOST_DEVICE inline bool random_below(uint64_t key, uint64_t index, uint64_t threshold) {
+  return mix64_top(key + index) < threshold;
 }
 
 // A sequential generator over the same function, for code that draws one value after

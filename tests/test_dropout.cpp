@@ -76,3 +76,22 @@ TEST_CASE("dropout: the bits of x·mask forward and g·mask backward, accumulate
     CHECK(worst <= 1e-6);
   }
 }
+
+// random_below (engine/random.h) is random_uniform(seed, stream, i) < p without the float
+// and the hash's last step: the same outcome for p on the 2⁻²⁴ grid, just off it, and the
+// ends (0, the largest float below 1), over 200,000 indices each.
+TEST_CASE("dropout's draw: random_below is random_uniform < p") {
+  const float grid = 1.0f / 16777216.0f;
+  for (float p : {0.0f, 0.1f, 0.25f, 0.5f, 3 * grid, 3 * grid + grid / 4, std::nextafter(1.0f, 0.0f)}) {
+    CAPTURE(p);
+    const uint64_t key = random_key(11, 4), threshold = random_below_threshold(p);
+    int64_t differ = 0, below = 0;
+    for (uint64_t i = 0; i < 200000; ++i) {
+      const bool want = random_uniform(11, 4, i) < p;
+      differ += random_below(key, i, threshold) != want;
+      below += want;
+    }
+    CHECK(differ == 0);
+    if (p == 0.5f) CHECK(std::abs(below - 100000) < 1500);
+  }
+}

@@ -11,9 +11,12 @@ void CpuBackend::dropout(int64_t n, float p, uint64_t seed, uint64_t stream,
                          const uint64_t* stream_base, const float* x, float* y) {
   const float keep = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
   if (stream_base) stream += *stream_base;
+  // random_uniform(seed, stream, i) < p, as random_below (engine/random.h): two 64-bit
+  // multiplies per value, the cost of this pass.
+  const uint64_t key = random_key(seed, stream), threshold = random_below_threshold(p);
 #pragma omp parallel for simd schedule(static) if (n >= (1 << 15))
   for (int64_t i = 0; i < n; ++i)
-    y[i] = x[i] * (random_uniform(seed, stream, uint64_t(i)) < p ? 0.0f : keep);
+    y[i] = x[i] * (random_below(key, uint64_t(i), threshold) ? 0.0f : keep);
 }
 
 }  // namespace sg

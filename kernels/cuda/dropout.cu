@@ -14,10 +14,12 @@ namespace sg::SG_CUDA_NS {
 
 namespace {
 
-__global__ void dropout_kernel(int64_t n, float p, float keep, uint64_t seed, uint64_t stream,
-                               const uint64_t* stream_base, const float* x, float* y) {
-  const uint64_t s = stream_base ? stream + *stream_base : stream;
-  SG_GRID_STRIDE(i, n) y[i] = x[i] * (random_uniform(seed, s, uint64_t(i)) < p ? 0.0f : keep);
+// random_uniform(seed, s, i) < p as random_below (engine/random.h), its threshold from the host.
+__global__ void dropout_kernel(int64_t n, uint64_t threshold, float keep, uint64_t seed,
+                               uint64_t stream, const uint64_t* stream_base, const float* x,
+                               float* y) {
+  const uint64_t key = random_key(seed, stream_base ? stream + *stream_base : stream);
+  SG_GRID_STRIDE(i, n) y[i] = x[i] * (random_below(key, uint64_t(i), threshold) ? 0.0f : keep);
 }
 
 }  // namespace
@@ -26,8 +28,8 @@ void CudaBackend::dropout(int64_t n, float p, uint64_t seed, uint64_t stream,
                           const uint64_t* stream_base, const float* x, float* y) {
   const float keep = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
   if (n > 0)
-    SG_LAUNCH(dropout_kernel, blocks_for(n), kBlock, 0, stream_, n, p, keep, seed, stream,
-              stream_base, x, y);
+    SG_LAUNCH(dropout_kernel, blocks_for(n), kBlock, 0, stream_, n, random_below_threshold(p),
+              keep, seed, stream, stream_base, x, y);
 }
 
 }  // namespace sg::SG_CUDA_NS
