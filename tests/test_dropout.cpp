@@ -60,7 +60,8 @@ TEST_CASE("dropout: the bits of x·mask forward and g·mask backward, accumulate
     Tensor g = random_tensor({n}, 45, d);
     const std::vector<float> gv = g.to_vector();
     sum(mul(y, g)).backward();  // ∂/∂y = g
-    std::vector<float> dx = x.grad().to_vector(), dx_want(static_cast<size_t>(n)), dx2_want(static_cast<size_t>(n));
+    const std::vector<float> dx = x.grad().to_vector();
+    std::vector<float> dx_want(static_cast<size_t>(n)), dx2_want(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) {
       dx_want[size_t(i)] = gv[size_t(i)] * mask[size_t(i)];
       dx2_want[size_t(i)] = gv[size_t(i)] * mask[size_t(i)] + gv[size_t(i)];
@@ -82,7 +83,8 @@ TEST_CASE("dropout: the bits of x·mask forward and g·mask backward, accumulate
 // ends (0, the largest float below 1), over 200,000 indices each.
 TEST_CASE("dropout's draw: random_below is random_uniform < p") {
   const float grid = 1.0f / 16777216.0f;
-  for (float p : {0.0f, 0.1f, 0.25f, 0.5f, 3 * grid, 3 * grid + grid / 4, std::nextafter(1.0f, 0.0f)}) {
+  const float below_one = std::nextafter(1.0f, 0.0f);
+  for (float p : {0.0f, 0.1f, 0.25f, 0.5f, 3 * grid, 3 * grid + grid / 4, below_one}) {
     CAPTURE(p);
     const uint64_t key = random_key(11, 4), threshold = random_below_threshold(p);
     int64_t differ = 0, below = 0;

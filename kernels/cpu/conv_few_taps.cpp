@@ -147,7 +147,8 @@ void filter_rows_q(const ConvGeom& g, const Input& in, const float* dz, int64_t 
         filter_block<Q, Block::Short>(in, r0, r1, oy, 0, OW, acc);
         continue;
       }
-      for (int64_t ox = 0; ox < full; ox += L) filter_block<Q, Block::Full>(in, r0, r1, oy, ox, L, acc);
+      for (int64_t ox = 0; ox < full; ox += L)
+        filter_block<Q, Block::Full>(in, r0, r1, oy, ox, L, acc);
       if (rest) filter_block<Q, Block::Overlap>(in, r0, r1, oy, OW - L, rest, acc);
     }
     for (int j = 0; j < 2; ++j)

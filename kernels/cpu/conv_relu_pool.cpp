@@ -100,7 +100,8 @@ void relu_pool_row_backward(const float* dy_row, const float* at_row, int64_t OW
       }
     }
   });
-  for (int64_t r = 0; r < ph; ++r) std::fill(dz_rows + r * OW + 2 * QW, dz_rows + (r + 1) * OW, 0.0f);
+  for (int64_t r = 0; r < ph; ++r)
+    std::fill(dz_rows + r * OW + 2 * QW, dz_rows + (r + 1) * OW, 0.0f);
 }
 
 // The adjoint: dz[OH, OW] = dy at each window's `at`, 0 everywhere else (every element of
@@ -158,8 +159,9 @@ void CpuBackend::conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t 
   const int64_t QH = g.OH() / ph, QW = OW / pw, Q = QH * QW;
   const int64_t in_size = g.C * g.H * g.W;
   if (!dx && cpu::few_taps_pool_takes(g, ph, pw)) {
-    // One row of windows at a time: dz's 2·K rows stay in L1 on their way to the sums,
-    // which are fed the rows in the order the whole plane gives them (the same bits).
+    // A band of rows of windows at a time: dz's rows of the band (kBand·ph per channel) stay
+    // in L1 on their way to the sums, which are fed the rows in the order the whole plane
+    // gives them (the same bits).
     cpu::reduce_filter_chunks(g, dw, db, [&](int64_t n0, int64_t n1, float* dwc, float* dbc) {
       cpu::BiasSum bias(g.K, OW, dbc);
       constexpr int64_t kBand = 2;  // rows of windows per band (measured: 1 to 4 alike, 8 slower)

@@ -66,8 +66,8 @@ void widen_rows(const float* src, int64_t rows, int64_t OW, int64_t Wp, float* d
 // The bias gradient of a chunk of samples, db_part[k] += Σ_n Σ_p dy_n[k,p] (db_part may be
 // null: nothing to do): per channel one 16-lane accumulator that adds each output row's
 // sum of its blocks of 16 (the last one partial, the blocks in order), rows in order,
-// sample after sample; the lanes are added once, in finish(). Fed whole planes or a band of rows at a time, it gives the
-// same bits.
+// sample after sample; the lanes are added once, in finish(). Fed whole planes or a band
+// of rows at a time, it gives the same bits.
 class BiasSum {
  public:
   BiasSum(int64_t K, int64_t OW, float* db_part);
