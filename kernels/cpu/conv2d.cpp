@@ -179,14 +179,17 @@ void widen_rows(const float* src, int64_t rows, int64_t OW, int64_t Wp, float* d
   }
 }
 
-BiasSum::BiasSum(int64_t K, int64_t OW, float* db_part)
-    : K_(K), OW_(OW), db_(db_part), acc_(db_part ? size_t(K * vec::L) : 0, 0.0f) {}
+BiasSum::BiasSum(int64_t K, int64_t OW, float* db_part) : K_(K), OW_(OW), db_(db_part) {
+  if (!db_) return;
+  acc_ = workspace(kBiasSumSlot, K * vec::L);
+  std::fill(acc_, acc_ + K * vec::L, 0.0f);
+}
 
 void BiasSum::rows(const float* dy, int64_t k_stride, int64_t rows) {
   using namespace vec;
   if (!db_) return;
   for (int64_t k = 0; k < K_; ++k) {
-    v16 acc = load(acc_.data() + k * L);
+    v16 acc = load(acc_ + k * L);
     for (int64_t r = 0; r < rows; ++r) {  // the row's own sum first: one add per row on acc
       const float* row = dy + k * k_stride + r * OW_;
       v16 s = OW_ < L ? load_first(row, OW_) : load(row);
@@ -195,12 +198,12 @@ void BiasSum::rows(const float* dy, int64_t k_stride, int64_t rows) {
       if (i < OW_) s += load_first(row + i, OW_ - i);
       acc += s;
     }
-    store(acc_.data() + k * L, acc);
+    store(acc_ + k * L, acc);
   }
 }
 
 void BiasSum::finish() {
-  if (db_) vec::add_lane_sums(acc_.data(), K_, db_);
+  if (db_) vec::add_lane_sums(acc_, K_, db_);
 }
 
 FilterSum::FilterSum(const ConvGeom& g, float* dw_part, float* db_part)

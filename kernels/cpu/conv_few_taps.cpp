@@ -17,13 +17,7 @@ namespace {
 
 using namespace vec;
 
-// The sample as the loops read it (conv_sample.h's zero-bordered copy, rows of Wp floats)
-// and the offset of each tap (c, r, s) from an output pixel's position in it.
-struct Input {
-  const float* x;
-  int64_t Wp;
-  int64_t off[kMaxFewTaps];
-};
+using Input = FewTapsInput;
 
 // Without padding the sample itself: no block reads past its row (see Block), so these
 // loops need neither the border nor the spare floats of the copy.
@@ -181,21 +175,15 @@ void few_taps_forward(const ConvGeom& g, const float* w, const float* b, const f
   Taps::fwd[Q](g, padded_input(g, xn), w, b, yn);
 }
 
-FewTapsFilterSum::FewTapsFilterSum(const ConvGeom& g, const float* xn) : g_(g) {
-  const int64_t Q = checked_taps(g);
-  const Input in = padded_input(g, xn);
-  x_ = in.x, Wp_ = in.Wp;
-  std::copy(in.off, in.off + Q, off_);
-  const int64_t n = (g.K + 1) / 2 * 2 * Q * L;
+FewTapsFilterSum::FewTapsFilterSum(const ConvGeom& g, const float* xn)
+    : g_(g), in_(padded_input(g, xn)) {
+  const int64_t n = (g.K + 1) / 2 * 2 * checked_taps(g) * L;
   acc_ = workspace(kFewTapsSumSlot, n);
   std::fill(acc_, acc_ + n, 0.0f);
 }
 
 void FewTapsFilterSum::rows(const float* dz, int64_t k_stride, int64_t oy0, int64_t oy1) {
-  const int64_t Q = g_.C * g_.R * g_.S;
-  Input in{x_, Wp_, {}};
-  std::copy(off_, off_ + Q, in.off);
-  Taps::filter[Q](g_, in, dz, k_stride, oy0, oy1, acc_);
+  Taps::filter[g_.C * g_.R * g_.S](g_, in_, dz, k_stride, oy0, oy1, acc_);
 }
 
 void FewTapsFilterSum::finish(float* dw) { add_lane_sums(acc_, g_.K * g_.C * g_.R * g_.S, dw); }

@@ -16,6 +16,14 @@ namespace sg::cpu {
 
 constexpr int64_t kMaxFewTaps = 9;
 
+// A sample as these loops read it (conv_sample.h's zero-bordered copy when padded, rows of
+// Wp floats) and the offset of each tap (c, r, s) from an output pixel's position in it.
+struct FewTapsInput {
+  const float* x;
+  int64_t Wp;
+  int64_t off[kMaxFewTaps];
+};
+
 void few_taps_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
                       float* yn);
 void few_taps_backward_filter(const ConvGeom& g, const float* xn, const float* dyn, float* dw);
@@ -32,15 +40,14 @@ class FewTapsFilterSum {
 
  private:
   const ConvGeom& g_;
-  const float* x_;  // the sample, or its zero-bordered copy
-  int64_t Wp_;
-  int64_t off_[kMaxFewTaps];
+  FewTapsInput in_;
   float* acc_;  // [K rounded up to even][C·R·S][16]
 };
 
 // The fused conv block's forward (conv_relu_pool.cpp) for one input channel, 3×3 taps and
 // 2×2 windows (the Difference Model's first conv) at ≥ 16 windows a row, with the option
-// conv_path = direct (conv_path.h): y = max over the window of relu(conv(x) + b), at = the
+// conv_path = direct (conv_path.h); where it takes the forward, the block's backward
+// without an input gradient feeds FewTapsFilterSum a band of rows at a time: y = max over the window of relu(conv(x) + b), at = the
 // offset of its first maximum (−1 where y = 0), without writing the conv's output. The
 // input's even and odd columns are copied apart first; then 16 windows' left and right
 // values are plain vector loads of them, and a window's four conv values stay in

@@ -33,6 +33,7 @@ enum WorkspaceSlot : int {
   kDirectOutSlot,       // conv_forward_direct.h: the output's wide rows
   kPolyphaseSlot,       // conv_few_taps.h: the input's even and odd columns
   kFewTapsSumSlot,      //   the weight gradient's 16-lane accumulators
+  kBiasSumSlot,         // BiasSum's 16-lane accumulators
   kWorkspaceSlots
 };
 float* workspace(int slot, int64_t n);
@@ -78,7 +79,7 @@ class BiasSum {
  private:
   int64_t K_, OW_;
   float* db_;
-  std::vector<float> acc_;  // [K][16]
+  float* acc_ = nullptr;  // [K][16], in the calling thread's workspace
 };
 
 // The weight and bias gradients of one chunk of samples (reduce_filter_chunks): add(x_n,
