@@ -51,16 +51,28 @@ std::atomic<WinogradMode>& setting() {
 // input plane, Hz×Wz: the conv's padding on the top and left, zeros to the bottom and right
 // (tile (ty, tx) reads rows 2ty..2ty+3 and columns 2tx..2tx+3; a vector of 16 tiles loads
 // columns up to 2tx+33, so Wz = 2·TWp + 2 holds every load).
+// V [16][C][T] is stored with strides vc between channels and vq between positions, each
+// an odd number of cache lines: with T = 256 (a 32×32 output) plain strides are 1 KiB and
+// C·1 KiB, so the input transform's 16 stores and the GEMM's rows of channels all fall in
+// a few of L1's 64 sets and evict one another (4K aliasing with the loads, too).
 struct Tiling {
-  int64_t OH, OW, TH, TW, TWp, T, Hz, Wz;
+  int64_t OH, OW, TH, TW, TWp, T, Hz, Wz, vc, vq;
 };
 
-Tiling tiling(int64_t OH, int64_t OW) {
-  Tiling t{OH, OW, (OH + 1) / 2, (OW + 1) / 2, 0, 0, 0, 0};
+// A stride of at least n floats that is an odd number of 16-float cache lines.
+int64_t odd_lines(int64_t n) {
+  const int64_t lines = (n + L - 1) / L;
+  return (lines | 1) * L;
+}
+
+Tiling tiling(int64_t OH, int64_t OW, int64_t C) {
+  Tiling t{OH, OW, (OH + 1) / 2, (OW + 1) / 2, 0, 0, 0, 0, 0, 0};
   t.TWp = (t.TW + L - 1) / L * L;
   t.T = t.TH * t.TWp;
   t.Hz = 2 * t.TH + 2;
   t.Wz = 2 * t.TWp + 2;
+  t.vc = odd_lines(t.T);
+  t.vq = odd_lines(C * t.vc);
   return t;
 }
 
@@ -108,7 +120,6 @@ void filter_transform(const float* w, int64_t K, int64_t C, bool adjoint, float*
 // V[ξν][c][t] = (Bᵀ d B)[ξ][ν] for every tile t of every channel c. Bᵀ's rows, applied to
 // rows and then to columns: (d0 − d2, d1 + d2, d2 − d1, d1 − d3).
 void input_transform(const float* in, int64_t C, const Tiling& t, float* V) {
-  const int64_t CT = C * t.T;
   for (int64_t c = 0; c < C; ++c)
     for (int64_t ty = 0; ty < t.TH; ++ty)
       for (int64_t tx = 0; tx < t.TWp; tx += L) {
@@ -127,12 +138,12 @@ void input_transform(const float* in, int64_t C, const Tiling& t, float* V) {
             e[3][j] = d[1][j] - d[3][j];
           }
         }
-        float* v = V + c * t.T + ty * t.TWp + tx;
+        float* v = V + c * t.vc + ty * t.TWp + tx;
         for (int i = 0; i < 4; ++i) {
-          store(v + (4 * i + 0) * CT, e[i][0] - e[i][2]);
-          store(v + (4 * i + 1) * CT, e[i][1] + e[i][2]);
-          store(v + (4 * i + 2) * CT, e[i][2] - e[i][1]);
-          store(v + (4 * i + 3) * CT, e[i][1] - e[i][3]);
+          store(v + (4 * i + 0) * t.vq, e[i][0] - e[i][2]);
+          store(v + (4 * i + 1) * t.vq, e[i][1] + e[i][2]);
+          store(v + (4 * i + 2) * t.vq, e[i][2] - e[i][1]);
+          store(v + (4 * i + 3) * t.vq, e[i][1] - e[i][3]);
         }
       }
 }
@@ -181,13 +192,13 @@ void block(const float* U, const float* V, int64_t K, int64_t C, const Tiling& t
   constexpr int64_t qs = KB * TV * L;  // Mb's stride between positions q
   for (int64_t q = 0; q < 16; ++q) {
     const float* Uq = U + (q * K + k0) * C;
-    const float* Vq = V + q * C * t.T + t0;
+    const float* Vq = V + q * t.vq + t0;
     v16 acc[KB][TV];
     for (int k = 0; k < KB; ++k)
       for (int v = 0; v < TV; ++v) acc[k][v] = v16{};
     for (int64_t c = 0; c < C; ++c) {
       v16 x[TV];
-      for (int v = 0; v < TV; ++v) x[v] = load(Vq + c * t.T + v * L);
+      for (int v = 0; v < TV; ++v) x[v] = load(Vq + c * t.vc + v * L);
       for (int k = 0; k < KB; ++k) {
         const v16 u = splat(Uq[k * C + c]);
         for (int v = 0; v < TV; ++v) acc[k][v] += u * x[v];
@@ -242,9 +253,9 @@ void all_rows(const float* U, const float* V, int64_t K, int64_t C, const Tiling
 // 8 × 3 there would be 48 ymm accumulators, spilled: measured 4.6× slower on a Zen 3.
 void winograd_sample(int64_t C, int64_t H, int64_t W, int64_t ph, int64_t pw, int64_t K,
                      const float* U, const float* b, const float* x, bool accumulate, float* y) {
-  const Tiling t = tiling(H + 2 * ph - 2, W + 2 * pw - 2);
+  const Tiling t = tiling(H + 2 * ph - 2, W + 2 * pw - 2, C);
   float* in = workspace(kWinogradInputSlot, C * t.Hz * t.Wz);
-  float* V = workspace(kWinogradVSlot, 16 * C * t.T);
+  float* V = workspace(kWinogradVSlot, 16 * t.vq);
   float* Mb = workspace(kWinogradMSlot, 16 * 8 * 3 * L);
   bordered_input(x, C, H, W, ph, pw, t, in);
   input_transform(in, C, t, V);
@@ -271,7 +282,7 @@ namespace {
 bool takes(int64_t OH, int64_t OW) {
   const WinogradMode m = winograd_mode();
   if (m != WinogradMode::On) return m == WinogradMode::All;
-  return 1.5 * 16.0 * double(tiling(OH, OW).T) <= 9.0 * double(OH) * double(OW);
+  return 1.5 * 16.0 * double(tiling(OH, OW, 1).T) <= 9.0 * double(OH) * double(OW);
 }
 
 }  // namespace
