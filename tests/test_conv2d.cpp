@@ -175,8 +175,10 @@ TEST_CASE("CPU direct conv loops: both register blocks give the same bits, near 
     g.N = N, g.C = C, g.H = g.W = HW, g.K = K, g.R = R, g.S = S, g.pad_h = g.pad_w = p;
     return g;
   };
+  // The last: 40 samples make chunks of 2 or 3 (conv_sample.h), each swept as one group of
+  // zero-bordered copies (conv_filter_direct.h: 4 blocks per sample, groups of up to 8).
   for (const ConvGeom& g : {geom(5, 16, 31, 32, 3, 3, 0), geom(3, 32, 14, 16, 3, 3, 0),
-                            geom(4, 3, 9, 5, 2, 3, 1)}) {
+                            geom(4, 3, 9, 5, 2, 3, 1), geom(40, 6, 7, 5, 3, 3, 1)}) {
     CAPTURE(g.C);
     const std::vector<float> wide = run(g, "direct", "wide"), gemm = run(g, "gemm", "wide");
     CHECK(run(g, "direct", "narrow") == wide);

@@ -82,8 +82,12 @@ void im2col(const ConvGeom& g, const float* x, float* col) {
 // ---- One sample (conv_sample.h) ----
 
 PaddedSample padded_sample(const ConvGeom& g, const float* xn) {
+  const int64_t plane = (g.H + 2 * g.pad_h) * (g.W + 2 * g.pad_w);
+  return padded_sample(g, xn, workspace(kPaddedSlot, g.C * plane + vec::L));
+}
+
+PaddedSample padded_sample(const ConvGeom& g, const float* xn, float* xp) {
   const int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, plane = Hp * Wp;
-  float* xp = workspace(kPaddedSlot, g.C * plane + vec::L);
   if (!g.pad_h && !g.pad_w) {
     std::copy(xn, xn + g.C * plane, xp);
   } else {

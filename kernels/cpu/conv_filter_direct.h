@@ -8,7 +8,9 @@
 // 4 × 6 for AVX-512's 32 registers, 2 × 2 for AVX2's 16) sum a whole chunk of samples;
 // the 16 lanes are added once per chunk, in a fixed tree. Each lane's sum runs over the
 // pixels in the same order whatever the block, so both blocks give the same bits, and the
-// chunks (conv_sample.h) keep them independent of the thread count.
+// chunks (conv_sample.h) keep them independent of the thread count. Samples are swept in
+// groups (as many as make a sweep of at least 48 blocks), the accumulators kept in registers
+// from one sample to the next: the same sums in the same order, whatever the group.
 // Taken where conv_path.h's option is direct.
 #pragma once
 #include <cstdint>
@@ -20,6 +22,8 @@ namespace sg::cpu {
 
 // The chunk's sums: add() once per sample in order, then finish() adds them into dw_part
 // [K, C·R·S]. Holds one 16-lane accumulator per weight in the calling thread's workspace.
+// x_n must stay valid until the group it joins is swept (at finish() at the latest): the
+// callers pass the batch's own tensor.
 class DirectFilterSum {
  public:
   DirectFilterSum(const ConvGeom& g, float* dw_part);
@@ -27,12 +31,21 @@ class DirectFilterSum {
   void finish();
 
  private:
+  static constexpr int64_t kMaxGroup = 8;
+  void sweep_group();
+
   const ConvGeom& g_;
   float* dw_;
   float* acc_;  // [K·CRS rounded up to 16][16]
   int64_t Wp_, Hp_, span_, blocks_;  // span: pixels p' in [0, span); blocks of 16 over it
   std::vector<int64_t> off_;         // tap q's offset in the sample (the same for every one)
-  bool first_ = true;                // no sample added yet
+  bool first_ = true;                // no group swept yet
+  int64_t group_ = 1, pending_ = 0;  // samples per group; added and not yet swept
+  int64_t dy_size_ = 0, x_size_ = 0;  // one sample's wide dy; its zero-bordered copy
+  float* dy_ = nullptr;               // [group][dy_size], the wide dy of the pending samples
+  float* xp_ = nullptr;               // [group][x_size] where padded, else null (x read in place)
+  const float* group_dy_[kMaxGroup] = {};
+  const float* group_x_[kMaxGroup] = {};
 };
 
 }  // namespace sg::cpu

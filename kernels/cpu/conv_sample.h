@@ -29,7 +29,8 @@ enum WorkspaceSlot : int {
   kWinogradVSlot,       //   the transformed input tiles V
   kWinogradMSlot,       //   one block of the products M before the output transform
   kFilterSumSlot,       // conv_filter_direct.h: a chunk's 16-lane accumulators
-  kFilterDySlot,        //   dy in rows of Wp
+  kFilterDySlot,        //   a group's dy in rows of Wp
+  kFilterXSlot,         //   a group's zero-bordered samples
   kDirectOutSlot,       // conv_forward_direct.h: the output's wide rows
   kPolyphaseSlot,       // conv_few_taps.h: the input's even and odd columns
   kFewTapsSumSlot,      //   the weight gradient's 16-lane accumulators
@@ -46,6 +47,8 @@ struct PaddedSample {
   int64_t Hp, Wp;
 };
 PaddedSample padded_sample(const ConvGeom& g, const float* xn);
+// The same into dst (C·Hp·Wp + 16 floats) instead of the thread's kPaddedSlot.
+PaddedSample padded_sample(const ConvGeom& g, const float* xn, float* dst);
 
 // Tap q = (c, r, s)'s offset (c·Hp + r)·Wp + s in C zero-bordered planes of Hp × Wp, in q's
 // order: from an output pixel's position in the first plane (row-major, rows of Wp) to
