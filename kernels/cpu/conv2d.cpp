@@ -183,6 +183,25 @@ void widen_rows(const float* src, int64_t rows, int64_t OW, int64_t Wp, float* d
   }
 }
 
+void narrow_rows(const float* src, int64_t rows, int64_t OW, int64_t Wp, bool accumulate,
+                 float* dst) {
+  using namespace vec;
+  // Row by row, each row's last block masked. To add, the rows go first into a contiguous
+  // copy, which is then added as one run: a masked store into a cache line that the next
+  // row's load reads stalls that load until the store retires (no store forwarding).
+  float* out = accumulate ? workspace(kNarrowSlot, rows * OW) : dst;
+  for (int64_t i = 0; i < rows; ++i) {
+    int64_t j = 0;
+    for (; j + L <= OW; j += L) store(out + i * OW + j, load(src + i * Wp + j));
+    if (j < OW) store_first(out + i * OW + j, load_first(src + i * Wp + j, OW - j), OW - j);
+  }
+  if (!accumulate) return;
+  const int64_t n = rows * OW;
+  int64_t j = 0;
+  for (; j + L <= n; j += L) store(dst + j, load(dst + j) + load(out + j));
+  if (j < n) store_first(dst + j, load_first(dst + j, n - j) + load_first(out + j, n - j), n - j);
+}
+
 BiasSum::BiasSum(int64_t K, int64_t OW, float* db_part) : K_(K), OW_(OW), db_(db_part) {
   if (!db_) return;
   acc_ = workspace(kBiasSumSlot, K * vec::L);

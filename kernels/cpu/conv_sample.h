@@ -35,6 +35,7 @@ enum WorkspaceSlot : int {
   kPolyphaseSlot,       // conv_few_taps.h: the input's even and odd columns
   kFewTapsSumSlot,      //   the weight gradient's 16-lane accumulators
   kBiasSumSlot,         // BiasSum's 16-lane accumulators
+  kNarrowSlot,          // narrow_rows: the rows to add, made contiguous
   kWorkspaceSlots
 };
 float* workspace(int slot, int64_t n);
@@ -66,6 +67,9 @@ void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* U
 // dst[i, 0, Wp) = src[i, 0, OW) and zeros after, for rows i < rows: dy in the "wide"
 // layout of rows as long as the input's, where tap (c, r, s) of every pixel is one offset.
 void widen_rows(const float* src, int64_t rows, int64_t OW, int64_t Wp, float* dst);
+// Its inverse: dst[i, 0, OW) = (or += with `accumulate`) src[i, 0, OW), src's rows Wp apart.
+void narrow_rows(const float* src, int64_t rows, int64_t OW, int64_t Wp, bool accumulate,
+                 float* dst);
 
 // The bias gradient of a chunk of samples, db_part[k] += Σ_n Σ_p dy_n[k,p] (db_part may be
 // null: nothing to do): per channel one 16-lane accumulator that adds each output row's
