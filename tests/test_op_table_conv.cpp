@@ -162,9 +162,12 @@ OpEntry conv_relu_pool_entry() {
   };
   // C = 1 with 2×2 windows: the CPU's register-fused forward (conv_few_taps.h), rows of
   // 19 and 20 windows.
+  // Padding 3 > R − 1, once: on the CPU's direct path the input gradient then falls back to
+  // the GEMM, which reads dz as dense planes, not the wide rows the sums read (conv2d.cpp).
   for (int64_t C : {2, 1})
-  for (int64_t pad : {0, 1})
+  for (int64_t pad : {0, 1, 3})
     for (Window win : {Window{2, 2}, Window{1, 2}, Window{3, 3}, Window{2, 3}}) {
+      if (pad == 3 && (C != 2 || win.ph != 2 || win.pw != 2)) continue;
       const ConvGeom g = conv_geom(2, C, 7, 40, 3, 3, 3, pad, pad);
       const int64_t ph = win.ph, pw = win.pw, QH = g.OH() / ph, QW = g.OW() / pw;
       const int64_t Q = g.N * g.K * QH * QW;

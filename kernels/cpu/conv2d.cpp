@@ -86,6 +86,16 @@ PaddedSample padded_sample(const ConvGeom& g, const float* xn) {
   return padded_sample(g, xn, workspace(kPaddedSlot, g.C * plane + vec::L));
 }
 
+PaddedSample padded_sample(const ConvGeom& g, const float* xn, PlaneLayout xl) {
+  const int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, plane = Hp * Wp;
+  float* xp = workspace(kPaddedSlot, g.C * plane + vec::L);
+  std::fill(xp, xp + g.C * plane + vec::L, 0.0f);
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t iy = 0; iy < g.H; ++iy)
+      copy_floats(xn + c * xl.plane + iy * xl.row, g.W, xp + c * plane + (iy + g.pad_h) * Wp + g.pad_w);
+  return {xp, Hp, Wp};
+}
+
 PaddedSample padded_sample(const ConvGeom& g, const float* xn, float* xp) {
   const int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, plane = Hp * Wp;
   if (!g.pad_h && !g.pad_w) {
@@ -141,9 +151,20 @@ void conv_sample_forward(const ConvGeom& g, const float* w, const float* U, cons
 // vector add per tap instead of one short add per output row (the zero columns add 0).
 void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* U,
                                const float* dyn, float* dxn) {
+  conv_sample_backward_data(g, w, U, dyn, PlaneLayout::dense(g.OH(), g.OW()), dxn);
+}
+
+void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* U,
+                               const float* dyn, PlaneLayout dyl, float* dxn) {
   const int64_t CRS = g.C * g.R * g.S, OH = g.OH(), OW = g.OW(), P = OH * OW;
-  if (U) return winograd_backward_data(g, U, dyn, dxn);
-  if (direct_backward_data_takes(g)) return direct_backward_data(g, w, dyn, dxn);
+  if (U) return winograd_backward_data(g, U, dyn, dyl, dxn);
+  if (direct_backward_data_takes(g)) return direct_backward_data(g, w, dyn, dyl, dxn);
+  if (dyl.plane != P || dyl.row != OW) {  // the GEMM below reads dense planes
+    float* dense = workspace(kDenseDySlot, g.K * P);
+    for (int64_t k = 0; k < g.K; ++k)
+      narrow_rows(dyn + k * dyl.plane, OH, OW, dyl.row, false, dense + k * P);
+    dyn = dense;
+  }
   const ConstMat W(w, g.K, CRS);
   if (is_pointwise(g)) {
     Mat(dxn, CRS, P).noalias() += W.transpose() * ConstMat(dyn, g.K, P);
@@ -209,12 +230,16 @@ BiasSum::BiasSum(int64_t K, int64_t OW, float* db_part) : K_(K), OW_(OW), db_(db
 }
 
 void BiasSum::rows(const float* dy, int64_t k_stride, int64_t rows) {
+  this->rows(dy, k_stride, rows, OW_);
+}
+
+void BiasSum::rows(const float* dy, int64_t k_stride, int64_t rows, int64_t row_stride) {
   using namespace vec;
   if (!db_) return;
   for (int64_t k = 0; k < K_; ++k) {
     v16 acc = load(acc_ + k * L);
     for (int64_t r = 0; r < rows; ++r) {  // the row's own sum first: one add per row on acc
-      const float* row = dy + k * k_stride + r * OW_;
+      const float* row = dy + k * k_stride + r * row_stride;
       v16 s = OW_ < L ? load_first(row, OW_) : load(row);
       int64_t i = L;
       for (; i + L <= OW_; i += L) s += load(row + i);
@@ -255,6 +280,15 @@ void FilterSum::add(const float* xn, const float* dyn) {
     Mat(dw_, g.K, CRS).noalias() += dY * ConstMat(col, CRS, P).transpose();
   }
   bias_.rows(dyn, P, g.OH());
+}
+
+float* FilterSum::wide_dy() { return direct_ ? direct_->next_dy() : nullptr; }
+PlaneLayout FilterSum::wide_layout() const { return direct_->layout(); }
+
+void FilterSum::add_wide(const float* xn) {
+  const PlaneLayout l = direct_->layout();
+  bias_.rows(direct_->next_dy(), l.plane, g_.OH(), l.row);
+  direct_->add_wide(xn);
 }
 
 void FilterSum::finish() {

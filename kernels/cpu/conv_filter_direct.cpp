@@ -88,16 +88,19 @@ DirectFilterSum::DirectFilterSum(const ConvGeom& g, float* dw_part) : g_(g), dw_
 }
 
 void DirectFilterSum::add(const float* xn, const float* dyn) {
+  // Channel k's wide rows. The last row's zero columns may run past the block end (stride
+  // ≥ span only): into the next channel's rows, written after, or for the last channel
+  // into Wp spare floats.
+  for (int64_t k = 0; k < g_.K; ++k)
+    widen_rows(dyn + k * g_.OH() * g_.OW(), g_.OH(), g_.OW(), Wp_, next_dy() + k * blocks_ * L);
+  add_wide(xn);
+}
+
+void DirectFilterSum::add_wide(const float* xn) {
   const int64_t stride = blocks_ * L;
-  // Channel k's wide rows, then zeros from the span to the block end. The last row's
-  // zero columns may run past the block end (stride ≥ span only): into the next channel's
-  // rows, written after, or for the last channel into Wp spare floats.
-  float* dy = dy_ + pending_ * dy_size_;
-  for (int64_t k = 0; k < g_.K; ++k) {
-    float* row = dy + k * stride;
-    widen_rows(dyn + k * g_.OH() * g_.OW(), g_.OH(), g_.OW(), Wp_, row);
-    std::fill(row + span_, row + stride, 0.0f);
-  }
+  float* dy = next_dy();
+  for (int64_t k = 0; k < g_.K; ++k)  // zeros from the span to the block end
+    std::fill(dy + k * stride + span_, dy + (k + 1) * stride, 0.0f);
   group_dy_[pending_] = dy;
   group_x_[pending_] = xp_ ? padded_sample(g_, xn, xp_ + pending_ * x_size_).x : xn;
   if (++pending_ == group_) sweep_group();

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "engine/geometry.h"
+#include "kernels/cpu/plane_layout.h"
 
 namespace sg::cpu {
 
@@ -29,6 +30,11 @@ class DirectFilterSum {
   DirectFilterSum(const ConvGeom& g, float* dw_part);
   void add(const float* xn, const float* dyn);
   void finish();
+  // add() without the copy: the caller writes dy_n's rows into next_dy() in layout()
+  // (columns OW… of each row 0; the rest is done here), then calls add_wide(x_n).
+  float* next_dy() const { return dy_ + pending_ * dy_size_; }
+  PlaneLayout layout() const { return {blocks_ * 16, Wp_}; }
+  void add_wide(const float* xn);
 
  private:
   static constexpr int64_t kMaxGroup = 8;

@@ -115,11 +115,12 @@ void direct_forward(const ConvGeom& g, const float* w, const float* b, const flo
 
 // The transposed conv t: K input channels of OH × OW, padding R−1−p, C output channels of
 // H × W; output channel c's weight for tap (k, r, s) is w[k, c, R−1−r, S−1−s].
-void direct_backward_data(const ConvGeom& g, const float* w, const float* dyn, float* dxn) {
+void direct_backward_data(const ConvGeom& g, const float* w, const float* dyn, PlaneLayout dyl,
+                          float* dxn) {
   ConvGeom t;
   t.N = 1, t.C = g.K, t.H = g.OH(), t.W = g.OW(), t.K = g.C, t.R = g.R, t.S = g.S;
   t.pad_h = g.R - 1 - g.pad_h, t.pad_w = g.S - 1 - g.pad_w;
-  const PaddedSample in = padded_sample(t, dyn);
+  const PaddedSample in = padded_sample(t, dyn, dyl);
   const int64_t Q = g.K * g.R * g.S;
   const Grid grid = wide_grid(in, g.H, g.W);
   const std::vector<int64_t> xoff = tap_offsets(g.K, g.R, g.S, in.Hp, in.Wp);

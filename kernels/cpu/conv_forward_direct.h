@@ -14,6 +14,7 @@
 // both blocks give the same bits; one sample at a time, like conv_sample.h.
 #pragma once
 #include "engine/geometry.h"
+#include "kernels/cpu/plane_layout.h"
 
 namespace sg::cpu {
 
@@ -26,7 +27,8 @@ bool direct_backward_data_takes(const ConvGeom& g);
 // y_n[K, OH, OW] = conv(x_n) + b (b may be null).
 void direct_forward(const ConvGeom& g, const float* w, const float* b, const float* xn,
                     float* yn);
-// dx_n[C, H, W] += conv2dᵀ(dy_n).
-void direct_backward_data(const ConvGeom& g, const float* w, const float* dyn, float* dxn);
+// dx_n[C, H, W] += conv2dᵀ(dy_n), dy_n laid out as dyl.
+void direct_backward_data(const ConvGeom& g, const float* w, const float* dyn, PlaneLayout dyl,
+                          float* dxn);
 
 }  // namespace sg::cpu

@@ -76,10 +76,11 @@ void relu_pool_plane(const float* z, int64_t OW, int64_t ph, int64_t pw, int64_t
     }
 }
 
-// One row of windows of the adjoint, 1×2 and 2×2 windows: the ph rows of OW values under
-// the QW windows of dy_row and at_row, 16 windows at a time, the left and right values
-// interleaved back into the columns (a last odd column, in no window, gets 0).
-void relu_pool_row_backward(const float* dy_row, const float* at_row, int64_t OW, int64_t ph,
+// One row of windows of the adjoint, 1×2 and 2×2 windows: the ph rows (`row` apart) of OW
+// values under the QW windows of dy_row and at_row, 16 windows at a time, the left and
+// right values interleaved back into the columns (a last odd column, in no window, gets 0,
+// and so do the columns from OW to `row`).
+void relu_pool_row_backward(const float* dy_row, const float* at_row, int64_t row, int64_t ph,
                             int64_t QW, float* dz_rows) {
   using namespace cpu::vec;
   const v16 zero = splat(0.0f);
@@ -90,35 +91,35 @@ void relu_pool_row_backward(const float* dy_row, const float* at_row, int64_t OW
     for (int64_t r = 0; r < ph; ++r) {
       const v16 left = select(a == splat(float(2 * r)), d, zero);
       const v16 right = select(a == splat(float(2 * r + 1)), d, zero);
-      float* row = dz_rows + r * OW + 2 * j;
+      float* out = dz_rows + r * row + 2 * j;
       if (full) {
-        store(row, interleave_lo(left, right));
-        store(row + L, interleave_hi(left, right));
+        store(out, interleave_lo(left, right));
+        store(out + L, interleave_hi(left, right));
       } else {
-        store_first(row, interleave_lo(left, right), std::min(L, 2 * n));
-        store_first(row + L, interleave_hi(left, right), std::max<int64_t>(0, 2 * n - L));
+        store_first(out, interleave_lo(left, right), std::min(L, 2 * n));
+        store_first(out + L, interleave_hi(left, right), std::max<int64_t>(0, 2 * n - L));
       }
     }
   });
   for (int64_t r = 0; r < ph; ++r)
-    std::fill(dz_rows + r * OW + 2 * QW, dz_rows + (r + 1) * OW, 0.0f);
+    std::fill(dz_rows + r * row + 2 * QW, dz_rows + (r + 1) * row, 0.0f);
 }
 
-// The adjoint: dz[OH, OW] = dy at each window's `at`, 0 everywhere else (every element of
-// the plane is written).
-void relu_pool_plane_backward(const float* dy, const float* at, int64_t OH, int64_t OW,
+// The adjoint: dz[OH, OW] = dy at each window's `at`, 0 everywhere else, its rows `row` ≥ OW
+// apart (every element of the rows is written, the columns from OW to `row` with 0).
+void relu_pool_plane_backward(const float* dy, const float* at, int64_t OH, int64_t row,
                               int64_t ph, int64_t pw, int64_t QH, int64_t QW, float* dz) {
   if (pw == 2 && ph <= 2) {
     for (int64_t i = 0; i < QH; ++i)
-      relu_pool_row_backward(dy + i * QW, at + i * QW, OW, ph, QW, dz + i * ph * OW);
-    std::fill(dz + QH * ph * OW, dz + OH * OW, 0.0f);  // a last odd row is in no window
+      relu_pool_row_backward(dy + i * QW, at + i * QW, row, ph, QW, dz + i * ph * row);
+    std::fill(dz + QH * ph * row, dz + OH * row, 0.0f);  // a last odd row is in no window
     return;
   }
-  std::fill(dz, dz + OH * OW, 0.0f);
+  std::fill(dz, dz + OH * row, 0.0f);
   for (int64_t i = 0; i < QH; ++i)
     for (int64_t j = 0; j < QW; ++j) {
       const int64_t a = int64_t(at[i * QW + j]);
-      if (a >= 0) dz[(i * ph + a / pw) * OW + j * pw + a % pw] = dy[i * QW + j];
+      if (a >= 0) dz[(i * ph + a / pw) * row + j * pw + a % pw] = dy[i * QW + j];
     }
 }
 
@@ -191,13 +192,20 @@ void CpuBackend::conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t 
     return;
   }
   const float* U = dx ? cpu::winograd_backward_data_filters(g, w) : nullptr;
+  // dz_n is written once, where the weight gradient reads it: on the direct path straight
+  // into its wide rows, which the input gradient then reads as they are.
   auto sample = [&](int64_t n, cpu::FilterSum* sum) {
-    float* dz = workspace(cpu::kBlockSlot, g.K * P);
+    float* wide = sum ? sum->wide_dy() : nullptr;
+    const cpu::PlaneLayout l = wide ? sum->wide_layout() : cpu::PlaneLayout::dense(g.OH(), OW);
+    float* dz = wide ? wide : workspace(cpu::kBlockSlot, g.K * P);
     for (int64_t k = 0; k < g.K; ++k)
-      relu_pool_plane_backward(dy + (n * g.K + k) * Q, at + (n * g.K + k) * Q, g.OH(), OW, ph,
-                               pw, QH, QW, dz + k * P);
-    if (sum) sum->add(x + n * in_size, dz);
-    if (dx) cpu::conv_sample_backward_data(g, w, U, dz, dx + n * in_size);
+      relu_pool_plane_backward(dy + (n * g.K + k) * Q, at + (n * g.K + k) * Q, g.OH(), l.row,
+                               ph, pw, QH, QW, dz + k * l.plane);
+    if (wide)
+      sum->add_wide(x + n * in_size);
+    else if (sum)
+      sum->add(x + n * in_size, dz);
+    if (dx) cpu::conv_sample_backward_data(g, w, U, dz, l, dx + n * in_size);
   };
   if (dw || db) {
     cpu::reduce_filter_chunks(g, dw, db, [&](int64_t n0, int64_t n1, float* dwc, float* dbc) {

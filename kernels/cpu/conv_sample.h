@@ -9,6 +9,7 @@
 
 #include "engine/geometry.h"
 #include "kernels/cpu/conv_filter_direct.h"
+#include "kernels/cpu/plane_layout.h"
 
 namespace sg::cpu {
 
@@ -36,6 +37,7 @@ enum WorkspaceSlot : int {
   kFewTapsSumSlot,      //   the weight gradient's 16-lane accumulators
   kBiasSumSlot,         // BiasSum's 16-lane accumulators
   kNarrowSlot,          // narrow_rows: the rows to add, made contiguous
+  kDenseDySlot,         // conv_sample_backward_data: dy made dense for the GEMM
   kWorkspaceSlots
 };
 float* workspace(int slot, int64_t n);
@@ -50,6 +52,8 @@ struct PaddedSample {
 PaddedSample padded_sample(const ConvGeom& g, const float* xn);
 // The same into dst (C·Hp·Wp + 16 floats) instead of the thread's kPaddedSlot.
 PaddedSample padded_sample(const ConvGeom& g, const float* xn, float* dst);
+// The same from x_n laid out as xl.
+PaddedSample padded_sample(const ConvGeom& g, const float* xn, PlaneLayout xl);
 
 // Tap q = (c, r, s)'s offset (c·Hp + r)·Wp + s in C zero-bordered planes of Hp × Wp, in q's
 // order: from an output pixel's position in the first plane (row-major, rows of Wp) to
@@ -61,9 +65,11 @@ std::vector<int64_t> tap_offsets(int64_t C, int64_t R, int64_t S, int64_t Hp, in
 // call), and then that path runs instead.
 void conv_sample_forward(const ConvGeom& g, const float* w, const float* U, const float* b,
                          const float* xn, float* yn);
-// dx_n += col2im(Wᵀ·dy_n)
+// dx_n += col2im(Wᵀ·dy_n), dy_n dense [K, OH, OW] or laid out as dyl.
 void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* U,
                                const float* dyn, float* dxn);
+void conv_sample_backward_data(const ConvGeom& g, const float* w, const float* U,
+                               const float* dyn, PlaneLayout dyl, float* dxn);
 // dst[i, 0, Wp) = src[i, 0, OW) and zeros after, for rows i < rows: dy in the "wide"
 // layout of rows as long as the input's, where tap (c, r, s) of every pixel is one offset.
 void widen_rows(const float* src, int64_t rows, int64_t OW, int64_t Wp, float* dst);
@@ -79,8 +85,10 @@ void narrow_rows(const float* src, int64_t rows, int64_t OW, int64_t Wp, bool ac
 class BiasSum {
  public:
   BiasSum(int64_t K, int64_t OW, float* db_part);
-  // The next `rows` output rows of every channel: row r of channel k at dy + k·k_stride + r·OW.
+  // The next `rows` output rows of every channel: row r of channel k at dy + k·k_stride + r·OW
+  // (+ r·row_stride).
   void rows(const float* dy, int64_t k_stride, int64_t rows);
+  void rows(const float* dy, int64_t k_stride, int64_t rows, int64_t row_stride);
   void finish();
 
  private:
@@ -99,6 +107,12 @@ class FilterSum {
   FilterSum(const ConvGeom& g, float* dw_part, float* db_part);
   void add(const float* xn, const float* dyn);
   void finish();
+  // On the direct path: where the next sample's dy may be written in the wide layout
+  // (wide_layout(); columns OW… of each row 0), to be taken by add_wide(x_n) without a
+  // copy. Null on the other paths: use add().
+  float* wide_dy();
+  PlaneLayout wide_layout() const;
+  void add_wide(const float* xn);
 
  private:
   const ConvGeom& g_;

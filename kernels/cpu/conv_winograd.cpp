@@ -76,16 +76,17 @@ Tiling tiling(int64_t OH, int64_t OW, int64_t C) {
   return t;
 }
 
-// x [C, H, W] into the zero-bordered planes [C, Hz, Wz], at row ph and column pw: zeros
-// above and below, and per row before and after (only the border is written twice).
-void bordered_input(const float* x, int64_t C, int64_t H, int64_t W, int64_t ph, int64_t pw,
-                    const Tiling& t, float* in) {
+// x [C, H, W] (laid out as xl) into the zero-bordered planes [C, Hz, Wz], at row ph and
+// column pw: zeros above and below, and per row before and after (only the border is
+// written twice).
+void bordered_input(const float* x, PlaneLayout xl, int64_t C, int64_t H, int64_t W, int64_t ph,
+                    int64_t pw, const Tiling& t, float* in) {
   for (int64_t c = 0; c < C; ++c) {
     float* plane = in + c * t.Hz * t.Wz;
     std::fill(plane, plane + ph * t.Wz, 0.0f);
     std::fill(plane + (ph + H) * t.Wz, plane + t.Hz * t.Wz, 0.0f);
     for (int64_t iy = 0; iy < H; ++iy) {
-      const float* src = x + (c * H + iy) * W;
+      const float* src = x + c * xl.plane + iy * xl.row;
       float* dst = plane + (iy + ph) * t.Wz + pw;
       std::fill(dst - pw, dst, 0.0f);
       std::fill(dst + W, dst - pw + t.Wz, 0.0f);
@@ -252,12 +253,13 @@ void all_rows(const float* U, const float* V, int64_t K, int64_t C, const Tiling
 // 16 ymm (12 accumulators, the two loads and the broadcast: BLIS's Haswell 6 × 16 kernel).
 // 8 × 3 there would be 48 ymm accumulators, spilled: measured 4.6× slower on a Zen 3.
 void winograd_sample(int64_t C, int64_t H, int64_t W, int64_t ph, int64_t pw, int64_t K,
-                     const float* U, const float* b, const float* x, bool accumulate, float* y) {
+                     const float* U, const float* b, const float* x, PlaneLayout xl,
+                     bool accumulate, float* y) {
   const Tiling t = tiling(H + 2 * ph - 2, W + 2 * pw - 2, C);
   float* in = workspace(kWinogradInputSlot, C * t.Hz * t.Wz);
   float* V = workspace(kWinogradVSlot, 16 * t.vq);
   float* Mb = workspace(kWinogradMSlot, 16 * 8 * 3 * L);
-  bordered_input(x, C, H, W, ph, pw, t, in);
+  bordered_input(x, xl, C, H, W, ph, pw, t, in);
   input_transform(in, C, t, V);
   if (blocking() == Blocking::Wide)
     all_rows<8, 3>(U, V, K, C, t, b, accumulate, Mb, y);
@@ -303,13 +305,16 @@ const float* winograd_backward_data_filters(const ConvGeom& g, const float* w) {
 
 void winograd_forward(const ConvGeom& g, const float* U, const float* b, const float* xn,
                       float* yn) {
-  winograd_sample(g.C, g.H, g.W, g.pad_h, g.pad_w, g.K, U, b, xn, false, yn);
+  winograd_sample(g.C, g.H, g.W, g.pad_h, g.pad_w, g.K, U, b, xn, PlaneLayout::dense(g.H, g.W),
+                  false, yn);
 }
 
 // The adjoint of a conv with padding p is the conv of dy (C' = K channels, OH×OW) with
 // padding 2 − p and the flipped, channel-swapped filter: its output is H×W.
-void winograd_backward_data(const ConvGeom& g, const float* U, const float* dyn, float* dxn) {
-  winograd_sample(g.K, g.OH(), g.OW(), 2 - g.pad_h, 2 - g.pad_w, g.C, U, nullptr, dyn, true, dxn);
+void winograd_backward_data(const ConvGeom& g, const float* U, const float* dyn, PlaneLayout dyl,
+                            float* dxn) {
+  winograd_sample(g.K, g.OH(), g.OW(), 2 - g.pad_h, 2 - g.pad_w, g.C, U, nullptr, dyn, dyl, true,
+                  dxn);
 }
 
 }  // namespace sg::cpu

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "engine/geometry.h"
+#include "kernels/cpu/plane_layout.h"
 
 namespace sg::cpu {
 
@@ -31,9 +32,10 @@ const float* winograd_forward_filters(const ConvGeom& g, const float* w);
 const float* winograd_backward_data_filters(const ConvGeom& g, const float* w);
 
 // One sample, with U from the functions above: y_n[K,OH,OW] = conv(x_n) + b (b may be
-// null); dx_n[C,H,W] += conv2dᵀ(dy_n).
+// null); dx_n[C,H,W] += conv2dᵀ(dy_n), dy_n laid out as dyl.
 void winograd_forward(const ConvGeom& g, const float* U, const float* b, const float* xn,
                       float* yn);
-void winograd_backward_data(const ConvGeom& g, const float* U, const float* dyn, float* dxn);
+void winograd_backward_data(const ConvGeom& g, const float* U, const float* dyn, PlaneLayout dyl,
+                            float* dxn);
 
 }  // namespace sg::cpu
