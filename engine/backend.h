@@ -214,7 +214,7 @@ class Backend {
                                        const float* dy, float* dx, float* dw, float* db);
 
   // Inverted dropout: y[i] = x[i]·m_i, m_i = 0 with probability p, else 1/(1-p); element
-  // i draws random_uniform(seed, s, i) (engine/random.h), whatever the launch shape, where
+  // i draws random_uniform32(seed, s, i) (engine/random.h), whatever the launch shape, where
   // s = stream + *stream_base, or s = stream when stream_base is null. The backward is the
   // same call on dy (the mask is drawn again, never stored). stream_base is a device
   // pointer: a training step keeps the step's part of its streams on the device, so it

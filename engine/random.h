@@ -14,18 +14,16 @@
 
 namespace sg {
 
-// mix64 without its last step, z ^ (z >> 31), which leaves bits 33–63 as they are: all
-// that is needed where only the top bits count (random_below).
-SG_HOST_DEVICE inline uint64_t mix64_top(uint64_t z) {
+// U is uint64_t, or a vector of them (GCC's vector extension: the CPU's dropout mixes 8
+// lanes at once).
+template <class U>
+SG_HOST_DEVICE inline U mix64_lanes(U z) {
   z += 0x9E3779B97F4A7C15ull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  return (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-}
-
-SG_HOST_DEVICE inline uint64_t mix64(uint64_t z) {
-  z = mix64_top(z);
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
 }
+SG_HOST_DEVICE inline uint64_t mix64(uint64_t z) { return mix64_lanes(z); }
 
 // The part of random_bits shared by every index of a stream.
 SG_HOST_DEVICE inline uint64_t random_key(uint64_t seed, uint64_t stream) {
@@ -42,14 +40,27 @@ SG_HOST_DEVICE inline float random_uniform(uint64_t seed, uint64_t stream, uint6
   return float(random_bits(seed, stream, index) >> 40) * (1.0f / 16777216.0f);
 }
 
-// random_uniform(seed, stream, index) < p for p in [0, 1), without the float: the draw is
-// u·2⁻²⁴ with u the top 24 bits, and u·2⁻²⁴ < p ⟺ u < ⌈p·2²⁴⌉ ⟺ bits < ⌈p·2²⁴⌉·2⁴⁰, which
-// reads bits 40–63 only (mix64_top has them). The threshold once per call, then per index:
-SG_HOST_DEVICE inline uint64_t random_below_threshold(float p) {
-  return uint64_t(ceil(double(p) * 16777216.0)) << 40;
+// 32 random bits for element `index`, two elements per hash: of h = mix64(key + index/2),
+// the low half for an even index and the high half for an odd one (each half of SplitMix64's
+// output is as well mixed as the whole). Dropout's draw: half the 64-bit multiplies of
+// random_bits per element, which are its whole cost.
+SG_HOST_DEVICE inline uint32_t random_bits32(uint64_t key, uint64_t index) {
+  return uint32_t(mix64(key + (index >> 1)) >> (32 * (index & 1)));
 }
-SG_HOST_DEVICE inline bool random_below(uint64_t key, uint64_t index, uint64_t threshold) {
-  return mix64_top(key + index) < threshold;
+
+// The same as a uniform double in [0, 1) (exact: 32 bits), for references and tests.
+SG_HOST_DEVICE inline double random_uniform32(uint64_t seed, uint64_t stream, uint64_t index) {
+  return double(random_bits32(random_key(seed, stream), index)) * (1.0 / 4294967296.0);
+}
+
+// random_uniform32(seed, stream, index) < p for p in [0, 1), without the double:
+// u·2⁻³² < p ⟺ u < ⌈p·2³²⌉ (at most 2³² − 2⁸ for a float p < 1). The threshold once per
+// call, then per index one integer compare:
+SG_HOST_DEVICE inline uint32_t random_below_threshold(float p) {
+  return uint32_t(ceil(double(p) * 4294967296.0));
+}
+SG_HOST_DEVICE inline bool random_below(uint64_t key, uint64_t index, uint32_t threshold) {
+  return random_bits32(key, index) < threshold;
 }
 
 // A sequential generator over the same function, for code that draws one value after

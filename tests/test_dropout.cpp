@@ -37,7 +37,7 @@ TEST_CASE("dropout: inverted scaling, seeded, identity outside training") {
 }
 
 // One kernel forward and backward, the mask drawn again from each index: the bits of
-// x · m and g · m with m the float mask built here from random_uniform (what a stored
+// x · m and g · m with m the float mask built here from random_uniform32 (what a stored
 // mask and `mul` gave before), for values of both signs and zeros; and where x's gradient
 // is already being summed (x used twice), dx = g·m + g.
 TEST_CASE("dropout: the bits of x·mask forward and g·mask backward, accumulated too") {
@@ -52,7 +52,7 @@ TEST_CASE("dropout: the bits of x·mask forward and g·mask backward, accumulate
     x = Tensor::from_vector(xv, {n}, d);
     x.set_requires_grad(true);
     for (int64_t i = 0; i < n; ++i) {
-      mask[size_t(i)] = random_uniform(5, 9, uint64_t(i)) < p ? 0.0f : keep;
+      mask[size_t(i)] = random_uniform32(5, 9, uint64_t(i)) < double(p) ? 0.0f : keep;
       want[size_t(i)] = xv[size_t(i)] * mask[size_t(i)];
     }
     Tensor y = dropout(x, p, true, 5, 9);
@@ -78,22 +78,33 @@ TEST_CASE("dropout: the bits of x·mask forward and g·mask backward, accumulate
   }
 }
 
-// random_below (engine/random.h) is random_uniform(seed, stream, i) < p without the float
-// and the hash's last step: the same outcome for p on the 2⁻²⁴ grid, just off it, and the
-// ends (0, the largest float below 1), over 200,000 indices each.
-TEST_CASE("dropout's draw: random_below is random_uniform < p") {
-  const float grid = 1.0f / 16777216.0f;
+// The draw (engine/random.h), restated here from its definition: value i takes the low
+// (i even) or high (i odd) 32 bits u of SplitMix64(key + ⌊i/2⌋) and is dropped when
+// u·2⁻³² < p. random_below's integer threshold gives that outcome for p on the 2⁻³² grid,
+// just off it, and at the ends (0, the largest float below 1), over 200,000 indices each;
+// the rate is p; and the two halves of one hash are not alike (each value's own draw).
+TEST_CASE("dropout's draw: random_below is u·2⁻³² < p, u the index's half of its pair's hash") {
+  const float grid = std::ldexp(1.0f, -32);
   const float below_one = std::nextafter(1.0f, 0.0f);
   for (float p : {0.0f, 0.1f, 0.25f, 0.5f, 3 * grid, 3 * grid + grid / 4, below_one}) {
     CAPTURE(p);
-    const uint64_t key = random_key(11, 4), threshold = random_below_threshold(p);
-    int64_t differ = 0, below = 0;
+    const uint64_t key = random_key(11, 4);
+    const uint32_t threshold = random_below_threshold(p);
+    int64_t differ = 0, bits_differ = 0, below = 0, pairs_alike = 0;
     for (uint64_t i = 0; i < 200000; ++i) {
-      const bool want = random_uniform(11, 4, i) < p;
+      const uint64_t h = mix64(key + i / 2);
+      const uint32_t u = i % 2 ? uint32_t(h >> 32) : uint32_t(h & 0xffffffffu);
+      const bool want = double(u) * std::ldexp(1.0, -32) < double(p);
+      bits_differ += random_bits32(key, i) != u;
       differ += random_below(key, i, threshold) != want;
       below += want;
+      if (i % 2) pairs_alike += want == (random_below(key, i - 1, threshold));
     }
+    CHECK(bits_differ == 0);
     CHECK(differ == 0);
-    if (p == 0.5f) CHECK(std::abs(below - 100000) < 1500);
+    if (p == 0.5f) {
+      CHECK(std::abs(below - 100000) < 1500);        // sd 224
+      CHECK(std::abs(pairs_alike - 50000) < 1200);   // independent halves: sd 158
+    }
   }
 }

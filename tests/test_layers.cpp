@@ -260,7 +260,7 @@ TEST_CASE("Dropout: identity in inference, inverted mask in training") {
     Context ctx;  // training = false
     CHECK(d(x, ctx).to_vector() == xv);
   }
-  SUBCASE("rate 0.5: the mask follows random_uniform(seed, stream, i) < p, kept values ×2") {
+  SUBCASE("rate 0.5: the mask follows random_uniform32(seed, stream, i) < p, kept values ×2") {
     Dropout d(0.5f);
     d.build({n / 4}, rng, Device::CPU);
     Context ctx{true, 42, 7};
@@ -268,7 +268,7 @@ TEST_CASE("Dropout: identity in inference, inverted mask in training") {
     CHECK(ctx.stream == 8);  // each dropout call takes the next stream
     int64_t zeros = 0;
     for (int64_t i = 0; i < n; ++i) {
-      const bool drop = random_uniform(42, 7, uint64_t(i)) < 0.5f;
+      const bool drop = random_uniform32(42, 7, uint64_t(i)) < 0.5;
       REQUIRE(y[size_t(i)] == (drop ? 0.0f : 2.0f * xv[size_t(i)]));  // exact
       zeros += drop;
     }
@@ -310,7 +310,7 @@ TEST_CASE("Dropout: identity in inference, inverted mask in training") {
     sum(d(xg, ctx)).backward();
     const std::vector<float> g = xg.grad().to_vector();
     for (int64_t i = 0; i < n; i += 97)
-      CHECK(g[size_t(i)] == (random_uniform(42, 7, uint64_t(i)) < 0.5f ? 0.0f : 2.0f));
+      CHECK(g[size_t(i)] == (random_uniform32(42, 7, uint64_t(i)) < 0.5 ? 0.0f : 2.0f));
   }
   SUBCASE("a rate outside [0, 1) is rejected at build") {
     Dropout bad(1.0f);

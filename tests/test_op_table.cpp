@@ -419,7 +419,7 @@ OpEntry scale_entry() {  // y = s·x + t
       [](const double* v) { return 2.5 * v[0] - 0.5; });
 }
 
-// Inverted dropout: y[i] = x[i]·m_i, m_i = 0 where random_uniform(seed, stream, i) < p,
+// Inverted dropout: y[i] = x[i]·m_i, m_i = 0 where random_uniform32(seed, stream, i) < p,
 // else 1/(1-p), the same draw on every backend (engine/random.h), whatever the launch
 // shape. (Its backward is the same kernel on dy: tests/test_dropout.cpp.)
 OpEntry dropout_entry() {
@@ -438,7 +438,7 @@ OpEntry dropout_entry() {
       };
       c.ref_forward = [n, p](const DPtrs& in, const DPtrs& out) {
         for (int64_t i = 0; i < n; ++i)
-          out[0][i] = random_uniform(1234, 77, uint64_t(i)) < p ? 0.0 : in[0][i] / (1.0 - double(p));
+          out[0][i] = random_uniform32(1234, 77, uint64_t(i)) < p ? 0.0 : in[0][i] / (1.0 - double(p));
       };
       e.cases.push_back(c);
     }

@@ -1,4 +1,4 @@
-// Inverted dropout: y[i] = x[i]·m_i, m_i = 0 when random_uniform(seed, stream, i) < p, else
+// Inverted dropout: y[i] = x[i]·m_i, m_i = 0 when random_uniform32(seed, stream, i) < p, else
 // 1/(1-p); the backward is the same kernel on dy (the mask drawn again, never stored). The
 // draw is a pure function of (seed, stream, i) (engine/random.h, the same inline code on
 // host and device), so the mask, and y, are bit-identical to the CPU backend's whatever
@@ -14,8 +14,10 @@ namespace sg::SG_CUDA_NS {
 
 namespace {
 
-// random_uniform(seed, s, i) < p as random_below (engine/random.h), its threshold from the host.
-__global__ void dropout_kernel(int64_t n, uint64_t threshold, float keep, uint64_t seed,
+// random_uniform32(seed, s, i) < p as random_below (engine/random.h), its threshold from the
+// host. Two neighbouring threads compute the same hash (one per pair of values), each
+// taking its half.
+__global__ void dropout_kernel(int64_t n, uint32_t threshold, float keep, uint64_t seed,
                                uint64_t stream, const uint64_t* stream_base, const float* x,
                                float* y) {
   const uint64_t key = random_key(seed, stream_base ? stream + *stream_base : stream);
