@@ -25,8 +25,7 @@ enum WorkspaceSlot : int {
   kWideDySlot,     // backward data: dy in rows of Wp
   kPaddedDxSlot,   // backward data: dx with its border
   kBlockSlot,      // the fused conv block's z and dz (conv_relu_pool.cpp)
-  kWinogradInputSlot,   // conv_winograd.cpp: the zero-bordered input planes
-  kWinogradFilterSlot,  //   the transformed filters U
+  kWinogradFilterSlot,  // conv_winograd.cpp: the transformed filters U
   kWinogradVSlot,       //   the transformed input tiles V
   kWinogradMSlot,       //   one block of the products M before the output transform
   kFilterSumSlot,       // conv_filter_direct.h: a chunk's 16-lane accumulators

@@ -76,30 +76,6 @@ Tiling tiling(int64_t OH, int64_t OW, int64_t C) {
   return t;
 }
 
-// x [C, H, W] (laid out as xl) into the zero-bordered planes [C, Hz, Wz], at row ph and
-// column pw: zeros above and below, and per row before and after (only the border is
-// written twice).
-void bordered_input(const float* x, PlaneLayout xl, int64_t C, int64_t H, int64_t W, int64_t ph,
-                    int64_t pw, const Tiling& t, float* in) {
-  for (int64_t c = 0; c < C; ++c) {
-    float* plane = in + c * t.Hz * t.Wz;
-    std::fill(plane, plane + ph * t.Wz, 0.0f);
-    std::fill(plane + (ph + H) * t.Wz, plane + t.Hz * t.Wz, 0.0f);
-    for (int64_t iy = 0; iy < H; ++iy) {
-      const float* src = x + c * xl.plane + iy * xl.row;
-      float* dst = plane + (iy + ph) * t.Wz + pw;
-      std::fill(dst - pw, dst, 0.0f);
-      std::fill(dst + W, dst - pw + t.Wz, 0.0f);
-      for_each_block(W, [&](int64_t i, int64_t n) {
-        if (n == L)
-          store(dst + i, load(src + i));
-        else
-          store_first(dst + i, load_first(src + i, n), n);
-      });
-    }
-  }
-}
-
 // The 4×4 filters U[ξν][k][c] = (G g Gᵀ)[ξ][ν] of g = w[k, c] (w [K, C, 3, 3]), or for the
 // adjoint (backward data: the conv with K and C of w swapped) g[r][s] = w[c, k, 2−r, 2−s].
 void filter_transform(const float* w, int64_t K, int64_t C, bool adjoint, float* U) {
@@ -118,18 +94,36 @@ void filter_transform(const float* w, int64_t K, int64_t C, bool adjoint, float*
     }
 }
 
-// V[ξν][c][t] = (Bᵀ d B)[ξ][ν] for every tile t of every channel c. Bᵀ's rows, applied to
-// rows and then to columns: (d0 − d2, d1 + d2, d2 − d1, d1 − d3).
-void input_transform(const float* in, int64_t C, const Tiling& t, float* V) {
+// V[ξν][c][t] = (Bᵀ d B)[ξ][ν] for every tile t of every channel c, d the tile's 4×4 block
+// of x [C, H, W] (laid out as xl) zero-padded by ph rows and pw columns on the top and left
+// and by zeros past its end: tile (ty, tx) reads rows 2ty − ph … + 3 and columns 2tx − pw …
+// + 3, and a vector of 16 tiles 34 columns from 2tx − pw, as four loads of 16 (at 0, 16, 2,
+// 18). Loads wholly inside a row are plain; the others take their lanes inside it (the
+// rest 0), and rows outside x are 0: x is read where it lies, never copied. Bᵀ's rows,
+// applied to rows and then to columns: (d0 − d2, d1 + d2, d2 − d1, d1 − d3).
+void input_transform(const float* x, PlaneLayout xl, int64_t C, int64_t H, int64_t W,
+                     int64_t ph, int64_t pw, const Tiling& t, float* V) {
+  auto load_at = [W](const float* row, int64_t col) {  // columns col … col + 15 of a row
+    if (col >= 0 && col + L <= W) return load(row + col);
+    const int64_t lo = std::max<int64_t>(0, -col), hi = std::min<int64_t>(L, W - col);
+    return lo < hi ? load_lanes(row + col, lo, hi) : v16{};
+  };
   for (int64_t c = 0; c < C; ++c)
     for (int64_t ty = 0; ty < t.TH; ++ty)
       for (int64_t tx = 0; tx < t.TWp; tx += L) {
         v16 e[4][4];  // Bᵀ d
         {
           v16 d[4][4];
+          const int64_t col = 2 * tx - pw;
           for (int i = 0; i < 4; ++i) {
-            const float* row = in + (c * t.Hz + 2 * ty + i) * t.Wz + 2 * tx;
-            const v16 a = load(row), b = load(row + L), a2 = load(row + 2), b2 = load(row + L + 2);
+            const int64_t iy = 2 * ty + i - ph;
+            if (iy < 0 || iy >= H) {
+              for (int j = 0; j < 4; ++j) d[i][j] = v16{};
+              continue;
+            }
+            const float* row = x + c * xl.plane + iy * xl.row;
+            const v16 a = load_at(row, col), b = load_at(row, col + L),
+                      a2 = load_at(row, col + 2), b2 = load_at(row, col + L + 2);
             d[i][0] = even(a, b), d[i][1] = odd(a, b), d[i][2] = even(a2, b2), d[i][3] = odd(a2, b2);
           }
           for (int j = 0; j < 4; ++j) {
@@ -256,11 +250,9 @@ void winograd_sample(int64_t C, int64_t H, int64_t W, int64_t ph, int64_t pw, in
                      const float* U, const float* b, const float* x, PlaneLayout xl,
                      bool accumulate, float* y) {
   const Tiling t = tiling(H + 2 * ph - 2, W + 2 * pw - 2, C);
-  float* in = workspace(kWinogradInputSlot, C * t.Hz * t.Wz);
   float* V = workspace(kWinogradVSlot, 16 * t.vq);
   float* Mb = workspace(kWinogradMSlot, 16 * 8 * 3 * L);
-  bordered_input(x, xl, C, H, W, ph, pw, t, in);
-  input_transform(in, C, t, V);
+  input_transform(x, xl, C, H, W, ph, pw, t, V);
   if (blocking() == Blocking::Wide)
     all_rows<8, 3>(U, V, K, C, t, b, accumulate, Mb, y);
   else

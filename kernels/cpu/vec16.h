@@ -137,6 +137,10 @@ inline v16 load_first(const float* p, int64_t n) {
 inline void store_first(float* p, v16 v, int64_t n) {
   _mm512_mask_storeu_ps(p, first_lanes_mask(n), (__m512)v);
 }
+// Lanes [lo, hi) from p (0 ≤ lo ≤ hi ≤ 16), the others 0, reading nothing else.
+inline v16 load_lanes(const float* p, int64_t lo, int64_t hi) {
+  return (v16)_mm512_maskz_loadu_ps(__mmask16(first_lanes_mask(hi) & ~first_lanes_mask(lo)), p);
+}
 #else
 inline v16 load_first(const float* p, int64_t n) {
   alignas(64) float a[L] = {};
@@ -149,6 +153,12 @@ inline void store_first(float* p, v16 v, int64_t n) {
   store(a, v);
   for (int l = 0; l < int(L); ++l)
     if (l < n) p[l] = a[l];
+}
+inline v16 load_lanes(const float* p, int64_t lo, int64_t hi) {
+  alignas(64) float a[L] = {};
+  for (int l = 0; l < int(L); ++l)
+    if (l >= lo && l < hi) a[l] = p[l];
+  return load(a);
 }
 #endif
 
