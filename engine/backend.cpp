@@ -27,6 +27,17 @@ void Backend::conv_relu_pool_backward(const ConvGeom&, int64_t, int64_t, const f
   fail("backend ", name(), " does not support ", op_name(Op::ConvReluPool));
 }
 
+void Backend::conv_relu_pool_dropout_forward(const ConvGeom&, int64_t, int64_t, const float*,
+                                             const float*, const float*, const DropoutMask&,
+                                             float*, float*) {
+  fail("backend ", name(), " does not support ", op_name(Op::ConvReluPoolDropout));
+}
+void Backend::conv_relu_pool_dropout_backward(const ConvGeom&, int64_t, int64_t, const float*,
+                                              const float*, const float*, const DropoutMask&,
+                                              const float*, float*, float*, float*) {
+  fail("backend ", name(), " does not support ", op_name(Op::ConvReluPoolDropout));
+}
+
 void Backend::conv_relu_forward(const ConvGeom& g, const float* x, const float* w,
                                 const float* b, float* y) {
   conv2d_forward(g, x, w, b, y);

@@ -30,7 +30,7 @@ namespace sg {
   X(Dropout, dropout) X(Upsample2x, upsample2x)                                          \
   X(ConcatChannels, concat_channels) X(Adam, adam) X(Sgd, sgd)                           \
   X(ConvReluPool, conv_relu_pool) X(AngleLoss, angle_loss)                       \
-  X(ConvRelu, conv_relu)
+  X(ConvRelu, conv_relu) X(ConvReluPoolDropout, conv_relu_pool_dropout)
 
 #define SG_OP_ENUM(e, name) e,
 enum class Op { SG_OPS(SG_OP_ENUM) };
@@ -40,6 +40,14 @@ const char* op_name(Op op);
 // The wraps of an angle difference d into one period P (Backend::angle_loss_forward):
 // Report d + P·[d < 0]; Symmetric d − P·round(d/P); Centred t + Symmetric(d − t).
 enum class AngleWrap { Report, Symmetric, Centred };
+
+// Dropout's mask over an op's output (Backend::dropout's draw): rate p, element i drawn
+// from (seed, stream + *stream_base, i), or (seed, stream, i) when stream_base is null.
+struct DropoutMask {
+  float p = 0.0f;
+  uint64_t seed = 0, stream = 0;
+  const uint64_t* stream_base = nullptr;
+};
 
 struct AdamParams {
   float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-7f;  // Keras defaults
@@ -212,6 +220,16 @@ class Backend {
   virtual void conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t pw,
                                        const float* x, const float* w, const float* at,
                                        const float* dy, float* dx, float* dw, float* db);
+  // The block with dropout's mask m on y (Op::ConvReluPoolDropout, optional as the block):
+  //   y = maxpool(relu(conv)) · m,  at as above;  backward: the block's with dy · m,
+  // so the pre-dropout y is never written and dy · m never leaves the backend.
+  virtual void conv_relu_pool_dropout_forward(const ConvGeom& g, int64_t ph, int64_t pw,
+                                              const float* x, const float* w, const float* b,
+                                              const DropoutMask& m, float* y, float* at);
+  virtual void conv_relu_pool_dropout_backward(const ConvGeom& g, int64_t ph, int64_t pw,
+                                               const float* x, const float* w, const float* at,
+                                               const DropoutMask& m, const float* dy, float* dx,
+                                               float* dw, float* db);
 
   // Inverted dropout: y[i] = x[i]·m_i, m_i = 0 with probability p, else 1/(1-p); element
   // i draws random_uniform32(seed, s, i) (engine/random.h), whatever the launch shape, where

@@ -47,15 +47,23 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, int64
 Tensor maxpool2d(const Tensor& x);
 Tensor maxpool1d(const Tensor& x);
 
-// The conv block, fused: maxpool2d(relu(conv2d(x, w, b, pad))) and its 1-D twin, same
-// values and gradients bit for bit, without storing the full-size activation where the
-// backend supports Op::ConvReluPool (else it is those three ops).
 // Conv + bias + ReLU in one op: relu(conv2d(x, w, b, pad)) and its 1-D twin, the same
 // values and gradients bit for bit (engine/ops/conv_relu.cpp).
 Tensor conv2d_relu(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
 Tensor conv1d_relu(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
+// The conv block, fused: maxpool2d(relu(conv2d(x, w, b, pad))) and its 1-D twin, same
+// values and gradients bit for bit, without storing the full-size activation where the
+// backend supports Op::ConvReluPool (else it is those three ops).
 Tensor conv_relu_pool2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
 Tensor conv_relu_pool1d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad);
+// The block with the dropout that follows it in training:
+// dropout(conv_relu_pool2d(x, w, b, pad), m.p, true, m.seed, m.stream, m.stream_base), the
+// same values and gradients bit for bit, with the mask applied inside the block where the
+// backend supports Op::ConvReluPoolDropout (engine/ops/conv_relu_pool_dropout.cpp).
+Tensor conv_relu_pool_dropout2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad,
+                                const DropoutMask& m);
+Tensor conv_relu_pool_dropout1d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad,
+                                const DropoutMask& m);
 
 // Inverted dropout with rate p: identity unless `training`; the mask of element i is
 // drawn from (seed, stream, i), so it is reproducible and independent of thread count.

@@ -109,6 +109,46 @@ TEST_CASE("conv_relu_pool: shape errors name the fused op") {
                        Error);
 }
 
+// The block with the dropout after it (conv_relu_pool_dropout2d/1d) against the block then
+// dropout: the same values and gradients bit for bit on every backend (the CPU applies the
+// mask inside the block, per sample: with 3·9 = 27 values per sample, every other sample
+// starts on an odd element index, the second of a pair of draws).
+TEST_CASE("conv_relu_pool_dropout: the block then dropout, bit for bit, values and gradients") {
+  std::vector<Case> all = cases();
+  all.push_back({"2-D valid, 27 values per sample", {4, 2, 8, 8}, {3, 2, 3, 3}, 0,
+                 conv_relu_pool2d, nullptr});
+  for (Device d : backends())
+    for (const Case& c : all) {
+      CAPTURE(device_name(d));
+      CAPTURE(c.what);
+      const bool two_d = c.x.size() == 4;
+      const DropoutMask m{0.3f, 17, 5, nullptr};
+      Tensor x = random_tensor(c.x, 21, d, true);
+      Tensor w = random_tensor(c.w, 22, d);
+      Tensor b = random_tensor({c.w[0]}, 23, d, true, -0.6f, 0.1f);
+      std::vector<std::vector<float>> got[2];
+      for (int fused = 0; fused < 2; ++fused) {
+        for (Tensor* t : {&x, &w, &b}) t->zero_grad();
+        Tensor y = fused ? (two_d ? conv_relu_pool_dropout2d(x, w, b, c.pad, m)
+                                  : conv_relu_pool_dropout1d(x, w, b, c.pad, m))
+                         : dropout(c.fused(x, w, b, c.pad), m.p, true, m.seed, m.stream);
+        Tensor r = random_tensor(y.shape(), 24, d, false);
+        sum(mul(y, r)).backward();
+        got[fused] = {y.to_vector(), x.grad().to_vector(), w.grad().to_vector(),
+                      b.grad().to_vector()};
+      }
+      const char* names[] = {"forward", "dx", "dw", "db"};
+      for (int i = 0; i < 4; ++i) {
+        CAPTURE(names[i]);
+        CHECK(got[1][size_t(i)] == got[0][size_t(i)]);
+      }
+      int dropped = 0;  // values the ReLU kept and the mask took
+      const std::vector<float> y = c.fused(x, w, b, c.pad).to_vector();
+      for (size_t i = 0; i < y.size(); ++i) dropped += y[i] > 0.0f && got[1][0][i] == 0.0f;
+      CHECK(dropped > 0);
+    }
+}
+
 TEST_CASE("conv_relu_pool: the Difference CNN trains bit-identically with and without fusion") {
   for (Dims dims : {Dims::Two, Dims::One})
     CHECK(cnn_weights_after_steps(dims, 2, true) == cnn_weights_after_steps(dims, 2, false));

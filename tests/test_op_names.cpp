@@ -55,7 +55,8 @@ const std::map<std::string, const char*> kNoCpuFile = {
 // one line per element (or conv2d's reference followed by the pooling, for the fused block).
 const std::set<std::string> kNoReferenceFile = {
     "fill", "copy", "axpy", "add", "sub", "mul", "mul_acc", "scale", "sum", "bias_add",
-    "bias_add_channels", "dropout", "sgd", "conv_relu_pool", "conv_relu"};
+    "bias_add_channels", "dropout", "sgd", "conv_relu_pool", "conv_relu",
+    "conv_relu_pool_dropout"};
 
 // Files in the op folders that are no op's: code several ops share, named for what it is.
 const std::set<std::string> kSharedFiles = {
@@ -78,6 +79,7 @@ const std::set<std::string> kSharedFiles = {
     "kernels/cpu/conv_filter_direct.cpp",   // conv2d's direct weight gradient
     "kernels/cpu/conv_filter_direct.h",     //
     "kernels/cpu/conv_sample.h",      // one sample of conv2d (also the fused block's)
+    "kernels/cpu/plane_layout.h",     // where a sample's planes and rows lie
     "kernels/cuda/allocator.cu",      // the CUDA caching allocator
     "kernels/cuda/allocator.h",       //
     "kernels/cuda/api.h",             // what code outside kernels/cuda/ may see
@@ -132,7 +134,7 @@ TEST_CASE("op names: one distinct name per op, none unnamed") {
   names.insert(op_name(Op::e));
   SG_OPS(SG_OP_COUNT)
 #undef SG_OP_COUNT
-  CHECK(count == 26);  // Fill ... ConvRelu; a new op updates this (README, "Adding an op")
+  CHECK(count == 27);  // Fill ... ConvReluPoolDropout; a new op updates this (README, "Adding an op")
   CHECK(names.size() == size_t(count));
   CHECK(names.count("?") == 0);
 }

@@ -4,6 +4,7 @@
 // Winograd path through the same entries. The other ops are in tests/test_op_table.cpp.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "engine/random.h"
 #include "kernels/reference/conv2d.h"
@@ -147,10 +148,14 @@ OpEntry maxpool2d_entry() {
 // its window of each y's first maximum (-1 where the ReLU cut the whole window), and its
 // backward: dz = dy at `at`, then conv2d's backward. Every window the ops use (2×2, 1×2)
 // and others (3×3, 2×3); 'valid' and 'same'; rows and columns no window covers.
-OpEntry conv_relu_pool_entry() {
+// With a mask m: conv_relu_pool_dropout, y times dropout's mask (the element's
+// random_uniform32(seed, stream, i) < p: 0, else 1/(1 − p)) and dy times it before the
+// block's backward; its shapes a subset (windows 2×2, 1×2, 2×3, both paddings, C = 2 and 1),
+// one with K·Q odd, so that samples start on odd element indices (a pair split between two).
+OpEntry conv_relu_pool_entry(const DropoutMask* m = nullptr) {
   OpEntry e;
-  e.name = "conv_relu_pool";
-  e.op = Op::ConvReluPool;
+  e.name = m ? "conv_relu_pool_dropout" : "conv_relu_pool";
+  e.op = m ? Op::ConvReluPoolDropout : Op::ConvReluPool;
   e.forward = {1e-5, 1e-5};  // `at` holds whole numbers: any error there is >= 1
   e.backward = {1e-4, 1e-5};
   // No finite differences: a weight moves every window of its channel, and at these sizes
@@ -168,7 +173,11 @@ OpEntry conv_relu_pool_entry() {
   for (int64_t pad : {0, 1, 3})
     for (Window win : {Window{2, 2}, Window{1, 2}, Window{3, 3}, Window{2, 3}}) {
       if (pad == 3 && (C != 2 || win.ph != 2 || win.pw != 2)) continue;
-      const ConvGeom g = conv_geom(2, C, 7, 40, 3, 3, 3, pad, pad);
+      if (m && (pad == 3 || win.ph == 3)) continue;
+      // With a mask and 2×3 windows: 5 channels, 2×12 windows each, K·Q = 120 per sample;
+      // 1×2: 3 channels of 5×19, K·Q = 285, odd.
+      const ConvGeom g = conv_geom(2, C, 7, 40, m && win.ph == 2 && win.pw == 3 ? 5 : 3, 3, 3,
+                                   pad, pad);
       const int64_t ph = win.ph, pw = win.pw, QH = g.OH() / ph, QW = g.OW() / pw;
       const int64_t Q = g.N * g.K * QH * QW;
       OpCase c;
@@ -176,16 +185,31 @@ OpEntry conv_relu_pool_entry() {
       c.in = {g.x_size(), g.w_size(), g.K};
       c.out = {Q, Q};  // y, at
       c.output_has_gradient = {true, false};
-      c.forward = [g, ph, pw](Backend& be, const Ptrs& in, const Ptrs& out) {
-        be.conv_relu_pool_forward(g, ph, pw, in[0], in[1], in[2], out[0], out[1]);
+      const std::optional<DropoutMask> mask = m ? std::optional<DropoutMask>(*m) : std::nullopt;
+      c.forward = [g, ph, pw, mask](Backend& be, const Ptrs& in, const Ptrs& out) {
+        if (mask)
+          be.conv_relu_pool_dropout_forward(g, ph, pw, in[0], in[1], in[2], *mask, out[0], out[1]);
+        else
+          be.conv_relu_pool_forward(g, ph, pw, in[0], in[1], in[2], out[0], out[1]);
       };
-      c.backward = [g, ph, pw](Backend& be, const Ptrs& in, const Ptrs& out, const Ptrs& dy,
-                               const Ptrs& din) {
-        be.conv_relu_pool_backward(g, ph, pw, in[0], in[1], out[1], dy[0], din[0], din[1],
-                                   din[2]);
+      c.backward = [g, ph, pw, mask](Backend& be, const Ptrs& in, const Ptrs& out,
+                                     const Ptrs& dy, const Ptrs& din) {
+        if (mask)
+          be.conv_relu_pool_dropout_backward(g, ph, pw, in[0], in[1], out[1], *mask, dy[0],
+                                             din[0], din[1], din[2]);
+        else
+          be.conv_relu_pool_backward(g, ph, pw, in[0], in[1], out[1], dy[0], din[0], din[1],
+                                     din[2]);
+      };
+      // Dropout's mask value of element o of y (1 without a mask).
+      auto keep = [mask](int64_t o) {
+        if (!mask) return 1.0;
+        return random_uniform32(mask->seed, mask->stream, uint64_t(o)) < double(mask->p)
+                   ? 0.0
+                   : 1.0 / double(1.0f - mask->p);
       };
       // z = conv(x, w) + b; per window, the first maximum above 0 (none: y = 0, at = -1).
-      c.ref_forward = [g, ph, pw, QH, QW](const DPtrs& in, const DPtrs& out) {
+      c.ref_forward = [g, ph, pw, QH, QW, keep](const DPtrs& in, const DPtrs& out) {
         std::vector<double> z(size_t(g.y_size()));
         ref::conv2d_forward(g, in[0], in[1], in[2], z.data());
         for (int64_t plane = 0; plane < g.N * g.K; ++plane)
@@ -198,19 +222,20 @@ OpEntry conv_relu_pool_entry() {
                   const double v = z[size_t((plane * g.OH() + i * ph + a) * g.OW() + j * pw + b)];
                   if (v > m) m = v, best = a * pw + b;
                 }
-              out[0][(plane * QH + i) * QW + j] = m;
+              out[0][(plane * QH + i) * QW + j] = m * keep((plane * QH + i) * QW + j);
               out[1][(plane * QH + i) * QW + j] = double(best);
             }
       };
-      c.ref_backward = [g, ph, pw, QH, QW](const DPtrs& in, const DPtrs& out, const DPtrs& dy,
-                                           const DPtrs& din) {
+      c.ref_backward = [g, ph, pw, QH, QW, keep](const DPtrs& in, const DPtrs& out,
+                                                 const DPtrs& dy, const DPtrs& din) {
         std::vector<double> dz(size_t(g.y_size()), 0.0);
         for (int64_t plane = 0; plane < g.N * g.K; ++plane)
           for (int64_t i = 0; i < QH; ++i)
             for (int64_t j = 0; j < QW; ++j) {
               const int64_t o = (plane * QH + i) * QW + j, a = int64_t(out[1][o]);
               if (a >= 0)
-                dz[size_t((plane * g.OH() + i * ph + a / pw) * g.OW() + j * pw + a % pw)] = dy[0][o];
+                dz[size_t((plane * g.OH() + i * ph + a / pw) * g.OW() + j * pw + a % pw)] =
+                    dy[0][o] * keep(o);
             }
         if (din[0]) ref::conv2d_backward_data(g, dz.data(), in[1], din[0]);
         ref::conv2d_backward_filter(g, in[0], dz.data(), din[1], din[2]);  // each may be null
@@ -259,6 +284,10 @@ TEST_CASE("op table: conv_relu") { run_op(conv_relu_entry()); }
 TEST_CASE("op table: conv2d without bias") { run_op(conv2d_entry(false)); }
 TEST_CASE("op table: maxpool2d") { run_op(maxpool2d_entry()); }
 TEST_CASE("op table: conv_relu_pool") { run_op(conv_relu_pool_entry()); }
+TEST_CASE("op table: conv_relu_pool_dropout") {
+  const DropoutMask m{0.3f, 1234, 77, nullptr};
+  run_op(conv_relu_pool_entry(&m));
+}
 
 // The CPU backend's Winograd F(2×2, 3×3) path (kernels/cpu/conv_winograd.h) against the
 // same reference and tolerances: every 3×3 shape above (odd sizes, K not a multiple of its

@@ -41,6 +41,7 @@ class Dropout : public Layer {
  public:
   explicit Dropout(float rate) : rate_(rate) {}
   std::string type() const override { return "Dropout"; }
+  float rate() const { return rate_; }
 
  protected:
   Shape build_impl(const Shape& in, Rng&, Device) override;

@@ -43,6 +43,11 @@ Tensor Conv2D::forward_fused_pool(const Tensor& x) {
   return conv_relu_pool2d(x, params_[0].tensor, params_[1].tensor, pad());
 }
 
+Tensor Conv2D::forward_fused_pool_dropout(const Tensor& x, const DropoutMask& m) {
+  check_input(x);
+  return conv_relu_pool_dropout2d(x, params_[0].tensor, params_[1].tensor, pad(), m);
+}
+
 Shape Conv1D::build_impl(const Shape& in, Rng& rng, Device device) {
   check_config(2, in);
   const int64_t C = in[0], k = kernel_, p = pad();
@@ -67,6 +72,11 @@ Tensor Conv1D::forward_fused_relu(const Tensor& x) {
 Tensor Conv1D::forward_fused_pool(const Tensor& x) {
   check_input(x);
   return conv_relu_pool1d(x, params_[0].tensor, params_[1].tensor, pad());
+}
+
+Tensor Conv1D::forward_fused_pool_dropout(const Tensor& x, const DropoutMask& m) {
+  check_input(x);
+  return conv_relu_pool_dropout1d(x, params_[0].tensor, params_[1].tensor, pad(), m);
 }
 
 // Keras stores the kernel as (kh, kw, out, in); we keep PyTorch's [in, out, kh, kw].

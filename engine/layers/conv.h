@@ -18,6 +18,10 @@ class ConvLayer : public Layer {
   // values and gradients as this layer followed by `next`.
   virtual bool fuses_with(const Layer&) const { return false; }
   virtual Tensor forward_fused_pool(const Tensor&) { fail(type(), " has no fused pooling"); }
+  // The same block with a training Dropout after the pooling, in one op (its mask m).
+  virtual Tensor forward_fused_pool_dropout(const Tensor&, const DropoutMask&) {
+    fail(type(), " has no fused pooling");
+  }
   // Whether this layer's conv, bias and ReLU run as one op (conv2d_relu / conv1d_relu)
   // when no pooling fuses with it, and that op: the same values and gradients.
   virtual bool fuses_relu() const { return false; }
@@ -39,6 +43,7 @@ class Conv2D : public ConvLayer {
   std::string type() const override { return "Conv2D"; }
   bool fuses_with(const Layer& next) const override;
   Tensor forward_fused_pool(const Tensor& x) override;
+  Tensor forward_fused_pool_dropout(const Tensor& x, const DropoutMask& m) override;
   bool fuses_relu() const override { return act_ == Activation::Relu; }
   Tensor forward_fused_relu(const Tensor& x) override;
 
@@ -53,6 +58,7 @@ class Conv1D : public ConvLayer {
   std::string type() const override { return "Conv1D"; }
   bool fuses_with(const Layer& next) const override;
   Tensor forward_fused_pool(const Tensor& x) override;
+  Tensor forward_fused_pool_dropout(const Tensor& x, const DropoutMask& m) override;
   bool fuses_relu() const override { return act_ == Activation::Relu; }
   Tensor forward_fused_relu(const Tensor& x) override;
 

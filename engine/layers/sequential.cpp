@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engine/error.h"
+#include "engine/layers/basic.h"
 #include "engine/layers/conv.h"
 
 namespace sg {
@@ -53,6 +54,15 @@ Tensor Sequential::forward(const Tensor& x, Context& ctx) {
   for (size_t i = 0; i < layers_.size(); ++i) {
     auto* conv = dynamic_cast<ConvLayer*>(layers_[i].get());
     if (fuse_ && conv && i + 1 < layers_.size() && conv->fuses_with(*layers_[i + 1])) {
+      // A Dropout after the pooling joins the block while training: it takes the stream
+      // its own call would have taken, so the masks are the same.
+      auto* drop = i + 2 < layers_.size() ? dynamic_cast<Dropout*>(layers_[i + 2].get()) : nullptr;
+      if (drop && ctx.training && drop->rate() > 0.0f) {
+        y = conv->forward_fused_pool_dropout(
+            y, DropoutMask{drop->rate(), ctx.seed, ctx.stream++, ctx.stream_base});
+        i += 2;  // the pooling and the dropout ran inside the fused op
+        continue;
+      }
       y = conv->forward_fused_pool(y);
       ++i;  // the pooling layer ran inside the fused op
     } else if (fuse_ && conv && conv->fuses_relu()) {

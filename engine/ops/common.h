@@ -59,4 +59,10 @@ void check_conv_output(const Tensor& x, const Tensor& b, const ConvGeom& g, cons
 void conv_backward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& b,
                    const float* gy);
 
+// The fused block (engine/ops/conv_relu_pool.cpp) on a backend with Op::ConvReluPool, its
+// output [N, K, OH/ph, OW/pw] (or [N, K, OW/pw] for a 3-D x), with dropout's mask m folded in
+// when m is not null (Op::ConvReluPoolDropout).
+Tensor conv_relu_pool_block(const char* op, const Tensor& x, const Tensor& w, const Tensor& b,
+                            const ConvGeom& g, int64_t ph, int64_t pw, const DropoutMask* m);
+
 }  // namespace sg::detail

@@ -76,6 +76,12 @@ class CpuBackend : public Backend {
   void conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
                                const float* w, const float* at, const float* dy, float* dx,
                                float* dw, float* db) override;
+  void conv_relu_pool_dropout_forward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
+                                      const float* w, const float* b, const DropoutMask& m,
+                                      float* y, float* at) override;
+  void conv_relu_pool_dropout_backward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
+                                       const float* w, const float* at, const DropoutMask& m,
+                                       const float* dy, float* dx, float* dw, float* db) override;
 
   void dropout(int64_t n, float p, uint64_t seed, uint64_t stream, const uint64_t* stream_base,
                const float* x, float* y) override;

@@ -10,8 +10,11 @@
 // The GEMMs are those of conv2d.cpp (conv_sample.h) in the same order, and the pooling takes
 // the first maximum as maxpool2d.cpp does, so forward and gradients are bit-identical to
 // conv2d → relu → maxpool2d (tests/test_conv_relu_pool.cpp checks this).
+#include "kernels/cpu/conv_relu_pool.h"
+
 #include "kernels/cpu/backend.h"
 #include "kernels/cpu/conv_few_taps.h"
+#include "kernels/cpu/dropout.h"
 #include "kernels/cpu/conv_sample.h"
 #include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/vec16.h"
@@ -129,52 +132,85 @@ void relu_pool_plane_backward(const float* dy, const float* at, int64_t OH, int6
 void CpuBackend::conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t pw,
                                         const float* x, const float* w, const float* b,
                                         float* y, float* at) {
-  check_conv_pool(g, ph, pw);
-  const int64_t OH = g.OH(), OW = g.OW(), P = OH * OW;
-  const int64_t QH = OH / ph, QW = OW / pw, Q = QH * QW;
-  if (cpu::few_taps_pool_takes(g, ph, pw)) {
-#pragma omp parallel for schedule(static)
-    for (int64_t n = 0; n < g.N; ++n)
-      cpu::few_taps_conv_relu_pool(g, w, b, x + n * g.C * g.H * g.W, y + n * g.K * Q,
-                                   at + n * g.K * Q);
-    return;
-  }
-  const float* U = cpu::winograd_forward_filters(g, w);
-#pragma omp parallel for schedule(static)
-  for (int64_t n = 0; n < g.N; ++n) {
-    float* z = workspace(cpu::kBlockSlot, g.K * P + kPoolSlack);
-    cpu::conv_sample_forward(g, w, U, b, x + n * g.C * g.H * g.W, z);
-    for (int64_t k = 0; k < g.K; ++k)
-      relu_pool_plane(z + k * P, OW, ph, pw, QH, QW, y + (n * g.K + k) * Q,
-                      at + (n * g.K + k) * Q);
-  }
+  cpu::conv_relu_pool_forward(g, ph, pw, x, w, b, nullptr, y, at);
 }
 
-// dz_n = dy_n scattered to `at`; then dx_n += conv backward-data(dz_n) and the fixed-order
-// chunked sums dw += Σ_n dz_n ⋆ x_n, db += Σ dz_n of conv2d.cpp (conv_sample.h's FilterSum).
 void CpuBackend::conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t pw,
                                          const float* x, const float* w, const float* at,
                                          const float* dy, float* dx, float* dw, float* db) {
+  cpu::conv_relu_pool_backward(g, ph, pw, x, w, at, nullptr, dy, dx, dw, db);
+}
+
+namespace cpu {
+
+// Each sample's y, still in cache, times the mask where there is one.
+void conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
+                            const float* w, const float* b, const DropoutMask* m, float* y,
+                            float* at) {
+  check_conv_pool(g, ph, pw);
+  const int64_t OH = g.OH(), OW = g.OW(), P = OH * OW;
+  const int64_t QH = OH / ph, QW = OW / pw, Q = QH * QW;
+  const DropoutDraw draw = m ? dropout_draw(*m) : DropoutDraw{};
+  auto mask = [&](int64_t n) {
+    if (m) dropout_range(draw, n * g.K * Q, g.K * Q, y + n * g.K * Q, y + n * g.K * Q);
+  };
+  if (few_taps_pool_takes(g, ph, pw)) {
+#pragma omp parallel for schedule(static)
+    for (int64_t n = 0; n < g.N; ++n) {
+      few_taps_conv_relu_pool(g, w, b, x + n * g.C * g.H * g.W, y + n * g.K * Q, at + n * g.K * Q);
+      mask(n);
+    }
+    return;
+  }
+  const float* U = winograd_forward_filters(g, w);
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < g.N; ++n) {
+    float* z = workspace(kBlockSlot, g.K * P + kPoolSlack);
+    conv_sample_forward(g, w, U, b, x + n * g.C * g.H * g.W, z);
+    for (int64_t k = 0; k < g.K; ++k)
+      relu_pool_plane(z + k * P, OW, ph, pw, QH, QW, y + (n * g.K + k) * Q,
+                      at + (n * g.K + k) * Q);
+    mask(n);
+  }
+}
+
+// dz_n = dy_n (· m_n) scattered to `at`; then dx_n += conv backward-data(dz_n) and the
+// fixed-order chunked sums dw += Σ_n dz_n ⋆ x_n, db += Σ dz_n of conv2d.cpp (conv_sample.h's
+// FilterSum).
+void conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
+                             const float* w, const float* at, const DropoutMask* m,
+                             const float* dy_all, float* dx, float* dw, float* db) {
   check_conv_pool(g, ph, pw);
   const int64_t OW = g.OW(), P = g.OH() * OW;
   const int64_t QH = g.OH() / ph, QW = OW / pw, Q = QH * QW;
   const int64_t in_size = g.C * g.H * g.W;
-  if (!dx && cpu::few_taps_pool_takes(g, ph, pw)) {
+  const DropoutDraw draw = m ? dropout_draw(*m) : DropoutDraw{};
+  // Sample n's dy [K, Q]: dy_all's own, or with a mask dy·m in the thread's workspace.
+  auto dy_of = [&](int64_t n) -> const float* {
+    const float* dyn = dy_all + n * g.K * Q;
+    if (!m) return dyn;
+    float* masked = workspace(kMaskedDySlot, g.K * Q);
+    dropout_range(draw, n * g.K * Q, g.K * Q, dyn, masked);
+    return masked;
+  };
+  if (!dx && few_taps_pool_takes(g, ph, pw)) {
     // A band of rows of windows at a time: dz's rows of the band (kBand·ph per channel) stay
     // in L1 on their way to the sums, which are fed the rows in the order the whole plane
     // gives them (the same bits).
-    cpu::reduce_filter_chunks(g, dw, db, [&](int64_t n0, int64_t n1, float* dwc, float* dbc) {
-      cpu::BiasSum bias(g.K, OW, dbc);
+    reduce_filter_chunks(g, dw, db, [&](int64_t n0, int64_t n1, float* dwc, float* dbc) {
+      BiasSum bias(g.K, OW, dbc);
       constexpr int64_t kBand = 2;  // rows of windows per band (measured: 1 to 4 alike, 8 slower)
-      float* band = workspace(cpu::kBlockSlot, g.K * kBand * ph * OW);
+      float* band = workspace(kBlockSlot, g.K * kBand * ph * OW);
       for (int64_t n = n0; n < n1; ++n) {
-        cpu::FewTapsFilterSum filter(g, x + n * in_size);
+        FewTapsFilterSum filter(g, x + n * in_size);
+        const float* dyn = dy_of(n);
+        const float* atn = at + n * g.K * Q;
         for (int64_t i0 = 0; i0 < QH; i0 += kBand) {
           const int64_t rows = std::min(kBand, QH - i0) * ph, stride = kBand * ph * OW;
           for (int64_t k = 0; k < g.K; ++k)
             for (int64_t i = i0; i < i0 + rows / ph; ++i) {
-              const int64_t at_row = (n * g.K + k) * Q + i * QW;
-              relu_pool_row_backward(dy + at_row, at + at_row, OW, ph, QW,
+              const int64_t row = k * Q + i * QW;
+              relu_pool_row_backward(dyn + row, atn + row, OW, ph, QW,
                                      band + k * stride + (i - i0) * ph * OW);
             }
           if (dwc) filter.rows(band, stride, i0 * ph, i0 * ph + rows);
@@ -191,25 +227,26 @@ void CpuBackend::conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t 
     });
     return;
   }
-  const float* U = dx ? cpu::winograd_backward_data_filters(g, w) : nullptr;
+  const float* U = dx ? winograd_backward_data_filters(g, w) : nullptr;
   // dz_n is written once, where the weight gradient reads it: on the direct path straight
   // into its wide rows, which the input gradient then reads as they are.
-  auto sample = [&](int64_t n, cpu::FilterSum* sum) {
+  auto sample = [&](int64_t n, FilterSum* sum) {
     float* wide = sum ? sum->wide_dy() : nullptr;
-    const cpu::PlaneLayout l = wide ? sum->wide_layout() : cpu::PlaneLayout::dense(g.OH(), OW);
-    float* dz = wide ? wide : workspace(cpu::kBlockSlot, g.K * P);
+    const PlaneLayout l = wide ? sum->wide_layout() : PlaneLayout::dense(g.OH(), OW);
+    float* dz = wide ? wide : workspace(kBlockSlot, g.K * P);
+    const float* dyn = dy_of(n);
     for (int64_t k = 0; k < g.K; ++k)
-      relu_pool_plane_backward(dy + (n * g.K + k) * Q, at + (n * g.K + k) * Q, g.OH(), l.row,
-                               ph, pw, QH, QW, dz + k * l.plane);
+      relu_pool_plane_backward(dyn + k * Q, at + (n * g.K + k) * Q, g.OH(), l.row, ph, pw, QH,
+                               QW, dz + k * l.plane);
     if (wide)
       sum->add_wide(x + n * in_size);
     else if (sum)
       sum->add(x + n * in_size, dz);
-    if (dx) cpu::conv_sample_backward_data(g, w, U, dz, l, dx + n * in_size);
+    if (dx) conv_sample_backward_data(g, w, U, dz, l, dx + n * in_size);
   };
   if (dw || db) {
-    cpu::reduce_filter_chunks(g, dw, db, [&](int64_t n0, int64_t n1, float* dwc, float* dbc) {
-      cpu::FilterSum sum(g, dwc, dbc);
+    reduce_filter_chunks(g, dw, db, [&](int64_t n0, int64_t n1, float* dwc, float* dbc) {
+      FilterSum sum(g, dwc, dbc);
       for (int64_t n = n0; n < n1; ++n) sample(n, &sum);
       sum.finish();
     });
@@ -218,5 +255,7 @@ void CpuBackend::conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t 
     for (int64_t n = 0; n < g.N; ++n) sample(n, nullptr);
   }
 }
+
+}  // namespace cpu
 
 }  // namespace sg

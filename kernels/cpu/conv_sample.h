@@ -37,6 +37,7 @@ enum WorkspaceSlot : int {
   kBiasSumSlot,         // BiasSum's 16-lane accumulators
   kNarrowSlot,          // narrow_rows: the rows to add, made contiguous
   kDenseDySlot,         // conv_sample_backward_data: dy made dense for the GEMM
+  kMaskedDySlot,        // conv_relu_pool_dropout: a sample's dy · mask
   kWorkspaceSlots
 };
 float* workspace(int slot, int64_t n);

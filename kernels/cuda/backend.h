@@ -104,6 +104,12 @@ class CudaBackend : public cuda::CudaBackendBase {
   void conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
                                const float* w, const float* at, const float* dy, float* dx,
                                float* dw, float* db) override;
+  void conv_relu_pool_dropout_forward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
+                                      const float* w, const float* b, const DropoutMask& m,
+                                      float* y, float* at) override;
+  void conv_relu_pool_dropout_backward(const ConvGeom& g, int64_t ph, int64_t pw, const float* x,
+                                       const float* w, const float* at, const DropoutMask& m,
+                                       const float* dy, float* dx, float* dw, float* db) override;
   void maxpool2d_forward(const PoolGeom& g, const float* x, float* y) override;
   void maxpool2d_backward(const PoolGeom& g, const float* x, const float* y, const float* dy,
                           float* dx) override;
