@@ -9,8 +9,9 @@
 // The shapes come from the built models' layers (Difference Model 2-D and 1-D, U-Net),
 // walked in order: each conv layer gives its forward, backward-data and backward-filter
 // (Conv2DTranspose: the adjoint conv's kernels, plus its channel bias and, where a skip
-// is concatenated, the concat), the fused Conv+ReLU+MaxPooling where the model fuses it,
-// and the ReLU at its output size; pooling, dropout, Dense (three GEMMs and the bias),
+// is concatenated, the concat), the fused Conv+ReLU+MaxPooling where the model fuses it
+// (and with the Dropout after it, as training runs it, where one follows), and the ReLU at
+// its output size; pooling, dropout, Dense (three GEMMs and the bias),
 // up-sampling likewise; then the head (atan2, wrap, MSE) and one Adam update over all
 // the model's parameters. One JSON line per case on stdout, after each device's run.
 //
@@ -23,6 +24,7 @@
 #include "bench/bench_common.h"
 #include "bench/op_cases.h"
 #include "bench/roofline.h"
+#include "engine/layers/basic.h"
 #include "engine/layers/conv.h"
 #include "kernels/registry.h"
 #include "models/difference.h"
@@ -82,6 +84,14 @@ std::vector<Case> layer_cases(OpCases& oc, const Sequential& s, size_t i, bool i
     append(oc.conv(two ? "conv2d" : "conv1d", g, input_grad));
     if (fused) append(oc.conv_relu_pool(two ? "conv2d_relu_pool" : "conv1d_relu_pool", g,
                                         two ? 2 : 1, 2, input_grad));
+    // The block as training runs it when a Dropout follows the pooling (Sequential).
+    const auto* drop = fused && i + 2 < layers.size()
+                           ? dynamic_cast<const Dropout*>(layers[i + 2].get()) : nullptr;
+    if (drop) {
+      const DropoutMask m{drop->rate(), 1, 2, nullptr};
+      append(oc.conv_relu_pool(two ? "conv2d_relu_pool_dropout" : "conv1d_relu_pool_dropout", g,
+                               two ? 2 : 1, 2, input_grad, &m));
+    }
     append(oc.relu(N * numel(out)));
   } else if (type == "Conv2DTranspose") {
     // w [Cin, K, R, S]; the adjoint conv reads the output [K, OH, OW].

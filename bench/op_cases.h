@@ -12,6 +12,7 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -87,9 +88,13 @@ class OpCases {
   //        bytes 4(x + w + K + 2P) (y and at)
   //   bwd  FLOPs 2·g.flops() (data and filter); bytes 4(x + w + 2P + 2x + 2w + 2K);
   //        without input_grad (the first layer) no dx: g.flops(), 4(x + 2w + 2K + 2P)
+  // With dropout's mask m: the block with the dropout after it (Op::ConvReluPoolDropout),
+  // the same FLOPs and bytes counted (the mask's P products and draws not).
   std::vector<Case> conv_relu_pool(const std::string& op, const ConvGeom& g, int64_t ph,
-                                   int64_t pw, bool input_grad = true) {
-    if (!be_.supports(Op::ConvReluPool)) return {};
+                                   int64_t pw, bool input_grad = true,
+                                   const DropoutMask* m = nullptr) {
+    if (!be_.supports(m ? Op::ConvReluPoolDropout : Op::ConvReluPool)) return {};
+    const std::optional<DropoutMask> mask = m ? std::optional<DropoutMask>(*m) : std::nullopt;
     const int64_t P = g.N * g.K * (g.OH() / ph) * (g.OW() / pw);
     auto x = buf(g.x_size()), w = buf(g.w_size()), b = buf(g.K), y = buf(P), at = buf(P),
          dy = buf(P), dx = buf(g.x_size()), dw = buf(g.w_size()), db = buf(g.K);
@@ -101,14 +106,24 @@ class OpCases {
     return three_by_three(g, {
         {op, "fwd", s, g.flops() + 2 * z, 4.0 * (g.x_size() + g.w_size() + g.K + 2 * P), true,
          [=, &be] {
-           be.conv_relu_pool_forward(g, ph, pw, x->data(), w->data(), b->data(), y->data(), at->data());
+           if (mask)
+             be.conv_relu_pool_dropout_forward(g, ph, pw, x->data(), w->data(), b->data(), *mask,
+                                               y->data(), at->data());
+           else
+             be.conv_relu_pool_forward(g, ph, pw, x->data(), w->data(), b->data(), y->data(),
+                                       at->data());
          }},
         {op, "bwd", s, (input_grad ? 2 : 1) * g.flops(),
          4.0 * ((input_grad ? 3 : 1) * g.x_size() + (input_grad ? 3 : 2) * g.w_size() + 2 * g.K + 2 * P),
          true,
          [=, &be] {
-           be.conv_relu_pool_backward(g, ph, pw, x->data(), w->data(), at->data(), dy->data(),
-                                      input_grad ? dx->data() : nullptr, dw->data(), db->data());
+           float* dxp = input_grad ? dx->data() : nullptr;
+           if (mask)
+             be.conv_relu_pool_dropout_backward(g, ph, pw, x->data(), w->data(), at->data(),
+                                                *mask, dy->data(), dxp, dw->data(), db->data());
+           else
+             be.conv_relu_pool_backward(g, ph, pw, x->data(), w->data(), at->data(), dy->data(),
+                                        dxp, dw->data(), db->data());
          }},
     });
   }

@@ -12,8 +12,15 @@ using namespace detail;
 
 namespace {
 
-void check_mask(const DropoutMask& m, const char* op) {
+using Block = Tensor (*)(const Tensor&, const Tensor&, const Tensor&, int64_t);
+
+// ph: 2 for the 2-D block, 1 for the 1-D one; `block` is that block without the mask.
+Tensor with_dropout(const char* op, const ConvGeom& g, int64_t ph, Block block, const Tensor& x,
+                    const Tensor& w, const Tensor& b, int64_t pad, const DropoutMask& m) {
   SG_CHECK(m.p >= 0.0f && m.p < 1.0f, op, ": dropout rate must be in [0, 1), got ", m.p);
+  if (!x.backend().supports(Op::ConvReluPoolDropout) || m.p == 0.0f)
+    return dropout(block(x, w, b, pad), m.p, true, m.seed, m.stream, m.stream_base);
+  return conv_relu_pool_block(op, x, w, b, g, ph, 2, &m);
 }
 
 }  // namespace
@@ -21,21 +28,13 @@ void check_mask(const DropoutMask& m, const char* op) {
 Tensor conv_relu_pool_dropout2d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad,
                                 const DropoutMask& m) {
   const char* op = "conv_relu_pool_dropout2d";
-  const ConvGeom g = conv2d_geom(x, w, pad, op);
-  check_mask(m, op);
-  if (!x.backend().supports(Op::ConvReluPoolDropout) || m.p == 0.0f)
-    return dropout(conv_relu_pool2d(x, w, b, pad), m.p, true, m.seed, m.stream, m.stream_base);
-  return conv_relu_pool_block(op, x, w, b, g, 2, 2, &m);
+  return with_dropout(op, conv2d_geom(x, w, pad, op), 2, conv_relu_pool2d, x, w, b, pad, m);
 }
 
 Tensor conv_relu_pool_dropout1d(const Tensor& x, const Tensor& w, const Tensor& b, int64_t pad,
                                 const DropoutMask& m) {
   const char* op = "conv_relu_pool_dropout1d";
-  const ConvGeom g = conv1d_geom(x, w, pad, op);
-  check_mask(m, op);
-  if (!x.backend().supports(Op::ConvReluPoolDropout) || m.p == 0.0f)
-    return dropout(conv_relu_pool1d(x, w, b, pad), m.p, true, m.seed, m.stream, m.stream_base);
-  return conv_relu_pool_block(op, x, w, b, g, 1, 2, &m);
+  return with_dropout(op, conv1d_geom(x, w, pad, op), 1, conv_relu_pool1d, x, w, b, pad, m);
 }
 
 }  // namespace sg
