@@ -47,6 +47,7 @@ struct DropoutMask {
   float p = 0.0f;
   uint64_t seed = 0, stream = 0;
   const uint64_t* stream_base = nullptr;
+  float keep() const { return p < 1.0f ? 1.0f / (1.0f - p) : 0.0f; }  // a kept value's factor
 };
 
 struct AdamParams {
@@ -221,8 +222,9 @@ class Backend {
                                        const float* x, const float* w, const float* at,
                                        const float* dy, float* dx, float* dw, float* db);
   // The block with dropout's mask m on y (Op::ConvReluPoolDropout, optional as the block):
-  //   y = maxpool(relu(conv)) · m,  at as above;  backward: the block's with dy · m,
-  // so the pre-dropout y is never written and dy · m never leaves the backend.
+  //   y = maxpool(relu(conv)) · m,  at as above and −1 where m drops the value;
+  //   backward: the block's with dy · m.keep() (at = −1 routes nothing, so no second draw).
+  // The pre-dropout y is never written and dy · m never leaves the backend.
   virtual void conv_relu_pool_dropout_forward(const ConvGeom& g, int64_t ph, int64_t pw,
                                               const float* x, const float* w, const float* b,
                                               const DropoutMask& m, float* y, float* at);

@@ -149,8 +149,8 @@ OpEntry maxpool2d_entry() {
 // backward: dz = dy at `at`, then conv2d's backward. Every window the ops use (2×2, 1×2)
 // and others (3×3, 2×3); 'valid' and 'same'; rows and columns no window covers.
 // With a mask m: conv_relu_pool_dropout, y times dropout's mask (the element's
-// random_uniform32(seed, stream, i) < p: 0, else 1/(1 − p)) and dy times it before the
-// block's backward; its shapes a subset (windows 2×2, 1×2, 2×3, both paddings, C = 2 and 1),
+// random_uniform32(seed, stream, i) < p: 0 and `at` −1, else 1/(1 − p)) and dy times
+// 1/(1 − p) before the block's backward (a dropped value routes nothing); its shapes a subset (windows 2×2, 1×2, 2×3, both paddings, C = 2 and 1),
 // one with K·Q odd, so that samples start on odd element indices (a pair split between two).
 OpEntry conv_relu_pool_entry(const DropoutMask* m = nullptr) {
   OpEntry e;
@@ -201,15 +201,12 @@ OpEntry conv_relu_pool_entry(const DropoutMask* m = nullptr) {
           be.conv_relu_pool_backward(g, ph, pw, in[0], in[1], out[1], dy[0], din[0], din[1],
                                      din[2]);
       };
-      // Dropout's mask value of element o of y (1 without a mask).
-      auto keep = [mask](int64_t o) {
-        if (!mask) return 1.0;
-        return random_uniform32(mask->seed, mask->stream, uint64_t(o)) < double(mask->p)
-                   ? 0.0
-                   : 1.0 / double(1.0f - mask->p);
+      // Whether dropout drops element o of y (never without a mask), and a kept one's factor.
+      auto dropped = [mask](int64_t o) {
+        return mask && random_uniform32(mask->seed, mask->stream, uint64_t(o)) < double(mask->p);
       };
-      // z = conv(x, w) + b; per window, the first maximum above 0 (none: y = 0, at = -1).
-      c.ref_forward = [g, ph, pw, QH, QW, keep](const DPtrs& in, const DPtrs& out) {
+      const double keep = mask ? 1.0 / double(1.0f - mask->p) : 1.0;
+      c.ref_forward = [g, ph, pw, QH, QW, dropped, keep](const DPtrs& in, const DPtrs& out) {
         std::vector<double> z(size_t(g.y_size()));
         ref::conv2d_forward(g, in[0], in[1], in[2], z.data());
         for (int64_t plane = 0; plane < g.N * g.K; ++plane)
@@ -222,8 +219,9 @@ OpEntry conv_relu_pool_entry(const DropoutMask* m = nullptr) {
                   const double v = z[size_t((plane * g.OH() + i * ph + a) * g.OW() + j * pw + b)];
                   if (v > m) m = v, best = a * pw + b;
                 }
-              out[0][(plane * QH + i) * QW + j] = m * keep((plane * QH + i) * QW + j);
-              out[1][(plane * QH + i) * QW + j] = double(best);
+              const int64_t o = (plane * QH + i) * QW + j;
+              out[0][o] = dropped(o) ? 0.0 : m * keep;
+              out[1][o] = dropped(o) ? -1.0 : double(best);  // no gradient through a dropped value
             }
       };
       c.ref_backward = [g, ph, pw, QH, QW, keep](const DPtrs& in, const DPtrs& out,
@@ -235,7 +233,7 @@ OpEntry conv_relu_pool_entry(const DropoutMask* m = nullptr) {
               const int64_t o = (plane * QH + i) * QW + j, a = int64_t(out[1][o]);
               if (a >= 0)
                 dz[size_t((plane * g.OH() + i * ph + a / pw) * g.OW() + j * pw + a % pw)] =
-                    dy[0][o] * keep(o);
+                    dy[0][o] * keep;
             }
         if (din[0]) ref::conv2d_backward_data(g, dz.data(), in[1], din[0]);
         ref::conv2d_backward_filter(g, in[0], dz.data(), din[1], din[2]);  // each may be null

@@ -151,8 +151,9 @@ void conv_relu_pool_forward(const ConvGeom& g, int64_t ph, int64_t pw, const flo
   const int64_t OH = g.OH(), OW = g.OW(), P = OH * OW;
   const int64_t QH = OH / ph, QW = OW / pw, Q = QH * QW;
   const DropoutDraw draw = m ? dropout_draw(*m) : DropoutDraw{};
-  auto mask = [&](int64_t n) {
-    if (m) dropout_range(draw, n * g.K * Q, g.K * Q, y + n * g.K * Q, y + n * g.K * Q);
+  auto mask = [&](int64_t n) {  // and at = −1 where dropped: the backward routes nothing there
+    float* yn = y + n * g.K * Q;
+    if (m) dropout_range(draw, n * g.K * Q, g.K * Q, yn, yn, at + n * g.K * Q);
   };
   if (few_taps_pool_takes(g, ph, pw)) {
 #pragma omp parallel for schedule(static)
@@ -184,13 +185,14 @@ void conv_relu_pool_backward(const ConvGeom& g, int64_t ph, int64_t pw, const fl
   const int64_t OW = g.OW(), P = g.OH() * OW;
   const int64_t QH = g.OH() / ph, QW = OW / pw, Q = QH * QW;
   const int64_t in_size = g.C * g.H * g.W;
-  const DropoutDraw draw = m ? dropout_draw(*m) : DropoutDraw{};
-  // Sample n's dy [K, Q]: dy_all's own, or with a mask dy·m in the thread's workspace.
+  // Sample n's dy [K, Q]: dy_all's own, or with a mask dy·(1/(1 − p)) in the thread's
+  // workspace: the dropped values' `at` is −1 (the forward's), so dy·m needs no second draw.
+  const float keep = m ? m->keep() : 1.0f;
   auto dy_of = [&](int64_t n) -> const float* {
     const float* dyn = dy_all + n * g.K * Q;
     if (!m) return dyn;
     float* masked = workspace(kMaskedDySlot, g.K * Q);
-    dropout_range(draw, n * g.K * Q, g.K * Q, dyn, masked);
+    for (int64_t i = 0; i < g.K * Q; ++i) masked[i] = dyn[i] * keep;
     return masked;
   };
   if (!dx && few_taps_pool_takes(g, ph, pw)) {

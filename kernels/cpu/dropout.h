@@ -16,7 +16,10 @@ struct DropoutDraw {
 DropoutDraw dropout_draw(const DropoutMask& m);
 
 // y[i] = x[i] · m_{first + i} for i in [0, n): m = 0 where random_below(key, first + i) (the
-// value dropped), else keep. x and y may be the same array. One thread.
-void dropout_range(const DropoutDraw& d, int64_t first, int64_t n, const float* x, float* y);
+// value dropped), else keep; and where `at` is given, at[i] = −1 where the value is dropped
+// (the fused block's window offsets: no gradient flows there). x and y may be the same
+// array. One thread.
+void dropout_range(const DropoutDraw& d, int64_t first, int64_t n, const float* x, float* y,
+                   float* at = nullptr);
 
 }  // namespace sg::cpu

@@ -1,10 +1,14 @@
 // The fused conv block with dropout's mask (engine/backend.h, Op::ConvReluPoolDropout). On
-// the GPU it is the block's kernels and the dropout kernel one after the other: the mask in
-// place on y forward, and dy·m into a scratch for the block's backward. Memory traffic is
-// cheap there next to the CPU's; what the op keeps is one code path for every backend and
-// the same values and gradients as conv_relu_pool then dropout, bit for bit.
+// the GPU it is the block's kernels and one more pass each way: forward, y·m in place and
+// at = −1 where a value is dropped; backward, dy·(1/(1 − p)) into a scratch for the block's
+// backward, which routes nothing where at = −1. The same values and gradients as
+// conv_relu_pool then dropout (docs/ops.md), and the same `at` as the CPU's.
+//
+// Mapping: grid-stride, one thread per pooled element. Bytes: forward reads and writes y and
+// at (16·|y|), backward reads dy and writes the scratch (8·|y|).
 #include "kernels/cuda/exec/device.h"
 
+#include "engine/random.h"
 #include "kernels/cuda/backend.h"
 
 namespace sg::SG_CUDA_NS {
@@ -15,14 +19,31 @@ int64_t pooled_size(const ConvGeom& g, int64_t ph, int64_t pw) {
   return g.N * g.K * (g.OH() / ph) * (g.OW() / pw);
 }
 
+// Dropout's draw (dropout.cu) on y in place, and at = −1 where it drops.
+__global__ void mask_kernel(int64_t n, uint32_t threshold, float keep, uint64_t seed,
+                            uint64_t stream, const uint64_t* stream_base, float* y, float* at) {
+  const uint64_t key = random_key(seed, stream_base ? stream + *stream_base : stream);
+  SG_GRID_STRIDE(i, n) {
+    const bool drop = random_below(key, uint64_t(i), threshold);
+    y[i] = y[i] * (drop ? 0.0f : keep);
+    if (drop) at[i] = -1.0f;
+  }
+}
+
+__global__ void keep_kernel(int64_t n, float keep, const float* dy, float* out) {
+  SG_GRID_STRIDE(i, n) out[i] = dy[i] * keep;
+}
+
 }  // namespace
 
 void CudaBackend::conv_relu_pool_dropout_forward(const ConvGeom& g, int64_t ph, int64_t pw,
                                                  const float* x, const float* w, const float* b,
                                                  const DropoutMask& m, float* y, float* at) {
   conv_relu_pool_forward(g, ph, pw, x, w, b, y, at);
-  // Element by element: in place is safe.
-  dropout(pooled_size(g, ph, pw), m.p, m.seed, m.stream, m.stream_base, y, y);
+  const int64_t n = pooled_size(g, ph, pw);
+  if (n > 0)
+    SG_LAUNCH(mask_kernel, blocks_for(n), kBlock, 0, stream_, n, random_below_threshold(m.p),
+              m.keep(), m.seed, m.stream, m.stream_base, y, at);
 }
 
 void CudaBackend::conv_relu_pool_dropout_backward(const ConvGeom& g, int64_t ph, int64_t pw,
@@ -32,9 +53,10 @@ void CudaBackend::conv_relu_pool_dropout_backward(const ConvGeom& g, int64_t ph,
                                                   float* db) {
   if (!dx && !dw && !db) return;
   const int64_t n = pooled_size(g, ph, pw);
-  Scratch masked(*this, n);
-  dropout(n, m.p, m.seed, m.stream, m.stream_base, dy, masked.get());
-  conv_relu_pool_backward(g, ph, pw, x, w, at, masked.get(), dx, dw, db);
+  Scratch kept(*this, n);
+  if (n > 0) SG_LAUNCH(keep_kernel, blocks_for(n), kBlock, 0, stream_, n, m.keep(), dy,
+              kept.get());
+  conv_relu_pool_backward(g, ph, pw, x, w, at, kept.get(), dx, dw, db);
 }
 
 }  // namespace sg::SG_CUDA_NS

@@ -28,7 +28,7 @@ __global__ void dropout_kernel(int64_t n, uint32_t threshold, float keep, uint64
 
 void CudaBackend::dropout(int64_t n, float p, uint64_t seed, uint64_t stream,
                           const uint64_t* stream_base, const float* x, float* y) {
-  const float keep = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+  const float keep = DropoutMask{p}.keep();
   if (n > 0)
     SG_LAUNCH(dropout_kernel, blocks_for(n), kBlock, 0, stream_, n, random_below_threshold(p),
               keep, seed, stream, stream_base, x, y);
