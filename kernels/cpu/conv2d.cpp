@@ -81,33 +81,39 @@ void im2col(const ConvGeom& g, const float* x, float* col) {
 
 // ---- One sample (conv_sample.h) ----
 
-PaddedSample padded_sample(const ConvGeom& g, const float* xn) {
-  const int64_t plane = (g.H + 2 * g.pad_h) * (g.W + 2 * g.pad_w);
-  return padded_sample(g, xn, workspace(kPaddedSlot, g.C * plane + vec::L));
-}
+namespace {
 
-PaddedSample padded_sample(const ConvGeom& g, const float* xn, PlaneLayout xl) {
+// The copy every padded_sample makes: x_n laid out as xl into xp (C·Hp·Wp + 16 floats).
+PaddedSample pad_into(const ConvGeom& g, const float* xn, PlaneLayout xl, float* xp) {
   const int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, plane = Hp * Wp;
-  float* xp = workspace(kPaddedSlot, g.C * plane + vec::L);
-  std::fill(xp, xp + g.C * plane + vec::L, 0.0f);
-  for (int64_t c = 0; c < g.C; ++c)
-    for (int64_t iy = 0; iy < g.H; ++iy)
-      copy_floats(xn + c * xl.plane + iy * xl.row, g.W, xp + c * plane + (iy + g.pad_h) * Wp + g.pad_w);
-  return {xp, Hp, Wp};
-}
-
-PaddedSample padded_sample(const ConvGeom& g, const float* xn, float* xp) {
-  const int64_t Hp = g.H + 2 * g.pad_h, Wp = g.W + 2 * g.pad_w, plane = Hp * Wp;
-  if (!g.pad_h && !g.pad_w) {
+  const bool dense = xl.plane == g.H * g.W && xl.row == g.W;
+  if (dense && !g.pad_h && !g.pad_w) {
     std::copy(xn, xn + g.C * plane, xp);
   } else {
     std::fill(xp, xp + g.C * plane, 0.0f);
     for (int64_t c = 0; c < g.C; ++c)
       for (int64_t iy = 0; iy < g.H; ++iy)
-        copy_floats(xn + (c * g.H + iy) * g.W, g.W, xp + c * plane + (iy + g.pad_h) * Wp + g.pad_w);
+        copy_floats(xn + c * xl.plane + iy * xl.row, g.W,
+                    xp + c * plane + (iy + g.pad_h) * Wp + g.pad_w);
   }
   std::fill(xp + g.C * plane, xp + g.C * plane + vec::L, 0.0f);
   return {xp, Hp, Wp};
+}
+
+float* padded_slot(const ConvGeom& g) {
+  return workspace(kPaddedSlot, g.C * (g.H + 2 * g.pad_h) * (g.W + 2 * g.pad_w) + vec::L);
+}
+
+}  // namespace
+
+PaddedSample padded_sample(const ConvGeom& g, const float* xn) {
+  return pad_into(g, xn, PlaneLayout::dense(g.H, g.W), padded_slot(g));
+}
+PaddedSample padded_sample(const ConvGeom& g, const float* xn, PlaneLayout xl) {
+  return pad_into(g, xn, xl, padded_slot(g));
+}
+PaddedSample padded_sample(const ConvGeom& g, const float* xn, float* xp) {
+  return pad_into(g, xn, PlaneLayout::dense(g.H, g.W), xp);
 }
 
 std::vector<int64_t> tap_offsets(int64_t C, int64_t R, int64_t S, int64_t Hp, int64_t Wp) {

@@ -46,9 +46,10 @@ class FewTapsFilterSum {
 
 // The fused conv block's forward (conv_relu_pool.cpp) for one input channel, 3×3 taps and
 // 2×2 windows (the Difference Model's first conv) at ≥ 16 windows a row, with the option
-// conv_path = direct (conv_path.h); where it takes the forward, the block's backward
-// without an input gradient feeds FewTapsFilterSum a band of rows at a time: y = max over the window of relu(conv(x) + b), at = the
-// offset of its first maximum (−1 where y = 0), without writing the conv's output. The
+// conv_path = direct (conv_path.h): y = max over the window of relu(conv(x) + b), at = the
+// offset of its first maximum (−1 where y = 0), without writing the conv's output. (Where
+// it takes the forward, the block's backward without an input gradient feeds
+// FewTapsFilterSum a band of rows at a time.) The
 // input's even and odd columns are copied apart first; then 16 windows' left and right
 // values are plain vector loads of them, and a window's four conv values stay in
 // registers from the multiply-adds to the max. The same operations in the same order as

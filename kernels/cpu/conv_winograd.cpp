@@ -47,16 +47,14 @@ std::atomic<WinogradMode>& setting() {
 }
 
 // The tiling of one output plane OH×OW: TH rows of TW tiles of 2×2, each row padded to TWp
-// tiles (a multiple of 16), T = TH·TWp in all. The tiles read a zero-bordered copy of each
-// input plane, Hz×Wz: the conv's padding on the top and left, zeros to the bottom and right
-// (tile (ty, tx) reads rows 2ty..2ty+3 and columns 2tx..2tx+3; a vector of 16 tiles loads
-// columns up to 2tx+33, so Wz = 2·TWp + 2 holds every load).
+// tiles (a multiple of 16), T = TH·TWp in all (input_transform reads each tile's input
+// where it lies, zeros outside).
 // V [16][C][T] is stored with strides vc between channels and vq between positions, each
 // an odd number of cache lines: with T = 256 (a 32×32 output) plain strides are 1 KiB and
 // C·1 KiB, so the input transform's 16 stores and the GEMM's rows of channels all fall in
 // a few of L1's 64 sets and evict one another (4K aliasing with the loads, too).
 struct Tiling {
-  int64_t OH, OW, TH, TW, TWp, T, Hz, Wz, vc, vq;
+  int64_t OH, OW, TH, TW, TWp, T, vc, vq;
 };
 
 // A stride of at least n floats that is an odd number of 16-float cache lines.
@@ -66,11 +64,9 @@ int64_t odd_lines(int64_t n) {
 }
 
 Tiling tiling(int64_t OH, int64_t OW, int64_t C) {
-  Tiling t{OH, OW, (OH + 1) / 2, (OW + 1) / 2, 0, 0, 0, 0, 0, 0};
+  Tiling t{OH, OW, (OH + 1) / 2, (OW + 1) / 2, 0, 0, 0, 0};
   t.TWp = (t.TW + L - 1) / L * L;
   t.T = t.TH * t.TWp;
-  t.Hz = 2 * t.TH + 2;
-  t.Wz = 2 * t.TWp + 2;
   t.vc = odd_lines(t.T);
   t.vq = odd_lines(C * t.vc);
   return t;

@@ -1,7 +1,7 @@
 // The fused conv block with dropout's mask (engine/backend.h, Op::ConvReluPoolDropout). On
 // the GPU it is the block's kernels and one more pass each way: forward, y·m in place and
-// at = −1 where a value is dropped; backward, dy·(1/(1 − p)) into a scratch for the block's
-// backward, which routes nothing where at = −1. The same values and gradients as
+// at = −1 where a value is dropped; backward, dy·(1/(1 − p)) into a scratch (the scale
+// kernel) for the block's backward, which routes nothing where at = −1. The same values and gradients as
 // conv_relu_pool then dropout (docs/ops.md), and the same `at` as the CPU's.
 //
 // Mapping: grid-stride, one thread per pooled element. Bytes: forward reads and writes y and
@@ -30,10 +30,6 @@ __global__ void mask_kernel(int64_t n, uint32_t threshold, float keep, uint64_t 
   }
 }
 
-__global__ void keep_kernel(int64_t n, float keep, const float* dy, float* out) {
-  SG_GRID_STRIDE(i, n) out[i] = dy[i] * keep;
-}
-
 }  // namespace
 
 void CudaBackend::conv_relu_pool_dropout_forward(const ConvGeom& g, int64_t ph, int64_t pw,
@@ -54,8 +50,7 @@ void CudaBackend::conv_relu_pool_dropout_backward(const ConvGeom& g, int64_t ph,
   if (!dx && !dw && !db) return;
   const int64_t n = pooled_size(g, ph, pw);
   Scratch kept(*this, n);
-  if (n > 0) SG_LAUNCH(keep_kernel, blocks_for(n), kBlock, 0, stream_, n, m.keep(), dy,
-              kept.get());
+  scale(n, m.keep(), 0.0f, dy, kept.get());  // dy·(1/(1 − p)) + 0: a −0 turns +0, routed alike
   conv_relu_pool_backward(g, ph, pw, x, w, at, kept.get(), dx, dw, db);
 }
 
