@@ -113,37 +113,47 @@ TEST_CASE("conv_transpose2d: 'same' keeps H×W, 'valid' adds 2, against a direct
 // per tile, rows of tiles padded to 16, at most 1/1.5 of the direct conv's 9 per output):
 // the Difference Model's middle conv (29×29 outputs: 16·240 vs 9·841) but not its last
 // (12×12: 16·96 vs 9·144). Taken, the bits differ from the direct path's (other rounding);
-// not taken, they are the direct path's.
+// not taken, they are the direct path's. The same for the weight gradient
+// (WinogradFilterSum), which follows the forward's choice.
 TEST_CASE("CPU winograd=on takes the middle conv of the Difference Model, not the last") {
-  auto run = [](int64_t C, int64_t HW, int64_t K, const char* mode) {
+  auto run = [](int64_t C, int64_t HW, int64_t K, const char* mode, bool weight_grad) {
     ScopedOption opt(backend_for(Device::CPU), "winograd", mode);
     Tensor x = random_tensor({2, C, HW, HW}, 30, Device::CPU, false),
-           w = random_tensor({K, C, 3, 3}, 31, Device::CPU, false),
+           w = random_tensor({K, C, 3, 3}, 31, Device::CPU, true),
            b = random_tensor({K}, 32, Device::CPU, false);
-    return conv2d(x, w, b, 0).to_vector();
+    Tensor y = conv2d(x, w, b, 0);
+    if (!weight_grad) return y.to_vector();
+    sum(mul(y, y)).backward();
+    return w.grad().to_vector();
   };
-  CHECK(run(16, 31, 32, "on") != run(16, 31, 32, "off"));
-  CHECK(run(32, 14, 16, "on") == run(32, 14, 16, "off"));
-  CHECK(run(32, 14, 16, "all") != run(32, 14, 16, "off"));
+  for (bool dw : {false, true}) {
+    CAPTURE(dw);
+    CHECK(run(16, 31, 32, "on", dw) != run(16, 31, 32, "off", dw));
+    CHECK(run(32, 14, 16, "on", dw) == run(32, 14, 16, "off", dw));
+    CHECK(run(32, 14, 16, "all", dw) != run(32, 14, 16, "off", dw));
+  }
 }
 
 // The register blocks of the Winograd GEMMs (kernels/cpu/blocking.h) sum over the input
-// channels in one order, so they give the same bits: a 16→32 conv and a 32→13 one (13
-// output channels: blocks of 8 or 6 and their rests), forward and input gradient.
+// channels (and in the weight gradient over the tiles) in one order, so they give the same
+// bits: a 16→32 conv, a 32→13 one (13 output channels: blocks of 8 or 6 and their rests)
+// and a 37→13 one (37 input channels: the weight gradient's vectors of 16 channels, two at a
+// time, and a rest), forward, input and weight gradient.
 TEST_CASE("CPU Winograd: the wide and the narrow register block give the same bits") {
   auto run = [](int64_t C, int64_t K, const char* block) {
     ScopedOption all(backend_for(Device::CPU), "winograd", "all");
     ScopedOption b(backend_for(Device::CPU), "blocking", block);
     Tensor x = random_tensor({2, C, 31, 31}, 40, Device::CPU, true),
-           w = random_tensor({K, C, 3, 3}, 41, Device::CPU, false),
+           w = random_tensor({K, C, 3, 3}, 41, Device::CPU, true),
            bias = random_tensor({K}, 42, Device::CPU, false);
     Tensor y = conv2d(x, w, bias, 1);
     sum(mul(y, y)).backward();
-    std::vector<float> out = y.to_vector(), dx = x.grad().to_vector();
+    std::vector<float> out = y.to_vector(), dx = x.grad().to_vector(), dw = w.grad().to_vector();
     out.insert(out.end(), dx.begin(), dx.end());
+    out.insert(out.end(), dw.begin(), dw.end());
     return out;
   };
-  for (auto [C, K] : {std::pair<int64_t, int64_t>{16, 32}, {32, 13}}) {
+  for (auto [C, K] : {std::pair<int64_t, int64_t>{16, 32}, {32, 13}, {37, 13}}) {
     CAPTURE(K);
     CHECK(run(C, K, "wide") == run(C, K, "narrow"));
   }

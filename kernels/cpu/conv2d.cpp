@@ -263,7 +263,9 @@ void BiasSum::finish() {
 FilterSum::FilterSum(const ConvGeom& g, float* dw_part, float* db_part)
     : g_(g), dw_(dw_part), bias_(g.K, g.OW(), db_part) {
   const int64_t CRS = g.C * g.R * g.S;
-  if (dw_part && CRS > kMaxFewTaps && !is_pointwise(g) && conv_path() == ConvPath::Direct)
+  if (dw_part && winograd_backward_filter_takes(g))
+    winograd_.emplace(g, dw_part);
+  else if (dw_part && CRS > kMaxFewTaps && !is_pointwise(g) && conv_path() == ConvPath::Direct)
     direct_.emplace(g, dw_part);
 }
 
@@ -272,7 +274,9 @@ void FilterSum::add(const float* xn, const float* dyn) {
   const ConvGeom& g = g_;
   const int64_t CRS = g.C * g.R * g.S, P = g.OH() * g.OW();
   const ConstMat dY(dyn, g.K, P);
-  if (direct_) {
+  if (winograd_) {
+    winograd_->add(xn, dyn, PlaneLayout::dense(g.OH(), g.OW()));
+  } else if (direct_) {
     direct_->add(xn, dyn);
   } else if (dw_ && CRS <= kMaxFewTaps) {
     few_taps_backward_filter(g, xn, dyn, dw_);
@@ -288,16 +292,25 @@ void FilterSum::add(const float* xn, const float* dyn) {
   bias_.rows(dyn, P, g.OH());
 }
 
-float* FilterSum::wide_dy() { return direct_ ? direct_->next_dy() : nullptr; }
-PlaneLayout FilterSum::wide_layout() const { return direct_->layout(); }
+float* FilterSum::wide_dy() {
+  return winograd_ ? winograd_->next_dy() : direct_ ? direct_->next_dy() : nullptr;
+}
+PlaneLayout FilterSum::wide_layout() const {
+  return winograd_ ? winograd_->layout() : direct_->layout();
+}
 
 void FilterSum::add_wide(const float* xn) {
-  const PlaneLayout l = direct_->layout();
-  bias_.rows(direct_->next_dy(), l.plane, g_.OH(), l.row);
-  direct_->add_wide(xn);
+  const PlaneLayout l = wide_layout();
+  float* dy = wide_dy();
+  bias_.rows(dy, l.plane, g_.OH(), l.row);
+  if (winograd_)
+    winograd_->add(xn, dy, l);
+  else
+    direct_->add_wide(xn);
 }
 
 void FilterSum::finish() {
+  if (winograd_) winograd_->finish();
   if (direct_) direct_->finish();
   bias_.finish();
 }

@@ -9,6 +9,7 @@
 
 #include "engine/geometry.h"
 #include "kernels/cpu/conv_filter_direct.h"
+#include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/plane_layout.h"
 
 namespace sg::cpu {
@@ -38,6 +39,9 @@ enum WorkspaceSlot : int {
   kNarrowSlot,          // narrow_rows: the rows to add, made contiguous
   kDenseDySlot,         // conv_sample_backward_data: dy made dense for the GEMM
   kMaskedDySlot,        // conv_relu_pool_dropout: a sample's dy · mask
+  kWinogradGradSlot,    // conv_winograd.h's weight gradient: the transformed dy tiles D
+  kWinogradSumSlot,     //   its 16-lane accumulators
+  kWinogradDySlot,      //   the fused block's dy for it
   kWorkspaceSlots
 };
 float* workspace(int slot, int64_t n);
@@ -100,16 +104,17 @@ class BiasSum {
 // The weight and bias gradients of one chunk of samples (reduce_filter_chunks): add(x_n,
 // dy_n) for each sample in order, then finish():
 //   dw_part[K,CRS] += Σ_n dy_n·col(x_n)ᵀ,  db_part[k] += Σ_n Σ_p dy_n[k,p]
-// (either may be null). Per sample: conv_few_taps.h's loops (CRS ≤ 9), im2col + Eigen
-// GEMM, or with the option conv_path = direct (conv_path.h), conv_filter_direct.h's sums.
+// (either may be null). Per sample: conv_winograd.h's sums where the Winograd mode takes
+// the pass (winograd_backward_filter_takes), else conv_few_taps.h's loops (CRS ≤ 9), im2col
+// + Eigen GEMM, or with the option conv_path = direct (conv_path.h), conv_filter_direct.h's.
 class FilterSum {
  public:
   FilterSum(const ConvGeom& g, float* dw_part, float* db_part);
   void add(const float* xn, const float* dyn);
   void finish();
-  // On the direct path: where the next sample's dy may be written in the wide layout
-  // (wide_layout(); columns OW… of each row 0), to be taken by add_wide(x_n) without a
-  // copy. Null on the other paths: use add().
+  // On the Winograd and direct paths: where the next sample's dy may be written, laid out
+  // as wide_layout() (on the direct path its wide rows; columns OW… of each row 0), to be
+  // taken by add_wide(x_n) without a copy. Null on the other paths: use add().
   float* wide_dy();
   PlaneLayout wide_layout() const;
   void add_wide(const float* xn);
@@ -119,6 +124,7 @@ class FilterSum {
   float* dw_;
   BiasSum bias_;
   std::optional<DirectFilterSum> direct_;
+  std::optional<WinogradFilterSum> winograd_;
 };
 
 // The fixed-order batch reduction: splits [0, N) into min(N, kFilterChunks) chunks, calls

@@ -12,6 +12,8 @@
 // of their blocks are the even or odd columns of two 16-float loads (vec16.h), and the
 // outputs go back interleaved. Each row of tiles is padded to a multiple of 16 tiles (the
 // extra ones read zeros and are never stored), so the GEMMs need no tails in t.
+// The weight gradient ("The weight gradient" below) runs its own plan: a row of tiles at a
+// time, vectorised over channels.
 #include "kernels/cpu/conv_winograd.h"
 
 #include <algorithm>
@@ -255,6 +257,169 @@ void winograd_sample(int64_t C, int64_t H, int64_t W, int64_t ph, int64_t pw, in
     all_rows<6, 1>(U, V, K, C, t, b, accumulate, Mb, y);
 }
 
+
+// ---- The weight gradient ----
+// The adjoint of y = Aᵀ[U ⊙ V]A with U = G w Gᵀ: for one tile with output gradient δ (2×2)
+// and input block d (4×4), Σ_ij δ[i][j]·d[i + r][j + s] = (Gᵀ [(A δ Aᵀ) ⊙ (Bᵀ d B)] G)[r][s],
+// so with D[ξν][k][t] = (A δ_kt Aᵀ)[ξ][ν] and V[ξν][t][c] = (Bᵀ d_ct B)[ξ][ν],
+//   dw[k, c] = Gᵀ S[k, c] G,   S[ξν][k][c] = Σ_n Σ_t D[ξν][k][t]·V[ξν][t][c]:
+// 16 GEMMs [K × T]·[T × C] per sample (16 multiplies per tile and channel pair instead of
+// the direct sums' 36), summed over the chunk's samples before the one transform G.
+// One row of tiles at a time, so D and V stay in L1 from their transforms to the GEMMs;
+// V is vectorised over c (x is first transposed to [H][W][C]), so S[ξν][k][·] is one
+// accumulator per 16 channels that the row's tiles add to in order, and S (16·K·C floats)
+// stays in cache for the whole chunk.
+
+// D[ξν][k][t] = (A δ Aᵀ)[ξ][ν] for the tiles t of row ty of every channel k, δ the tile's
+// 2×2 block of dy [K, OH, OW] laid out as dyl, zeros outside it. A's rows, applied to rows
+// and then to columns: (δ0, δ0 + δ1, δ0 − δ1, −δ1). D [TWp/16][K][16][16]: per block of 16
+// tiles, channel k's 16 positions are 256 contiguous floats (its stores fill whole lines),
+// and the GEMM's channels a constant 256 floats apart.
+constexpr int64_t kGradBlock = 16 * L;  // one channel's D for a block of 16 tiles
+
+void grad_transform_row(const float* dy, PlaneLayout dyl, int64_t K, const Tiling& t, int64_t ty,
+                        float* D) {
+  const int64_t rows = std::min<int64_t>(2, t.OH - 2 * ty);  // 1 on an odd OH's last row
+  for (int64_t tx = 0; tx < t.TWp; tx += L) {
+    // Columns 2tx … 2tx + 31 in two loads of their first n0, n1 lanes (0 past OW).
+    const int64_t n0 = std::clamp<int64_t>(t.OW - 2 * tx, 0, L);
+    const int64_t n1 = std::clamp<int64_t>(t.OW - 2 * tx - L, 0, L);
+    for (int64_t k = 0; k < K; ++k) {
+      // The rows of channel k + 4, ahead of their loads: 2K rows in K planes are too many
+      // streams for the hardware prefetcher (measured: these loads stalled the loop).
+      if (k + 4 < K)
+        for (int i = 0; i < rows; ++i) {
+          const float* next = dy + (k + 4) * dyl.plane + (2 * ty + i) * dyl.row + 2 * tx;
+          __builtin_prefetch(next);
+          __builtin_prefetch(next + std::max<int64_t>(n0 + n1, 1) - 1);
+        }
+      v16 d[2][2] = {};
+      for (int i = 0; i < rows; ++i) {
+        const float* row = dy + k * dyl.plane + (2 * ty + i) * dyl.row + 2 * tx;
+        const v16 a = load_first(row, n0), b = load_first(row + L, n1);
+        d[i][0] = even(a, b), d[i][1] = odd(a, b);
+      }
+      v16 e[4][2];  // A δ
+      for (int j = 0; j < 2; ++j) {
+        e[0][j] = d[0][j];
+        e[1][j] = d[0][j] + d[1][j];
+        e[2][j] = d[0][j] - d[1][j];
+        e[3][j] = v16{} - d[1][j];
+      }
+      float* v = D + (tx / L * K + k) * kGradBlock;
+      for (int i = 0; i < 4; ++i) {
+        store(v + (4 * i + 0) * L, e[i][0]);
+        store(v + (4 * i + 1) * L, e[i][0] + e[i][1]);
+        store(v + (4 * i + 2) * L, e[i][0] - e[i][1]);
+        store(v + (4 * i + 3) * L, v16{} - e[i][1]);
+      }
+    }
+  }
+}
+
+// xh [Hx][Wx][Cp] = x_n [C, H, W] moved by (ph, pw), channels padded to Cp (a multiple of
+// 16) with zeros, and zeros around: 16×16 blocks of (channels, columns) transposed in
+// registers.
+void transpose_input(const float* x, int64_t C, int64_t H, int64_t W, int64_t ph, int64_t pw,
+                     int64_t Hx, int64_t Wx, int64_t Cp, float* xh) {
+  // Zeros where x does not land: the rows above and below, the columns left and right.
+  std::fill(xh, xh + ph * Wx * Cp, 0.0f);
+  std::fill(xh + (ph + H) * Wx * Cp, xh + Hx * Wx * Cp, 0.0f);
+  for (int64_t h = ph; h < ph + H; ++h) {
+    std::fill(xh + h * Wx * Cp, xh + (h * Wx + pw) * Cp, 0.0f);
+    std::fill(xh + (h * Wx + pw + W) * Cp, xh + (h + 1) * Wx * Cp, 0.0f);
+  }
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t w0 = 0; w0 < W; w0 += L) {
+      const int64_t n = std::min(L, W - w0);
+      if (h + 2 < H)  // 2 rows ahead: C planes are too many streams for the hardware prefetcher
+        for (int64_t c = 0; c < C; ++c) __builtin_prefetch(x + (c * H + h + 2) * W + w0);
+      for (int64_t c0 = 0; c0 < Cp; c0 += L) {
+        v16 r[L];
+        for (int64_t i = 0; i < L; ++i) {
+          const float* p = x + ((c0 + i) * H + h) * W + w0;
+          r[i] = c0 + i >= C ? v16{} : n == L ? load(p) : load_first(p, n);
+        }
+        transpose16(r);
+        for (int64_t j = 0; j < n; ++j) store(xh + ((h + ph) * Wx + w0 + j + pw) * Cp + c0, r[j]);
+      }
+    }
+}
+
+// V[ξν][tx][c] = (Bᵀ d B)[ξ][ν] for the tiles of row ty, d the tile's 4×4 block of xh
+// (rows 2ty …, columns 2tx …), 16 channels per vector. V [16][TW][Cp].
+void input_transform_row(const float* xh, int64_t Wx, int64_t Cp, const Tiling& t, int64_t ty,
+                         float* V) {
+  const int64_t qs = t.TW * Cp;
+  for (int64_t tx = 0; tx < t.TW; ++tx)
+    for (int64_t c0 = 0; c0 < Cp; c0 += L) {
+      const float* p = xh + (2 * ty * Wx + 2 * tx) * Cp + c0;
+      v16 e[4][4];  // Bᵀ d
+      for (int j = 0; j < 4; ++j) {
+        const v16 d0 = load(p + j * Cp), d1 = load(p + (Wx + j) * Cp),
+                  d2 = load(p + (2 * Wx + j) * Cp), d3 = load(p + (3 * Wx + j) * Cp);
+        e[0][j] = d0 - d2, e[1][j] = d1 + d2, e[2][j] = d2 - d1, e[3][j] = d1 - d3;
+      }
+      float* v = V + tx * Cp + c0;
+      for (int i = 0; i < 4; ++i) {
+        store(v + (4 * i + 0) * qs, e[i][0] - e[i][2]);
+        store(v + (4 * i + 1) * qs, e[i][1] + e[i][2]);
+        store(v + (4 * i + 2) * qs, e[i][2] - e[i][1]);
+        store(v + (4 * i + 3) * qs, e[i][1] - e[i][3]);
+      }
+    }
+}
+
+// One register block of one position's GEMM over a row of tiles: S[k][c…] += Σ_t D[k][t]·
+// V[t][c…] for KB channels k (S and D from there) and CB vectors of 16 channels c (from
+// c0), t = 0 … TW − 1 in order: CB loads and KB broadcasts per KB·CB FMAs. The row's sum
+// starts from 0 and is added to S once: a sum of rows of sums, not one running sum over
+// every tile of the chunk (whose rounding error grows with the image's area).
+template <int KB, int CB>
+void grad_block(const float* D, int64_t K, const float* V, int64_t TW, int64_t Cp, int64_t c0,
+                float* S) {
+  v16 acc[KB][CB];
+#pragma GCC unroll 16
+  for (int k = 0; k < KB; ++k)
+#pragma GCC unroll 2
+    for (int c = 0; c < CB; ++c) acc[k][c] = v16{};
+  for (int64_t t0 = 0; t0 < TW; t0 += L) {
+    const float* Db = D + t0 / L * K * kGradBlock;
+    const int64_t n = std::min(L, TW - t0);
+    for (int64_t t = 0; t < n; ++t) {
+      v16 x[CB];
+#pragma GCC unroll 2
+      for (int c = 0; c < CB; ++c) x[c] = load(V + (t0 + t) * Cp + c0 + c * L);
+#pragma GCC unroll 16
+      for (int k = 0; k < KB; ++k) {
+        const v16 d = splat(Db[k * kGradBlock + t]);
+#pragma GCC unroll 2
+        for (int c = 0; c < CB; ++c) acc[k][c] += d * x[c];
+      }
+    }
+  }
+#pragma GCC unroll 16
+  for (int k = 0; k < KB; ++k)
+#pragma GCC unroll 2
+    for (int c = 0; c < CB; ++c) {
+      float* p = S + k * Cp + c0 + c * L;
+      store(p, load(p) + acc[k][c]);
+    }
+}
+
+// Channels k in blocks of KB, the rest in halving blocks (each S value's sum runs over t in
+// order whatever its block: the same bits for every blocking).
+template <int KB, int CB>
+void grad_rows(const float* D, int64_t K, int64_t k0, const float* V, int64_t TW, int64_t Cp,
+               int64_t c0, float* S) {
+  int64_t k = k0;
+  for (; k + KB <= K; k += KB)
+    grad_block<KB, CB>(D + k * kGradBlock, K, V, TW, Cp, c0, S + k * Cp);
+  if constexpr (KB > 1) {
+    if (k < K) grad_rows<KB / 2, CB>(D, K, k, V, TW, Cp, c0, S);
+  }
+}
+
 }  // namespace
 
 WinogradMode winograd_mode() { return setting().load(std::memory_order_relaxed); }
@@ -303,6 +468,71 @@ void winograd_backward_data(const ConvGeom& g, const float* U, const float* dyn,
                             float* dxn) {
   winograd_sample(g.K, g.OH(), g.OW(), 2 - g.pad_h, 2 - g.pad_w, g.C, U, nullptr, dyn, dyl, true,
                   dxn);
+}
+
+
+bool winograd_backward_filter_takes(const ConvGeom& g) {
+  return g.R == 3 && g.S == 3 && g.C * 9 > kMaxFewTaps && takes(g.OH(), g.OW());
+}
+
+// Per sample: xh [Hx][Wx][Cp], then per row of tiles V [16][TW][Cp] and D [TWp/16][K][16][16].
+WinogradFilterSum::WinogradFilterSum(const ConvGeom& g, float* dw_part)
+    : g_(g), dw_(dw_part), Cp_((g.C + L - 1) / L * L) {
+  const Tiling t = tiling(g.OH(), g.OW(), 1);
+  Hx_ = 2 * t.TH + 2, Wx_ = 2 * t.TW + 2;
+  S_ = workspace(kWinogradSumSlot, 16 * g.K * Cp_);
+  std::fill(S_, S_ + 16 * g.K * Cp_, 0.0f);
+}
+
+float* WinogradFilterSum::next_dy() const { return workspace(kWinogradDySlot, g_.K * g_.OH() * g_.OW()); }
+
+PlaneLayout WinogradFilterSum::layout() const { return PlaneLayout::dense(g_.OH(), g_.OW()); }
+
+void WinogradFilterSum::add(const float* xn, const float* dyn, PlaneLayout dyl) {
+  const ConvGeom& g = g_;
+  const int64_t K = g.K, Cp = Cp_;
+  const Tiling t = tiling(g.OH(), g.OW(), 1);
+  float* xh = workspace(kWinogradGradSlot, Hx_ * Wx_ * Cp + 16 * t.TW * Cp + 16 * K * t.TWp);
+  float* V = xh + Hx_ * Wx_ * Cp;
+  float* D = V + 16 * t.TW * Cp;
+  transpose_input(xn, g.C, g.H, g.W, g.pad_h, g.pad_w, Hx_, Wx_, Cp, xh);
+  const bool wide = blocking() == Blocking::Wide;
+  for (int64_t ty = 0; ty < t.TH; ++ty) {
+    input_transform_row(xh, Wx_, Cp, t, ty, V);
+    grad_transform_row(dyn, dyl, K, t, ty, D);
+    for (int64_t q = 0; q < 16; ++q) {
+      const float* Dq = D + q * L;
+      const float* Vq = V + q * t.TW * Cp;
+      float* Sq = S_ + q * K * Cp;
+      int64_t c0 = 0;
+      if (wide) {  // 16 accumulators of one vector of channels, or 8 of two
+        for (; c0 + 2 * L <= Cp; c0 += 2 * L) grad_rows<8, 2>(Dq, K, 0, Vq, t.TW, Cp, c0, Sq);
+        if (c0 < Cp) grad_rows<16, 1>(Dq, K, 0, Vq, t.TW, Cp, c0, Sq);
+      } else {  // AVX2: 4 accumulators of two ymm each
+        for (; c0 < Cp; c0 += L) grad_rows<4, 1>(Dq, K, 0, Vq, t.TW, Cp, c0, Sq);
+      }
+    }
+  }
+}
+
+// dw_part[k, c] += Gᵀ S[k, c] G.
+void WinogradFilterSum::finish() {
+  const int64_t K = g_.K, C = g_.C, Cp = Cp_;
+  constexpr float G[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t c = 0; c < C; ++c) {
+      float a[3][4];  // Gᵀ S
+      for (int r = 0; r < 3; ++r)
+        for (int j = 0; j < 4; ++j) {
+          float v = 0.0f;
+          for (int i = 0; i < 4; ++i) v += G[i][r] * S_[((i * 4 + j) * K + k) * Cp + c];
+          a[r][j] = v;
+        }
+      float* dw = dw_ + (k * C + c) * 9;
+      for (int r = 0; r < 3; ++r)
+        for (int s = 0; s < 3; ++s)
+          dw[r * 3 + s] += a[r][0] * G[0][s] + a[r][1] * G[1][s] + a[r][2] * G[2][s] + a[r][3] * G[3][s];
+    }
 }
 
 }  // namespace sg::cpu

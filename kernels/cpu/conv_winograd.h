@@ -4,11 +4,14 @@
 //   forward          y_n  = Aᵀ[ Σ_c (G w[k,c] Gᵀ) ⊙ (Bᵀ d[c] B) ]A + b
 //   backward data    dx_n += the same with dy_n as input: the full conv (padding R−1−p)
 //                    with the filter flipped and its channels swapped, w'[c,k] = rot180 w[k,c]
-// One sample at a time, like conv_sample.h, so results do not depend on the thread count.
+//   backward filter  dw[k,c] += Gᵀ[ Σ_n Σ_tiles (A dy_n[k] Aᵀ) ⊙ (Bᵀ d[c] B) ]G
+// One sample at a time, like conv_sample.h (the weight gradient in the same fixed chunks),
+// so results do not depend on the thread count.
 // A CPU path beside the direct one (im2col + GEMM): chosen with the CPU backend's option
 // `winograd`, whose default comes from the environment variable STEREOGRAD_WINOGRAD (on
 // when unset). FP32 rounding differs from the direct path.
 #pragma once
+#include <cstdint>
 #include <string>
 
 #include "engine/geometry.h"
@@ -37,5 +40,31 @@ void winograd_forward(const ConvGeom& g, const float* U, const float* b, const f
                       float* yn);
 void winograd_backward_data(const ConvGeom& g, const float* U, const float* dyn, PlaneLayout dyl,
                             float* dxn);
+
+
+// The weight gradient (conv_winograd.cpp, "The weight gradient"): for one chunk of samples
+// (reduce_filter_chunks), add() once per sample in order, then finish():
+//   dw_part[K, C·9] += Σ_n the weight gradient of dy_n with x_n,
+// summed through 16 GEMMs per sample on the transformed tiles and transformed back once.
+// Takes the 3×3 passes whose forward Winograd takes (winograd_backward_filter_takes). Holds
+// its sums S [16][K][C] in the calling thread's workspace.
+bool winograd_backward_filter_takes(const ConvGeom& g);
+class WinogradFilterSum {
+ public:
+  WinogradFilterSum(const ConvGeom& g, float* dw_part);
+  // dy_n [K, OH, OW] laid out as dyl.
+  void add(const float* xn, const float* dyn, PlaneLayout dyl);
+  void finish();
+  // Where a caller may write the next sample's dy (layout()) before add(x_n, next_dy(),
+  // layout()); it stays valid until the next call of next_dy().
+  float* next_dy() const;
+  PlaneLayout layout() const;
+
+ private:
+  const ConvGeom& g_;
+  float* dw_;
+  int64_t Cp_, Hx_ = 0, Wx_ = 0;  // C rounded up to 16; the transposed input's rows, columns
+  float* S_ = nullptr;            // [16][K][Cp], the chunk's sums
+};
 
 }  // namespace sg::cpu

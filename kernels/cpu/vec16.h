@@ -188,6 +188,20 @@ inline void add_lane_sums(const float* acc, int64_t n, float* dst) {
   }
 }
 
+// r[i][j] ← r[j][i] for a 16×16 block in 16 vectors: four rounds of the perfect shuffle
+// (rows i and i + 8 interleaved into rows 2i and 2i + 1), each rotating the 8 bits of an
+// element's (row, column) index by one, so four of them swap row and column.
+inline void transpose16(v16 r[L]) {
+  for (int round = 0; round < 4; ++round) {
+    v16 t[L];
+    for (int i = 0; i < L / 2; ++i) {
+      t[2 * i] = interleave_lo(r[i], r[i + L / 2]);
+      t[2 * i + 1] = interleave_hi(r[i], r[i + L / 2]);
+    }
+    for (int i = 0; i < L; ++i) r[i] = t[i];
+  }
+}
+
 // Covers [0, n) with blocks of 16: f(start, width) for whole blocks from 0, then, when 16
 // does not divide n, one more that ends at n and overlaps the one before it (so width is
 // still 16 and the caller may recompute and rewrite those lanes), or for n < 16 a single
