@@ -113,6 +113,14 @@ void input_transform(const float* x, PlaneLayout xl, int64_t C, int64_t H, int64
         {
           v16 d[4][4];
           const int64_t col = 2 * tx - pw;
+          // The two rows the row of tiles after the next reads first (about 100 ns ahead).
+          for (int i = 6; i < 8; ++i) {
+            const int64_t iy = 2 * ty + i - ph;
+            if (iy >= H) break;
+            const float* row = x + c * xl.plane + iy * xl.row + std::max<int64_t>(col, 0);
+            __builtin_prefetch(row);
+            __builtin_prefetch(row + L);
+          }
           for (int i = 0; i < 4; ++i) {
             const int64_t iy = 2 * ty + i - ph;
             if (iy < 0 || iy >= H) {
