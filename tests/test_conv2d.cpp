@@ -123,7 +123,8 @@ TEST_CASE("CPU winograd=on takes the middle conv of the Difference Model, not th
            b = random_tensor({K}, 32, Device::CPU, false);
     Tensor y = conv2d(x, w, b, 0);
     if (!weight_grad) return y.to_vector();
-    sum(mul(y, y)).backward();
+    // ∂L/∂y a fixed tensor, the same whichever path ran the forward.
+    sum(mul(y, random_tensor(y.shape(), 33, Device::CPU, false))).backward();
     return w.grad().to_vector();
   };
   for (bool dw : {false, true}) {
@@ -132,6 +133,11 @@ TEST_CASE("CPU winograd=on takes the middle conv of the Difference Model, not th
     CHECK(run(32, 14, 16, "on", dw) == run(32, 14, 16, "off", dw));
     CHECK(run(32, 14, 16, "all", dw) != run(32, 14, 16, "off", dw));
   }
+  // An input of 4 channels (the U-Net's 4 → 8 conv at 32×32): the forward is taken, the
+  // weight gradient is not (its vectors of 16 input channels would be 3/4 padding).
+  CHECK(run(4, 34, 8, "on", false) != run(4, 34, 8, "off", false));
+  CHECK(run(4, 34, 8, "on", true) == run(4, 34, 8, "off", true));
+  CHECK(run(4, 34, 8, "all", true) != run(4, 34, 8, "off", true));
 }
 
 // The register blocks of the Winograd GEMMs (kernels/cpu/blocking.h) sum over the input

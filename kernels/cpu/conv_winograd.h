@@ -46,7 +46,8 @@ void winograd_backward_data(const ConvGeom& g, const float* U, const float* dyn,
 // (reduce_filter_chunks), add() once per sample in order, then finish():
 //   dw_part[K, C·9] += Σ_n the weight gradient of dy_n with x_n,
 // summed through 16 GEMMs per sample on the transformed tiles and transformed back once.
-// Takes the 3×3 passes whose forward Winograd takes (winograd_backward_filter_takes). Holds
+// Takes the 3×3 passes whose forward Winograd takes and whose input channels fill its
+// vectors of 16 well enough (winograd_backward_filter_takes). Holds
 // its sums S [16][K][C] in the calling thread's workspace.
 bool winograd_backward_filter_takes(const ConvGeom& g);
 class WinogradFilterSum {
