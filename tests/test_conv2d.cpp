@@ -114,7 +114,7 @@ TEST_CASE("conv_transpose2d: 'same' keeps H×W, 'valid' adds 2, against a direct
 // the Difference Model's middle conv (29×29 outputs: 16·240 vs 9·841) but not its last
 // (12×12: 16·96 vs 9·144). Taken, the bits differ from the direct path's (other rounding);
 // not taken, they are the direct path's. The same for the weight gradient
-// (WinogradFilterSum), which follows the forward's choice.
+// (WinogradFilterSum), taken where the forward is and its input channels fill vectors of 16.
 TEST_CASE("CPU winograd=on takes the middle conv of the Difference Model, not the last") {
   auto run = [](int64_t C, int64_t HW, int64_t K, const char* mode, bool weight_grad) {
     ScopedOption opt(backend_for(Device::CPU), "winograd", mode);

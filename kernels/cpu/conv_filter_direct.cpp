@@ -77,7 +77,7 @@ DirectFilterSum::DirectFilterSum(const ConvGeom& g, float* dw_part) : g_(g), dw_
   blocks_ = (span_ + L - 1) / L;
   off_ = tap_offsets(g.C, g.R, g.S, Hp_, Wp_);
   const int64_t KQ = g.K * g.C * g.R * g.S;
-  acc_ = workspace(kFilterSumSlot, (KQ + L - 1) / L * L * L);
+  acc_ = workspace(kFilterSumSlot, round_up(KQ) * L);
   // Enough samples per group for about kGroupBlocks blocks of 16 pixels per sweep.
   constexpr int64_t kGroupBlocks = 48;
   group_ = std::clamp<int64_t>((kGroupBlocks + blocks_ - 1) / blocks_, 1, kMaxGroup);

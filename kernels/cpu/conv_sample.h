@@ -39,8 +39,9 @@ enum WorkspaceSlot : int {
   kNarrowSlot,          // narrow_rows: the rows to add, made contiguous
   kDenseDySlot,         // conv_sample_backward_data: dy made dense for the GEMM
   kMaskedDySlot,        // conv_relu_pool_dropout: a sample's dy · mask
-  kWinogradGradSlot,    // conv_winograd.h's weight gradient: the transformed dy tiles D
-  kWinogradSumSlot,     //   its 16-lane accumulators
+  kWinogradGradSlot,    // conv_winograd.h's weight gradient: the input made channels-last,
+                        //   and a row of tiles' transformed input V and dy D
+  kWinogradSumSlot,     //   its sums S [16][K][C]
   kWinogradDySlot,      //   the fused block's dy for it
   kWorkspaceSlots
 };

@@ -67,7 +67,7 @@ int64_t odd_lines(int64_t n) {
 
 Tiling tiling(int64_t OH, int64_t OW, int64_t C) {
   Tiling t{OH, OW, (OH + 1) / 2, (OW + 1) / 2, 0, 0, 0, 0};
-  t.TWp = (t.TW + L - 1) / L * L;
+  t.TWp = round_up(t.TW);
   t.T = t.TH * t.TWp;
   t.vc = odd_lines(t.T);
   t.vq = odd_lines(C * t.vc);
@@ -116,7 +116,7 @@ void input_transform(const float* x, PlaneLayout xl, int64_t C, int64_t H, int64
           // The two rows the row of tiles after the next reads first (about 100 ns ahead).
           for (int i = 6; i < 8; ++i) {
             const int64_t iy = 2 * ty + i - ph;
-            if (iy >= H) break;
+            if (iy < 0 || iy >= H) continue;
             const float* row = x + c * xl.plane + iy * xl.row + std::max<int64_t>(col, 0);
             __builtin_prefetch(row);
             __builtin_prefetch(row + L);
@@ -447,10 +447,15 @@ bool takes(int64_t OH, int64_t OW) {
   return 1.5 * 16.0 * double(tiling(OH, OW, 1).T) <= 9.0 * double(OH) * double(OW);
 }
 
+// The forward of a 3×3 conv above conv_few_taps.h's tap count, where the mode takes it.
+bool forward_takes(const ConvGeom& g) {
+  return g.R == 3 && g.S == 3 && g.C * 9 > kMaxFewTaps && takes(g.OH(), g.OW());
+}
+
 }  // namespace
 
 const float* winograd_forward_filters(const ConvGeom& g, const float* w) {
-  if (!(g.R == 3 && g.S == 3 && g.C * 9 > kMaxFewTaps && takes(g.OH(), g.OW()))) return nullptr;
+  if (!forward_takes(g)) return nullptr;
   float* U = workspace(kWinogradFilterSlot, 16 * g.K * g.C);
   filter_transform(w, g.K, g.C, false, U);
   return U;
@@ -482,16 +487,16 @@ void winograd_backward_data(const ConvGeom& g, const float* U, const float* dyn,
 // direct sums' 9 per output: an input of 4 channels wastes 3/4 of each vector (the U-Net's
 // 4 → 8 conv at 32×32 measured 2× slower than direct).
 bool winograd_backward_filter_takes(const ConvGeom& g) {
-  if (!(g.R == 3 && g.S == 3 && g.C * 9 > kMaxFewTaps && takes(g.OH(), g.OW()))) return false;
+  if (!forward_takes(g)) return false;
   if (winograd_mode() == WinogradMode::All) return true;
   const Tiling t = tiling(g.OH(), g.OW(), 1);
-  const double Cp = double((g.C + L - 1) / L * L);
-  return 1.5 * 16.0 * Cp * double(t.TH * t.TW) <= 9.0 * double(g.C) * double(g.OH() * g.OW());
+  return 1.5 * 16.0 * double(round_up(g.C)) * double(t.TH * t.TW) <=
+         9.0 * double(g.C) * double(g.OH() * g.OW());
 }
 
 // Per sample: xh [Hx][Wx][Cp], then per row of tiles V [16][TW][Cp] and D [TWp/16][K][16][16].
 WinogradFilterSum::WinogradFilterSum(const ConvGeom& g, float* dw_part)
-    : g_(g), dw_(dw_part), Cp_((g.C + L - 1) / L * L) {
+    : g_(g), dw_(dw_part), Cp_(round_up(g.C)) {
   const Tiling t = tiling(g.OH(), g.OW(), 1);
   Hx_ = 2 * t.TH + 2, Wx_ = 2 * t.TW + 2;
   S_ = workspace(kWinogradSumSlot, 16 * g.K * Cp_);

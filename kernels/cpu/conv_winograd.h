@@ -41,14 +41,13 @@ void winograd_forward(const ConvGeom& g, const float* U, const float* b, const f
 void winograd_backward_data(const ConvGeom& g, const float* U, const float* dyn, PlaneLayout dyl,
                             float* dxn);
 
-
 // The weight gradient (conv_winograd.cpp, "The weight gradient"): for one chunk of samples
 // (reduce_filter_chunks), add() once per sample in order, then finish():
 //   dw_part[K, C·9] += Σ_n the weight gradient of dy_n with x_n,
 // summed through 16 GEMMs per sample on the transformed tiles and transformed back once.
 // Takes the 3×3 passes whose forward Winograd takes and whose input channels fill its
-// vectors of 16 well enough (winograd_backward_filter_takes). Holds
-// its sums S [16][K][C] in the calling thread's workspace.
+// vectors of 16 well enough (winograd_backward_filter_takes). Holds its sums S [16][K][C]
+// in the calling thread's workspace.
 bool winograd_backward_filter_takes(const ConvGeom& g);
 class WinogradFilterSum {
  public:

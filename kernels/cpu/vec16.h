@@ -18,6 +18,8 @@
 namespace sg::cpu::vec {
 
 constexpr int64_t L = 16;
+// n rounded up to whole vectors of L.
+constexpr int64_t round_up(int64_t n) { return (n + L - 1) / L * L; }
 
 #if defined(__AVX512F__)
 
